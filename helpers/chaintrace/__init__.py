@@ -1,0 +1,74 @@
+"""chaintrace: the toolkit under the chaintrace course.
+
+Follow crypto assets on a chain, explain every step, and measure how often each method is
+wrong. Everything works offline on the bundled training datasets; point the same calls at a
+real Esplora API when you investigate a live chain.
+
+Names are imported on first use, so ``import chaintrace`` stays fast and a notebook only pays
+for what it touches.
+
+>>> import chaintrace
+>>> chaintrace.btc(150_000_000)
+'1.50000000 BTC'
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> the module (inside chaintrace) that defines it
+_EXPORTS = {
+    # units and formatting
+    "SATS_PER_BTC": "units",
+    "btc": "units",
+    "to_sats": "units",
+    "to_btc": "units",
+    # addresses
+    "parse_address": "address",
+    "Address": "address",
+    "AddressError": "address",
+    # datasets and case files
+    "load_dataset": "dataset",
+    "Dataset": "dataset",
+    "DatasetError": "dataset",
+    "load_case": "dataset",
+    "Case": "dataset",
+    # transactions and chains
+    "Transaction": "model",
+    "TxInput": "model",
+    "TxOutput": "model",
+    "AddressSummary": "model",
+    "Spend": "model",
+    "Chain": "chain",
+    "LocalChain": "chain",
+    "open_chain": "chain",
+    "ChainError": "chain",
+    "NotFound": "chain",
+    "Esplora": "esplora",
+    "EsploraError": "esplora",
+    "serve": "serve",
+    # attribution and screening
+    "load_tagpack": "tags",
+    "TagPack": "tags",
+    "Tag": "tags",
+    "load_sanctions": "sanctions",
+    "SanctionsList": "sanctions",
+    # self-checks
+    "check_environment": "check",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'chaintrace' has no attribute {name!r}") from None
+    value = getattr(import_module(f"chaintrace.{module}"), name)
+    globals()[name] = value  # cache: next access skips this function
+    return value
+
+
+def __dir__():
+    return __all__
