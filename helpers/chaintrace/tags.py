@@ -1,0 +1,736 @@
+"""Attribution tags in GraphSense's open TagPack format, and what they say about an address.
+
+A TagPack is a YAML file: a header (``title``, ``creator``, and any tag field such as
+``source``, ``currency``, ``confidence`` or ``category``) and a ``tags:`` list of dicts, each
+with an ``address`` and whatever it overrides. Every tag inherits the header's values. The
+confidence names and scores follow GraphSense's vocabulary (``ownership`` 100 down to
+``unknown`` 5), so a tag always says *how* its creator knows.
+
+>>> pack = TagPack.from_yaml('''
+... title: Training tags
+... creator: Course team
+... source: https://example.org/seizure-report
+... currency: BTC
+... confidence: ownership
+... category: exchange
+... tags:
+... - address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2
+...   label: Kraken-like exchange
+... - address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2
+...   label: lucky dice
+...   category: gambling
+...   confidence: unknown
+...   source: https://example.org/forum-post
+... ''')
+>>> len(pack)
+2
+>>> best = pack.attribute("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")
+>>> best.label, best.category, best.confidence_score, best.conflicting
+('Kraken-like exchange', 'exchange', 100, True)
+>>> print(best.explain())
+1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2: labelled 'Kraken-like exchange' (exchange) by 1 tag, best confidence 100 (ownership; source https://example.org/seizure-report); 1 conflicting tag at confidence 5 (unknown) says 'lucky dice' (gambling).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+# GraphSense's agreed confidence levels (graphsense-tagpack-tool, src/tagpack/db/confidence.csv).
+CONFIDENCE_LEVELS: dict[str, int] = {
+    "override": 100,
+    "ownership": 100,
+    "manual_transaction": 90,
+    "service_api": 70,
+    "authority_data": 60,
+    "trusted_provider": 50,
+    "service_data": 50,
+    "forensic": 50,
+    "untrusted_transaction": 40,
+    "web_crawl": 20,
+    "heuristic": 10,
+    "unknown": 5,
+}
+
+# Concept ids of GraphSense's entity and concepts taxonomies (INTERPOL Darknet and
+# Cryptocurrencies Working Group, extended by Iknaio). Unknown categories are reported, not
+# refused: the taxonomy grows faster than any copy of it.
+CATEGORIES = frozenset(
+    "entity organization user service victim perpetrator donation exchange wallet_service "
+    "escrow_wallet ico_wallet cold_wallet hot_wallet warm_wallet filesharing index market "
+    "messaging_service mixing_service coinjoin miner mining_service gambling search_engine shop "
+    "faucet payment_processor atm hosting vpn defi defi_lending defi_dex defi_derivative "
+    "defi_bridge item collectible otc_broker".split()
+)
+ABUSES = frozenset(
+    "scam extortion sextortion phishing service_hack ransomware investment_fraud ponzi_scheme "
+    "pyramid_scheme sanction extremism terrorism dark_web money_laundering financial_crime "
+    "payment_card_fraud child_sexual_abuse".split()
+)
+
+HEADER_ONLY = ("title", "creator", "description", "owner", "is_public")
+TAG_FIELDS = (
+    "address", "label", "source", "currency", "network", "confidence", "category", "abuse",
+    "actor", "lastmod", "is_cluster_definer", "context", "concepts", "tag_type", "tx_hash",
+)  # fmt: skip
+MANDATORY_HEADER = ("title", "creator")
+MANDATORY_TAG = ("address", "label", "source", "currency", "confidence")
+# fields factored into the header when every tag shares them (as the GraphSense tool writes)
+FACTORABLE = ("source", "currency", "network", "confidence", "category", "abuse", "actor",
+              "lastmod", "is_cluster_definer", "context", "label")  # fmt: skip
+
+
+class _TagPackLoader(yaml.SafeLoader):
+    """YAML 1.1 reads an unquoted ``0x5aAe...`` as a hexadecimal integer; in a TagPack it is
+    always an Ethereum address, so hex scalars stay text (no TagPack field is a number)."""
+
+
+def _int_or_hex_text(loader, node):
+    if node.value.lower().lstrip("+-").startswith("0x"):
+        return node.value
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_TagPackLoader.add_constructor("tag:yaml.org,2002:int", _int_or_hex_text)
+
+
+class TagPackError(ValueError):
+    """A TagPack that cannot be read as written; the message says where and what to change."""
+
+
+def address_key(address: str) -> str:
+    """The form an address is matched under: case-insensitive where the format is.
+
+    EVM (``0x`` + 40 hex) and bech32 (``bc1``, ``tb1``, ``ltc1``...) addresses mean the same in
+    any letter case; Base58 addresses (``1...``, ``3...``, TRON ``T...``) do not.
+
+    >>> address_key(" 0xAbC0000000000000000000000000000000000001 ")
+    '0xabc0000000000000000000000000000000000001'
+    >>> address_key("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")
+    '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'
+    """
+    text = str(address).strip()
+    low = text.lower()
+    if low.startswith("0x") and len(text) == 42:
+        return low
+    if low.startswith(("bc1", "tb1", "bcrt1", "ltc1", "tltc1")):
+        return low
+    return text
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One attribution: who (``label``, ``category``, ``actor``) is said to control ``address``,
+    by whom (``source``) and how surely (``confidence`` name and its 0-100 score)."""
+
+    address: str
+    label: str
+    category: str | None
+    confidence: str
+    confidence_score: int
+    source: str
+    currency: str
+    network: str | None = None
+    actor: str | None = None
+    abuse: str | None = None
+    lastmod: str | None = None
+    is_cluster_definer: bool = False
+    context: str | None = None
+    tagpack_title: str | None = None
+    tagpack_creator: str | None = None
+    tagpack_path: str | None = field(default=None, compare=False, repr=False)
+
+    def as_dict(self) -> dict:
+        """The tag's fields as a plain dict (one row of :meth:`TagPack.frame`)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LabelSupport:
+    """All tags that give one label, and how strongly they do."""
+
+    label: str
+    category: str | None
+    confidence: str
+    confidence_score: int
+    n_tags: int
+    n_members: int
+    weight: int
+    sources: tuple[str, ...]
+    categories: tuple[str, ...]
+    cluster_definer: bool = False
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The best label for an address or a cluster, the evidence for it, and what disagrees.
+
+    ``candidates`` holds every label seen, best first; ``conflicts`` are all but the first.
+    An empty attribution (no tag found) has ``label`` None and ``found`` False.
+    """
+
+    subject: str
+    candidates: tuple[LabelSupport, ...]
+    tags: tuple[Tag, ...]
+    n_members: int = 1
+    n_tagged: int = 0
+    is_cluster: bool = False
+
+    @property
+    def found(self) -> bool:
+        return bool(self.candidates)
+
+    @property
+    def best(self) -> LabelSupport | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def label(self) -> str | None:
+        return self.best.label if self.best else None
+
+    @property
+    def category(self) -> str | None:
+        return self.best.category if self.best else None
+
+    @property
+    def confidence(self) -> str | None:
+        return self.best.confidence if self.best else None
+
+    @property
+    def confidence_score(self) -> int | None:
+        return self.best.confidence_score if self.best else None
+
+    @property
+    def source(self) -> str | None:
+        return self.best.sources[0] if self.best else None
+
+    @property
+    def conflicts(self) -> tuple[LabelSupport, ...]:
+        return self.candidates[1:]
+
+    @property
+    def conflicting(self) -> bool:
+        """True when tags give other labels, or disagree on the best label's category."""
+        return len(self.candidates) > 1 or (self.best is not None and len(self.best.categories) > 1)
+
+    def explain(self) -> str:
+        """The attribution in one plain sentence, with its evidence and its conflicts."""
+        if not self.found:
+            what = f"none of its {self.n_members} addresses is" if self.is_cluster else "it is not"
+            return (
+                f"{self.subject}: no label; {what} tagged in this TagPack. "
+                "No tag is not evidence of anything: the owner is simply unknown here."
+            )
+        best = self.best
+        unit = "member" if self.is_cluster else "tag"
+        count = best.n_members if self.is_cluster else best.n_tags
+        text = (
+            f"{self.subject}: labelled {best.label!r} ({best.category or 'no category'}) by "
+            f"{_plural(count, unit)}, best confidence {best.confidence_score} "
+            f"({best.confidence}; source {best.sources[0]})"
+        )
+        if self.is_cluster:
+            text += f", weight {best.weight} of {self.n_tagged} tagged"
+            if best.cluster_definer:
+                text += ", backed by a cluster-defining tag"
+        if len(best.categories) > 1:
+            text += f"; its tags disagree on the category: {', '.join(best.categories)}"
+        for other in self.conflicts:
+            n = other.n_members if self.is_cluster else other.n_tags
+            says = "says" if n == 1 else "say"
+            text += (
+                f"; {_plural(n, 'conflicting ' + unit)} at confidence {other.confidence_score} "
+                f"({other.confidence}) {says} {other.label!r} ({other.category or 'no category'})"
+            )
+        return text + "."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class TagPack:
+    """A set of tags (from one or more TagPack files) with lookups that explain themselves.
+
+    >>> pack = TagPack.from_yaml('''
+    ... title: t
+    ... creator: c
+    ... source: s
+    ... currency: BTC
+    ... confidence: web_crawl
+    ... tags:
+    ... - {address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2, label: Genesis}
+    ... ''')
+    >>> [t.label for t in pack.lookup("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")]
+    ['Genesis']
+    >>> pack.frame()[["address", "label", "confidence_score"]].to_dict("records")
+    [{'address': '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', 'label': 'Genesis', 'confidence_score': 20}]
+    """
+
+    def __init__(self, tags: Iterable[Tag] = (), header: dict | None = None, problems=()):
+        self.tags: list[Tag] = list(tags)
+        self.header: dict = dict(header or {})
+        self.problems: list[str] = list(problems)
+        self._index: dict[str, list[Tag]] = {}
+        for tag in self.tags:
+            self._index.setdefault(address_key(tag.address), []).append(tag)
+        for found in self._index.values():
+            found.sort(key=lambda t: -t.confidence_score)  # stable: file order breaks ties
+
+    # construction -------------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, text: str, *, name: str = "<text>", strict: bool = True) -> TagPack:
+        """Read a TagPack from YAML text (see :func:`load_tagpack` for the rules)."""
+        try:
+            doc = yaml.load(text, Loader=_TagPackLoader)  # noqa: S506 (a SafeLoader)
+        except yaml.YAMLError as exc:
+            where = ""
+            mark = getattr(exc, "problem_mark", None)
+            if mark is not None:
+                where = f" at line {mark.line + 1}, column {mark.column + 1}"
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise TagPackError(
+                f"{name}: not valid YAML{where} ({problem}). Check the indentation and quote "
+                "values that contain ':' or '#'."
+            ) from None
+        tags, header, problems = _parse_document(doc, name)
+        if problems and strict:
+            shown = "\n  - ".join(problems[:10])
+            more = f"\n  (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+            raise TagPackError(
+                f"{name}: {_plural(len(problems), 'problem')} in this TagPack:\n  - {shown}{more}\n"
+                "Fix them, or load with strict=False to keep the valid tags and list the "
+                "problems in tagpack.problems."
+            )
+        return cls(tags, header, problems)
+
+    @classmethod
+    def merge(cls, packs: Iterable[TagPack]) -> TagPack:
+        """One TagPack holding the tags and problems of several (header of the first)."""
+        packs = list(packs)
+        tags = [t for p in packs for t in p.tags]
+        problems = [q for p in packs for q in p.problems]
+        return cls(tags, packs[0].header if packs else {}, problems)
+
+    # container protocol ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def __iter__(self) -> Iterator[Tag]:
+        return iter(self.tags)
+
+    def __contains__(self, address) -> bool:
+        return isinstance(address, str) and address_key(address) in self._index
+
+    def __repr__(self) -> str:
+        title = self.header.get("title", "untitled")
+        return f"<TagPack {title!r}: {len(self.tags)} tags, {len(self._index)} addresses>"
+
+    @property
+    def addresses(self) -> list[str]:
+        """Every tagged address once, in file order."""
+        return list(dict.fromkeys(t.address for t in self.tags))
+
+    def frame(self) -> pd.DataFrame:
+        """All tags as a DataFrame, one row per tag."""
+        columns = [f.name for f in fields(Tag) if f.name != "tagpack_path"]
+        rows = [{c: getattr(t, c) for c in columns} for t in self.tags]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype({"confidence_score": "int64", "is_cluster_definer": "bool"})
+
+    # lookups --------------------------------------------------------------------------------
+    def lookup(self, address: str) -> list[Tag]:
+        """Every tag on ``address`` (matched as :func:`address_key` says), most confident first."""
+        return list(self._index.get(address_key(address), ()))
+
+    def attribute(self, address: str) -> Attribution:
+        """The best-supported label of one address, with its conflicts.
+
+        Tags are grouped by label (ignoring case and spacing); the label with the highest
+        confidence wins, then the one with more tags.
+        """
+        tags = self.lookup(address)
+        groups = _group_by_label((t, address_key(t.address)) for t in tags)
+        candidates = sorted(
+            (_support(g, cluster=False) for g in groups.values()),
+            key=lambda s: (-s.confidence_score, -s.n_tags, s.label.casefold()),
+        )
+        return Attribution(str(address).strip(), tuple(candidates), tuple(tags), 1, int(bool(tags)))
+
+    def attribute_cluster(self, addresses: Iterable[str], name: str | None = None) -> Attribution:
+        """Label a set of addresses (a cluster) from its tagged members.
+
+        Each label scores the sum, over the members that carry it, of that member's best
+        confidence for it. Labels backed by an ``override`` tag win first, then labels backed by
+        a tag marked ``is_cluster_definer`` (GraphSense's "valid for the whole cluster"), then
+        the highest weight. One member tagged 'exchange' at 100 and three members tagged
+        'Alice' at 5 give 'exchange' (100 against 15).
+        """
+        keys = list(dict.fromkeys(address_key(a) for a in addresses))
+        tags = [t for k in keys for t in self._index.get(k, ())]
+        groups = _group_by_label((t, address_key(t.address)) for t in tags)
+        candidates = sorted(
+            (_support(g, cluster=True) for g in groups.values()),
+            key=lambda s: (
+                -int(s.confidence == "override"),
+                -int(s.cluster_definer),
+                -s.weight,
+                -s.confidence_score,
+                s.label.casefold(),
+            ),
+        )
+        tagged = len({address_key(t.address) for t in tags})
+        subject = name or f"cluster of {len(keys)} address{'' if len(keys) == 1 else 'es'}"
+        return Attribution(subject, tuple(candidates), tuple(tags), len(keys), tagged, True)
+
+    def attribute_many(self, addresses: Iterable[str]) -> pd.DataFrame:
+        """One row per address (in the order given) with its best label and conflicts.
+
+        Untagged addresses get an empty label, so the table lines up with the input.
+        """
+        rows = []
+        for address in addresses:
+            a = self.attribute(address)
+            rows.append(
+                {
+                    "address": a.subject,
+                    "label": a.label,
+                    "category": a.category,
+                    "confidence": a.confidence,
+                    "confidence_score": a.confidence_score,
+                    "source": a.source,
+                    "n_tags": len(a.tags),
+                    "conflicting": a.conflicting,
+                    "other_labels": "; ".join(c.label for c in a.conflicts),
+                }
+            )
+        frame = pd.DataFrame(rows, columns=_MANY_COLUMNS)
+        return frame.astype({"confidence_score": "Int64", "n_tags": "int64", "conflicting": "bool"})
+
+    def report(self) -> str:
+        """A short plain-text summary: size, confidence mix, and any problems found on load."""
+        lines = [repr(self)]
+        mix = pd.Series([t.confidence for t in self.tags]).value_counts()
+        for name, n in mix.items():
+            lines.append(f"  {n:6d} tags at {name} ({CONFIDENCE_LEVELS.get(name, '?')})")
+        lines.append(f"  {_plural(len(self.problems), 'problem')} on load")
+        lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+    # writing --------------------------------------------------------------------------------
+    def to_yaml(self, header: dict | None = None) -> str:
+        """This pack as TagPack YAML, shared values factored into the header."""
+        return tags_to_yaml(self.tags, {**self.header, **(header or {})})
+
+
+_MANY_COLUMNS = [
+    "address", "label", "category", "confidence", "confidence_score", "source", "n_tags",
+    "conflicting", "other_labels",
+]  # fmt: skip
+
+
+def _group_by_label(pairs) -> dict[str, list[tuple[Tag, str]]]:
+    groups: dict[str, list[tuple[Tag, str]]] = {}
+    for tag, key in pairs:
+        groups.setdefault(" ".join(tag.label.casefold().split()), []).append((tag, key))
+    return groups
+
+
+def _support(group: list[tuple[Tag, str]], cluster: bool) -> LabelSupport:
+    tags = sorted((t for t, _ in group), key=lambda t: -t.confidence_score)
+    top = tags[0]
+    best_per_member: dict[str, int] = {}
+    for tag, key in group:
+        best_per_member[key] = max(best_per_member.get(key, 0), tag.confidence_score)
+    categories = tuple(dict.fromkeys(t.category for t in tags if t.category))
+    return LabelSupport(
+        label=top.label,
+        category=top.category,
+        confidence=top.confidence,
+        confidence_score=top.confidence_score,
+        n_tags=len(tags),
+        n_members=len(best_per_member),
+        weight=sum(best_per_member.values()),
+        sources=tuple(dict.fromkeys(t.source for t in tags)),
+        categories=categories,
+        cluster_definer=any(t.is_cluster_definer for t in tags),
+    )
+
+
+# reading ------------------------------------------------------------------------------------
+def load_tagpack(path, *, strict: bool = True) -> TagPack:
+    """Read TagPack YAML from a file, a folder of ``*.yaml`` files, or a list of paths.
+
+    Each tag inherits the header's fields and may override any of them. Checked on load:
+    mandatory fields (``title``, ``creator``; per tag ``address``, ``label``, ``source``,
+    ``currency``, ``confidence``), confidence names (:data:`CONFIDENCE_LEVELS`), field types,
+    address format (through :func:`chaintrace.parse_address` when available), duplicate tags,
+    and likely typos in field names. With ``strict=True`` (default) any problem raises a
+    :class:`TagPackError` listing every problem with file, tag position and field; with
+    ``strict=False`` bad tags are skipped and the problems kept in ``tagpack.problems``.
+    Unknown categories are always only reported: the taxonomy grows.
+
+    >>> from chaintrace import paths
+    >>> course = paths.dataset_dir("course") / "tags.yaml"
+    >>> pack = load_tagpack(course) if course.exists() else TagPack()
+    >>> all(t.confidence in CONFIDENCE_LEVELS for t in pack)
+    True
+    """
+    if isinstance(path, (list, tuple)):
+        return TagPack.merge(load_tagpack(p, strict=strict) for p in path)
+    path = Path(path)
+    if path.is_dir():
+        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+        if not files:
+            raise FileNotFoundError(
+                f"no TagPack (*.yaml) in folder {path}; point load_tagpack at a TagPack file "
+                "or a folder holding some."
+            )
+        return TagPack.merge(load_tagpack(f, strict=strict) for f in files)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no TagPack file at {path}; check the path (the course's tags are "
+            "datasets/<name>/tags.yaml, found with chaintrace.paths.dataset_dir())."
+        )
+    pack = TagPack.from_yaml(path.read_text(encoding="utf-8"), name=path.name, strict=strict)
+    pack.tags = [_with_path(t, str(path)) for t in pack.tags]
+    return pack
+
+
+def _with_path(tag: Tag, path: str) -> Tag:
+    object.__setattr__(tag, "tagpack_path", path)  # provenance only; not part of equality
+    return tag
+
+
+def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str]]:
+    if not isinstance(doc, dict):
+        raise TagPackError(
+            f"{name}: a TagPack is a YAML mapping (header fields, then 'tags:'), but this file "
+            f"holds {type(doc).__name__}. Start it with 'title:', 'creator:' and 'tags:'."
+        )
+    problems: list[str] = []
+    header = {k: v for k, v in doc.items() if k != "tags"}
+    for key in MANDATORY_HEADER:
+        if _blank(header.get(key)):
+            problems.append(f"header: mandatory field {key!r} is missing; add '{key}: ...'")
+    _check_keys(header, HEADER_ONLY + TAG_FIELDS, "header", problems)
+    raw_tags = doc.get("tags")
+    if not isinstance(raw_tags, list) or not raw_tags:
+        raise TagPackError(
+            f"{name}: no tags. A TagPack needs a 'tags:' list of entries like "
+            "'- address: ...' (indented under 'tags:')."
+        )
+    inherited = {k: v for k, v in header.items() if k in TAG_FIELDS}
+    tags, seen = [], {}
+    for position, raw in enumerate(raw_tags, start=1):
+        tag = _parse_tag(raw, inherited, header, position, problems)
+        if tag is None:
+            continue
+        # same claim from the same source: a repeat (GraphSense's duplicate_tag rule); the
+        # same label from another source is corroboration and is kept
+        key = (address_key(tag.address), " ".join(tag.label.casefold().split()), tag.source)
+        if key in seen:
+            problems.append(
+                f"tag {position} (address {tag.address!r}): repeats tag {seen[key]} "
+                f"(same address, label {tag.label!r} and source); kept the first, drop the repeat"
+            )
+            continue
+        seen[key] = position
+        tags.append(tag)
+    return tags, header, problems
+
+
+def _check_keys(mapping: dict, allowed: tuple, where: str, problems: list[str]) -> None:
+    for key in mapping:
+        if key not in allowed:
+            guess = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean {guess[0]!r}?" if guess else "remove it or check the spelling"
+            problems.append(f"{where}: unknown field {key!r}; {hint}")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _parse_tag(raw, inherited: dict, header: dict, position: int, problems: list) -> Tag | None:
+    where = f"tag {position}"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: is {raw!r}, not a mapping; write it as '- address: ...'")
+        return None
+    if "address" in raw:
+        where += f" (address {raw['address']!r})"
+    _check_keys(raw, TAG_FIELDS, where, problems)
+    values = {**inherited, **raw}
+    before = len(problems)
+    for key in MANDATORY_TAG:
+        if _blank(values.get(key)):
+            problems.append(
+                f"{where}: mandatory field {key!r} is missing; set it on the tag or in the header"
+            )
+    for key in ("address", "label", "source", "currency", "category", "actor", "abuse"):
+        value = values.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{where}: field {key!r} should be text, not {value!r}; quote it")
+    confidence = values.get("confidence")
+    if not _blank(confidence) and confidence not in CONFIDENCE_LEVELS:
+        levels = ", ".join(f"{k} ({v})" for k, v in CONFIDENCE_LEVELS.items())
+        problems.append(
+            f"{where}: field 'confidence' is {confidence!r}, not a known confidence level; "
+            f"use one of {levels}"
+        )
+    definer = values.get("is_cluster_definer", False)
+    if not isinstance(definer, bool):
+        problems.append(f"{where}: field 'is_cluster_definer' should be true or false")
+    lastmod = _iso_date(values.get("lastmod"), where, problems)
+    if len(problems) > before:
+        return None
+    _check_address(values, where, problems)
+    category = values.get("category")
+    if category and category not in CATEGORIES:
+        guess = difflib.get_close_matches(category, CATEGORIES, n=1)
+        hint = f"did you mean {guess[0]!r}?" if guess else "kept as written"
+        problems.append(f"{where}: category {category!r} is not in the GraphSense taxonomy; {hint}")
+    return Tag(
+        address=values["address"].strip(),
+        label=values["label"].strip(),
+        category=category or None,
+        confidence=confidence,
+        confidence_score=CONFIDENCE_LEVELS[confidence],
+        source=values["source"],
+        currency=values["currency"].upper(),
+        network=_text_or_none(values.get("network")),
+        actor=_text_or_none(values.get("actor")),
+        abuse=_text_or_none(values.get("abuse")),
+        lastmod=lastmod,
+        is_cluster_definer=definer,
+        context=_text_or_none(values.get("context")),
+        tagpack_title=_text_or_none(header.get("title")),
+        tagpack_creator=_text_or_none(header.get("creator")),
+    )
+
+
+def _text_or_none(value) -> str | None:
+    return None if _blank(value) else str(value)
+
+
+def _iso_date(value, where: str, problems: list) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    try:
+        return _dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        problems.append(
+            f"{where}: field 'lastmod' is {value!r}, not a date; write it as 2024-05-31"
+        )
+        return None
+
+
+# currencies whose addresses chaintrace.parse_address understands
+_CHECKED_CURRENCIES = {"BTC", "ETH", "TRX", "USDT", "USDC"}
+
+
+def _address_parser():
+    """chaintrace.parse_address if that module is installed, else None (no format check)."""
+    try:
+        from chaintrace.address import AddressError, parse_address
+    except ImportError:
+        return None
+    return parse_address, AddressError
+
+
+def _check_address(values: dict, where: str, problems: list) -> None:
+    parser = _address_parser()
+    if parser is None or str(values["currency"]).upper() not in _CHECKED_CURRENCIES:
+        return
+    parse_address, address_error = parser
+    try:
+        parse_address(values["address"].strip())
+    except address_error as exc:
+        problems.append(f"{where}: field 'address' is malformed: {exc}")
+        # strict mode raises; lenient mode keeps the tag: the label may still be right
+        # and the trainee can see the problem listed.
+
+
+# writing ------------------------------------------------------------------------------------
+def tags_to_yaml(tags: Iterable[Tag], header: dict | None = None) -> str:
+    """TagPack YAML for ``tags``: ``title``/``creator`` from ``header`` (or the tags' own),
+    every field all tags share moved into the header, the rest written per tag.
+
+    >>> t = Tag("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "Genesis", None, "unknown", 5, "s", "BTC")
+    >>> print(tags_to_yaml([t], {"title": "demo", "creator": "me"}).strip())
+    title: demo
+    creator: me
+    source: s
+    currency: BTC
+    confidence: unknown
+    tags:
+    - address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2
+      label: Genesis
+    """
+    tags = list(tags)
+    header = {k: v for k, v in (header or {}).items() if k in HEADER_ONLY}
+    for key, attr in (("title", "tagpack_title"), ("creator", "tagpack_creator")):
+        if key not in header:
+            header[key] = next((getattr(t, attr) for t in tags if getattr(t, attr)), None)
+        if _blank(header[key]):
+            raise TagPackError(
+                f"cannot write a TagPack without {key!r}: pass header={{'{key}': ...}}"
+            )
+    rows = [_tag_fields(t) for t in tags]
+    shared = {}
+    for key in FACTORABLE:
+        values = {repr(r.get(key)) for r in rows}
+        if rows and len(values) == 1 and rows[0].get(key) is not None:
+            if key != "label" or len(rows) > 1:
+                shared[key] = rows[0][key]
+    body = [{k: v for k, v in r.items() if k not in shared} for r in rows]
+    document = {**_ordered(header), **shared, "tags": body}
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _ordered(header: dict) -> dict:
+    return {k: header[k] for k in HEADER_ONLY if k in header and header[k] is not None}
+
+
+def _tag_fields(tag: Tag) -> dict:
+    row = {
+        "address": tag.address,
+        "label": tag.label,
+        "source": tag.source,
+        "currency": tag.currency,
+        "network": tag.network,
+        "confidence": tag.confidence,
+        "category": tag.category,
+        "abuse": tag.abuse,
+        "actor": tag.actor,
+        "lastmod": _dt.date.fromisoformat(tag.lastmod) if tag.lastmod else None,
+        "is_cluster_definer": tag.is_cluster_definer or None,
+        "context": tag.context,
+    }
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def write_tagpack(path, tags: Iterable[Tag], header: dict | None = None) -> Path:
+    """Write ``tags`` as a TagPack YAML file (see :func:`tags_to_yaml`); returns the path.
+
+    >>> import tempfile, pathlib
+    >>> t = Tag("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "Genesis", None, "unknown", 5, "s", "BTC")
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "mine.yaml"
+    >>> _ = write_tagpack(out, [t], {"title": "demo", "creator": "me"})
+    >>> load_tagpack(out).tags == [t.__class__(**{**t.as_dict(), "tagpack_title": "demo",
+    ...                                          "tagpack_creator": "me"})]
+    True
+    """
+    path = Path(path)
+    path.write_text(tags_to_yaml(tags, header), encoding="utf-8")
+    return path

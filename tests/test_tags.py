@@ -1,0 +1,398 @@
+"""TagPack reading, validation, attribution and writing (chaintrace.tags)."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from chaintrace import paths, tags
+from chaintrace.tags import (
+    CONFIDENCE_LEVELS,
+    Tag,
+    TagPack,
+    TagPackError,
+    address_key,
+    load_tagpack,
+    tags_to_yaml,
+    write_tagpack,
+)
+
+DATA = Path(__file__).parent / "data" / "tags"
+EXCHANGE = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+P2SH = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
+BECH32 = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+DICE = "1dice8EMZmqKvrGE4Qc9bUFf9PX3xaYDp"
+MARKET = ["12higDjoCCNXSA95xZMWUdPvXNmkAduhWv", "1FfmbHfnpaZjKFvyi1okTjJJusN455paPH"]
+ETH = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+
+MINIMAL = """
+title: t
+creator: c
+source: s
+currency: BTC
+confidence: ownership
+tags:
+- address: {address}
+  label: {label}
+"""
+
+
+@pytest.fixture
+def exchanges():
+    return load_tagpack(DATA / "exchanges.yaml")
+
+
+@pytest.fixture
+def both():
+    return load_tagpack([DATA / "exchanges.yaml", DATA / "darknet.yaml"])
+
+
+# --- the real confidence vocabulary -----------------------------------------------------------
+def test_confidence_levels_match_graphsense_vocabulary():
+    assert CONFIDENCE_LEVELS["ownership"] == 100
+    assert CONFIDENCE_LEVELS["authority_data"] == 60
+    assert CONFIDENCE_LEVELS["web_crawl"] == 20
+    assert CONFIDENCE_LEVELS["unknown"] == 5
+    assert list(CONFIDENCE_LEVELS.values()) == sorted(CONFIDENCE_LEVELS.values(), reverse=True)
+
+
+# --- reading and inheritance ----------------------------------------------------------------
+def test_header_values_are_inherited_and_overridden(exchanges):
+    assert len(exchanges) == 5
+    first, _, crawl, _, dice = exchanges.tags
+    assert first == Tag(
+        address=EXCHANGE,
+        label="Kraken-like exchange",
+        category="exchange",
+        confidence="ownership",
+        confidence_score=100,
+        source="https://example.org/exchange-disclosure",
+        currency="BTC",
+        network="BTC",
+        actor="kraken_like",
+        lastmod="2024-03-01",
+        is_cluster_definer=True,
+        tagpack_title="Course fixture - exchanges and services",
+        tagpack_creator="chaintrace tests",
+    )
+    assert (crawl.confidence, crawl.confidence_score) == ("web_crawl", 20)
+    assert crawl.source == "https://example.org/forum/thread-17"
+    assert crawl.category == "exchange"  # inherited
+    assert (dice.category, dice.lastmod, dice.is_cluster_definer) == (
+        "gambling",
+        "2023-11-20",
+        False,
+    )
+    assert first.tagpack_path.endswith("exchanges.yaml")
+    assert exchanges.header["title"] == "Course fixture - exchanges and services"
+    assert exchanges.problems == []
+
+
+def test_iteration_contains_and_addresses(exchanges):
+    assert [t.label for t in exchanges][:2] == ["Kraken-like exchange"] * 2
+    assert EXCHANGE in exchanges and "1NotThere" not in exchanges and 42 not in exchanges
+    assert BECH32.upper() in exchanges  # bech32 is case-insensitive
+    assert exchanges.addresses[:2] == [EXCHANGE, P2SH]
+    assert "5 tags" in repr(exchanges)
+
+
+def test_several_tagpacks_merge(both):
+    assert len(both) == 9
+    assert {t.tagpack_title for t in both} == {
+        "Course fixture - exchanges and services",
+        "Course fixture - darknet market",
+    }
+    assert TagPack.merge([]).tags == []
+
+
+def test_a_folder_loads_every_yaml(tmp_path):
+    for name in ("exchanges.yaml", "darknet.yaml"):
+        (tmp_path / name).write_text((DATA / name).read_text())
+    assert len(load_tagpack(tmp_path)) == 9
+
+
+def test_frame_has_one_row_per_tag(both):
+    frame = both.frame()
+    assert len(frame) == 9
+    assert frame["confidence_score"].dtype == "int64"
+    assert frame["is_cluster_definer"].dtype == bool
+    assert "tagpack_path" not in frame
+    assert frame.loc[frame["label"] == "Alice", "confidence_score"].item() == 10
+    assert TagPack().frame().empty
+
+
+# --- lookups and attribution ----------------------------------------------------------------
+def test_lookup_sorts_by_confidence_and_matches_case_rules(both):
+    found = both.lookup(EXCHANGE)
+    assert [t.label for t in found] == ["Kraken-like exchange", "Alice"]
+    assert [t.label for t in both.lookup(BECH32.upper())] == ["kraken-like  Exchange", "lucky dice"]
+    assert both.lookup(ETH.lower())[0].label == "Hydra-like market"  # EVM: any case
+    assert both.lookup(EXCHANGE.lower()) == []  # Base58 is case-sensitive
+    assert both.lookup(f"  {EXCHANGE}\n")[0].label == "Kraken-like exchange"
+
+
+def test_attribute_picks_best_and_reports_conflicts(both):
+    a = both.attribute(BECH32)
+    assert (a.label, a.category, a.confidence, a.confidence_score) == (
+        "kraken-like  Exchange",
+        "exchange",
+        "web_crawl",
+        20,
+    )
+    assert a.source == "https://example.org/forum/thread-17"
+    assert a.conflicting
+    [conflict] = a.conflicts
+    assert (conflict.label, conflict.category, conflict.confidence_score) == (
+        "lucky dice",
+        "gambling",
+        5,
+    )
+    assert a.explain() == (
+        f"{BECH32}: labelled 'kraken-like  Exchange' (exchange) by 1 tag, best confidence 20 "
+        "(web_crawl; source https://example.org/forum/thread-17); 1 conflicting tag at "
+        "confidence 5 (unknown) says 'lucky dice' (gambling)."
+    )
+
+
+def test_attribute_without_conflict_and_without_tags(both):
+    a = both.attribute(DICE)
+    assert a.found and not a.conflicting and a.conflicts == ()
+    assert "1 tag, best confidence 50 (service_data" in a.explain()
+    none = both.attribute("1111111111111111111114oLvT2")
+    assert not none.found and none.label is None and none.confidence_score is None
+    assert not none.conflicting
+    assert "no label" in none.explain() and "not evidence" in none.explain()
+
+
+def test_same_label_different_category_is_a_conflict():
+    pack = TagPack.from_yaml(
+        MINIMAL.format(address=EXCHANGE, label="Garantex-like")
+        + f"- {{address: {EXCHANGE}, label: garantex-like, category: market, confidence: web_crawl, source: s2}}\n"
+        + f"- {{address: {EXCHANGE}, label: Garantex-Like, category: exchange, confidence: unknown, source: s3}}\n"
+    )
+    a = pack.attribute(EXCHANGE)
+    assert len(a.candidates) == 1 and a.best.n_tags == 3
+    assert a.best.categories == ("market", "exchange")
+    assert a.conflicting
+    assert "disagree on the category: market, exchange" in a.explain()
+
+
+def test_label_ties_break_on_number_of_tags_then_alphabet():
+    text = MINIMAL.format(address=EXCHANGE, label="B-side")
+    text += f"- {{address: {EXCHANGE}, label: A-side}}\n"
+    one = TagPack.from_yaml(text)
+    assert [c.label for c in one.attribute(EXCHANGE).candidates] == ["A-side", "B-side"]
+    other = TagPack.from_yaml(MINIMAL.format(address=EXCHANGE, label="B-side"))
+    merged = TagPack.merge([one, other])  # B-side now has two tags at 100
+    assert [c.label for c in merged.attribute(EXCHANGE).candidates] == ["B-side", "A-side"]
+    assert merged.attribute(EXCHANGE).best.n_tags == 2
+
+
+def test_attribute_many_lines_up_with_input(both):
+    frame = both.attribute_many([EXCHANGE, "1111111111111111111114oLvT2", BECH32])
+    assert list(frame["address"]) == [EXCHANGE, "1111111111111111111114oLvT2", BECH32]
+    assert frame["label"].tolist()[0] == "Kraken-like exchange"
+    assert pd.isna(frame["label"].iloc[1]) and pd.isna(frame["confidence_score"].iloc[1])
+    assert frame["confidence_score"].dtype == "Int64"
+    assert frame["conflicting"].tolist() == [True, False, True]
+    assert frame["other_labels"].tolist() == ["Alice", "", "lucky dice"]
+    assert frame["n_tags"].tolist() == [2, 0, 2]
+
+
+def test_attribute_cluster_weighs_members(both):
+    cluster = [*MARKET, EXCHANGE, "1111111111111111111114oLvT2"]
+    a = both.attribute_cluster(cluster)
+    assert a.n_members == 4 and a.n_tagged == 3
+    # the cluster-defining exchange tag beats two market members (weight 120)
+    assert a.label == "Kraken-like exchange"
+    labels = [(c.label, c.n_members, c.weight) for c in a.candidates]
+    assert labels == [
+        ("Kraken-like exchange", 1, 100),
+        ("Hydra-like market", 2, 120),
+        ("Alice", 1, 10),
+    ]
+    text = a.explain()
+    assert text.startswith(
+        "cluster of 4 addresses: labelled 'Kraken-like exchange' (exchange) by 1 member"
+    )
+    assert "cluster-defining" in text
+    assert (
+        "2 conflicting members at confidence 60 (authority_data) say 'Hydra-like market' (market)"
+        in text
+    )
+
+
+def test_attribute_cluster_by_weight_without_definer(both):
+    a = both.attribute_cluster([*MARKET, P2SH], name="cluster 7")
+    assert a.label == "Hydra-like market"  # 2 x 60 beats 1 x 100
+    assert a.best.weight == 120 and a.best.n_members == 2
+    assert a.explain().startswith("cluster 7: labelled 'Hydra-like market' (market) by 2 members")
+    assert both.attribute_cluster(["1111111111111111111114oLvT2"]).found is False
+    assert (
+        "none of its 1 addresses"
+        in both.attribute_cluster(["1111111111111111111114oLvT2"]).explain()
+    )
+
+
+def test_override_confidence_wins_cluster_attribution():
+    text = MINIMAL.format(address=EXCHANGE, label="Service X").replace("ownership", "override")
+    text += "".join(f"- {{address: {a}, label: Mob, confidence: ownership}}\n" for a in MARKET)
+    a = TagPack.from_yaml(text).attribute_cluster([EXCHANGE, *MARKET])
+    assert a.label == "Service X" and a.confidence == "override"
+
+
+# --- validation ------------------------------------------------------------------------------
+def test_strict_load_lists_every_problem_with_position_and_field():
+    with pytest.raises(TagPackError) as err:
+        load_tagpack(DATA / "problems.yaml")
+    msg = str(err.value)
+    assert msg.startswith("problems.yaml: 7 problems in this TagPack")
+    assert "header: unknown field 'confidance'; did you mean 'confidence'?" in msg
+    assert "tag 1 (address '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'): category 'exchnage'" in msg
+    assert "did you mean 'exchange'?" in msg
+    assert f"tag 2 (address '{P2SH}'): mandatory field 'confidence' is missing" in msg
+    assert (
+        "tag 3 (address '1dice8EMZmqKvrGE4Qc9bUFf9PX3xaYDp'): field 'confidence' is 'very_high'"
+        in msg
+    )
+    assert "use one of override (100), ownership (100)" in msg
+    assert "tag 4: mandatory field 'address' is missing" in msg
+    assert "tag 5 (address '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'): repeats tag 1" in msg
+    assert (
+        "tag 6 (address '12higDjoCCNXSA95xZMWUdPvXNmkAduhWv'): field 'lastmod' is 'last tuesday'"
+        in msg
+    )
+    assert "strict=False" in msg
+
+
+def test_lenient_load_keeps_valid_tags_and_lists_problems():
+    pack = load_tagpack(DATA / "problems.yaml", strict=False)
+    assert [t.label for t in pack] == ["Fine exchange"]  # unknown category kept, rest dropped
+    assert len(pack.problems) == 7
+    assert any("'very_high'" in p for p in pack.problems)
+    report = pack.report()
+    assert "1 tags at ownership (100)" in report.replace("     ", "")
+    assert "7 problems on load" in report
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: t\ncreator: c\n", "no tags. A TagPack needs a 'tags:' list"),
+        ("- just\n- a list\n", "a TagPack is a YAML mapping"),
+        ("title: t\ncreator: c\ntags: [\n", "not valid YAML at line"),
+        ("title: t\ncreator: c\ntags:\n- 5\n", "tag 1: is 5, not a mapping"),
+        (
+            "creator: c\nsource: s\ncurrency: BTC\nconfidence: unknown\ntags:\n- {address: a, label: b}\n",
+            "header: mandatory field 'title' is missing",
+        ),
+        (
+            "title: t\ncreator: c\nsource: s\ncurrency: BTC\nconfidence: unknown\n"
+            "tags:\n- {address: 17, label: b}\n",
+            "field 'address' should be text, not 17; quote it",
+        ),
+        (
+            "title: t\ncreator: c\nsource: s\ncurrency: BTC\nconfidence: unknown\n"
+            "tags:\n- {address: a, label: b, is_cluster_definer: maybe}\n",
+            "field 'is_cluster_definer' should be true or false",
+        ),
+    ],
+)
+def test_malformed_input_gives_clear_errors(text, expected):
+    with pytest.raises(TagPackError) as err:
+        TagPack.from_yaml(text, name="mine.yaml")
+    assert str(err.value).startswith("mine.yaml: ")
+    assert expected in str(err.value)
+
+
+def test_missing_file_and_empty_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no TagPack file at .*check the path"):
+        load_tagpack(tmp_path / "nope.yaml")
+    with pytest.raises(FileNotFoundError, match=r"no TagPack \(\*\.yaml\) in folder"):
+        load_tagpack(tmp_path)
+
+
+def test_malformed_address_is_reported_through_the_address_parser(monkeypatch):
+    class FakeAddressError(ValueError):
+        pass
+
+    def fake_parse(text):
+        if not text.startswith("1"):
+            raise FakeAddressError(f"{text!r} has a bad checksum; copy the address again")
+
+    monkeypatch.setattr(tags, "_address_parser", lambda: (fake_parse, FakeAddressError))
+    text = MINIMAL.format(address="3bad", label="x")
+    with pytest.raises(
+        TagPackError, match="field 'address' is malformed: '3bad' has a bad checksum"
+    ):
+        TagPack.from_yaml(text)
+    lenient = TagPack.from_yaml(text, strict=False)
+    assert len(lenient) == 1 and "malformed" in lenient.problems[0]
+    # currencies the parser does not cover are not checked
+    assert len(TagPack.from_yaml(text.replace("BTC", "XMR"))) == 1
+
+
+def test_real_address_parser_rejects_a_typo_when_available():
+    parser = tags._address_parser()
+    if parser is None:
+        pytest.skip("chaintrace.address is not written yet")
+    typo = EXCHANGE[:-1] + "3"
+    with pytest.raises(TagPackError, match="field 'address' is malformed"):
+        TagPack.from_yaml(MINIMAL.format(address=typo, label="x"))
+    assert len(load_tagpack([DATA / "exchanges.yaml", DATA / "darknet.yaml"])) == 9
+
+
+# --- writing -------------------------------------------------------------------------------
+def test_round_trip_preserves_every_tag(both, tmp_path):
+    for pack in (load_tagpack(DATA / "exchanges.yaml"), load_tagpack(DATA / "darknet.yaml")):
+        out = write_tagpack(tmp_path / "out.yaml", pack.tags, pack.header)
+        again = load_tagpack(out)
+        assert again.tags == pack.tags
+        assert again.header["title"] == pack.header["title"]
+
+
+def test_writing_factors_shared_fields_into_the_header(tmp_path):
+    pack = load_tagpack(DATA / "darknet.yaml")
+    doc = yaml.safe_load(pack.to_yaml())
+    assert doc["title"] == "Course fixture - darknet market"
+    assert doc["source"] == "https://example.org/seizure-report-42"
+    assert doc["abuse"] == "dark_web"
+    assert "category" not in doc  # 'user' on one tag
+    assert doc["tags"][0] == {
+        "address": MARKET[0],
+        "label": "Hydra-like market",
+        "currency": "BTC",
+        "confidence": "authority_data",
+        "category": "market",
+    }
+    assert all("source" not in t for t in doc["tags"])
+    assert doc["tags"][2]["confidence"] == "heuristic"
+
+
+def test_writing_needs_title_and_creator():
+    tag = Tag(EXCHANGE, "x", None, "unknown", 5, "s", "BTC")
+    with pytest.raises(TagPackError, match="without 'title': pass header="):
+        tags_to_yaml([tag])
+    text = tags_to_yaml([tag], {"title": "a", "creator": "b", "bogus": 1})
+    assert "bogus" not in text
+
+
+def test_address_key_rules():
+    assert address_key(ETH) == ETH.lower()
+    assert address_key(BECH32.upper()) == BECH32
+    assert address_key(EXCHANGE) == EXCHANGE
+    assert address_key("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t") == "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+
+
+# --- the course dataset, once it exists ------------------------------------------------------
+def test_course_tagpack_is_sane():
+    path = paths.dataset_dir("course") / "tags.yaml"
+    if not path.exists():
+        pytest.skip("datasets/course/tags.yaml is not generated yet")
+    pack = load_tagpack(path)
+    assert len(pack) > 0
+    assert all(t.confidence in CONFIDENCE_LEVELS for t in pack)
+    assert all(t.label and t.source for t in pack)
+    frame = pack.frame()
+    assert frame["address"].nunique() <= len(frame)
+    assert set(frame["category"].dropna()) <= tags.CATEGORIES
