@@ -1,0 +1,41 @@
+"""nbgrader configuration for the chaintrace course.
+
+Run every ``nbgrader`` command from the repository root. The layout maps onto nbgrader's steps:
+
+    solutions/<assignment>/   source notebooks: model answers + visible and hidden tests
+    exercises/<assignment>/   release notebooks, made only by ``nbgrader generate_assignment``
+    submitted/ autograded/ feedback/ gradebook.db .exchange/   local, git-ignored grading state
+"""
+
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+c.CourseDirectory.course_id = "chaintrace"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+# `solution_directory` defaults to "solution": keep `generate_solution` output out of solutions/.
+c.CourseDirectory.solution_directory = "build/model-answers"
+# Data files beside a notebook (none yet) travel with it; notebooks read data through chaintrace.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# A local exchange, so release/fetch/submit/collect work on one laptop without a shared folder.
+# On JupyterHub, override this (and course_id) in the hub's system-wide nbgrader_config.py.
+c.Exchange.root = str(Path.cwd() / ".exchange")
+
+# The released stub every solution cell becomes: valid Python that fails loudly until answered.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A trainee who deletes or edits a test cell gets the instructor's version back, and it is graded.
+c.OverwriteCells.add_missing_cells = True
+
+# Every cell is bounded: an endless loop costs that submission its marks, not the whole batch.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# Feedback shows what each visible test checked, never the hidden tests' source.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Set up the chaintrace course and run it: the two commands of the README's quick start.
+
+    python3 run.py course   # set up, then open the course in JupyterLab
+    python3 run.py tests    # set up, then run the whole test suite
+
+Both create a project-local virtual environment in ``.venv`` the first time (so a system Python
+marked "externally managed" is never touched), install the course into it, and skip the install
+on later runs unless ``pyproject.toml`` changed. Extra arguments go to JupyterLab or pytest:
+
+    python3 run.py tests -k address      # only the address tests
+    python3 run.py course --port 8890    # another port
+
+Only the Python standard library is used here: this file runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".chaintrace-setup"
+FIRST_LESSON = "course/00-setup-and-orientation.ipynb"
+# Turn off JupyterLab's "get notified about Jupyter news?" prompt: the course runs offline.
+LAB_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
+}
+
+
+def say(message: str) -> None:
+    print(f"[chaintrace] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"[chaintrace] ERROR: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def ensure_venv() -> None:
+    if PYTHON.exists():
+        return
+    if sys.version_info < (3, 11):  # noqa: UP036 (this file may be run by an older Python)
+        fail(
+            f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}. "
+            "Install it from python.org (or your package manager) and run this again with it."
+        )
+    say(f"creating a virtual environment in {VENV} (once)")
+    try:
+        venv.create(VENV, with_pip=True)
+    except Exception as error:  # e.g. Debian without python3-venv
+        fail(
+            f"could not create a virtual environment ({error}). On Debian/Ubuntu install it "
+            "with: sudo apt-get install python3-venv"
+        )
+
+
+def ensure_installed() -> None:
+    # One install serves both commands, so switching between them never reinstalls.
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    spec = ".[test]"
+    say(f"installing the course and its tools into .venv ({spec}); the first time takes a minute")
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    for command in (pip + ["--upgrade", "pip"], pip + ["-e", spec]):
+        if subprocess.call(command, cwd=ROOT) != 0:
+            fail(
+                "installation failed (see the messages above). Check your internet connection "
+                "and run the same command again; it resumes where it stopped."
+            )
+    write_lab_overrides()
+    STAMP.write_text(wanted)
+
+
+def write_lab_overrides() -> None:
+    settings = VENV / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2))
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    # nbgrader runs `alembic` as a command, so the environment's scripts must be on PATH.
+    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = str(VENV)
+    return env
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("course", "tests"):
+        print(__doc__)
+        return 2
+    what, extra = argv[0], argv[1:]
+    ensure_venv()
+    ensure_installed()
+    if what == "course":
+        say("opening JupyterLab; stop it with Ctrl+C in this window")
+        command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", FIRST_LESSON]
+    else:
+        command = [str(PYTHON), "-m", "pytest", *extra]
+        extra = []
+    try:
+        return subprocess.call(command + extra, cwd=ROOT, env=environment())
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
