@@ -739,3 +739,78 @@ def multisig_redeem_script(m: int, pubkeys) -> bytes:
             raise ValueError(f"a public key is 33 or 65 bytes, not {len(key)}")
     body = b"".join(push_data(k) for k in pubkeys)
     return bytes([OP_1 + m - 1]) + body + bytes([OP_1 + n - 1, OP_CHECKMULTISIG])
+
+
+# --------------------------------------------------------------------------- Keccak-256 (Ethereum)
+
+_M64 = (1 << 64) - 1
+
+
+def _keccak_round_constants() -> list[int]:
+    # the iota constants come from a degree-8 LFSR (FIPS 202, algorithm 5)
+    out, r = [], 1
+    for _ in range(24):
+        rc = 0
+        for j in range(7):
+            if r & 1:
+                rc |= 1 << ((1 << j) - 1)
+            r = ((r << 1) ^ 0x171) if r & 0x80 else (r << 1)
+        out.append(rc)
+    return out
+
+
+def _keccak_rotations() -> list[int]:
+    # rho offsets: walk (x, y) -> (y, 2x + 3y) from (1, 0), offset (t+1)(t+2)/2 mod 64
+    rot, x, y = [0] * 25, 1, 0
+    for t in range(24):
+        rot[x + 5 * y] = ((t + 1) * (t + 2) // 2) % 64
+        x, y = y, (2 * x + 3 * y) % 5
+    return rot
+
+
+_KECCAK_RC = _keccak_round_constants()
+_KECCAK_ROT = _keccak_rotations()
+
+
+def _rol64(v: int, n: int) -> int:
+    return ((v << n) | (v >> (64 - n))) & _M64 if n else v
+
+
+def _keccak_f(a: list[int]) -> list[int]:
+    for rc in _KECCAK_RC:
+        c = [a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ _rol64(c[(x + 1) % 5], 1) for x in range(5)]
+        a = [a[i] ^ d[i % 5] for i in range(25)]
+        b = [0] * 25
+        for x in range(5):
+            for y in range(5):
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = _rol64(a[x + 5 * y], _KECCAK_ROT[x + 5 * y])
+        a = [
+            b[i] ^ (~b[(i + 1) % 5 + 5 * (i // 5)] & b[(i + 2) % 5 + 5 * (i // 5)])
+            for i in range(25)
+        ]
+        a[0] ^= rc
+    return a
+
+
+def _keccak_sponge(data: bytes, pad_byte: int, rate: int = 136, out_len: int = 32) -> bytes:
+    padded = bytearray(data + bytes([pad_byte]) + bytes(-(len(data) + 1) % rate))
+    padded[-1] |= 0x80
+    state = [0] * 25
+    for off in range(0, len(padded), rate):
+        block = padded[off : off + rate]
+        for i in range(rate // 8):
+            state[i] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
+        state = _keccak_f(state)
+    return b"".join(lane.to_bytes(8, "little") for lane in state)[:out_len]
+
+
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256 as Ethereum uses it (the original Keccak padding, not NIST SHA3-256).
+
+    Python's ``hashlib.sha3_256`` differs only in one padding byte, so it cannot stand in.
+
+    >>> keccak256(b"").hex()
+    'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'
+    """
+    return _keccak_sponge(bytes(data), 0x01)
