@@ -1,0 +1,344 @@
+"""Load a bundled dataset, verified against its ``SHA256SUMS`` manifest, and its case files.
+
+A dataset is a folder (``datasets/<name>/``, see ``docs/ARCHITECTURE.md``). Loading checks
+every file's SHA-256 first, so an edited or damaged file is reported instead of silently
+changing an investigation's results. Tables are read on first use and kept.
+
+>>> ds = load_dataset("course")                          # doctest: +SKIP
+>>> ds.transactions.shape[1]                             # doctest: +SKIP
+13
+>>> case = ds.case(ds.case_ids[0]); case.payment_txid    # doctest: +SKIP
+'...'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+
+from . import paths
+
+__all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case"]
+
+MANIFEST = "SHA256SUMS"
+_RESTORE = (
+    "restore it with `git checkout datasets/` (bundled data) or regenerate it with "
+    "`chaintrace generate`"
+)
+
+
+class DatasetError(ValueError):
+    """A dataset or case file is missing, damaged, or asked for something it does not hold."""
+
+
+# ----------------------------------------------------------------------------- verification
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    """``relative path -> sha256`` from ``SHA256SUMS`` (sha256sum text or binary format)."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise DatasetError(
+            f"{folder} has no {MANIFEST} manifest, so it cannot be verified; {_RESTORE}"
+        )
+    sums = {}
+    for n, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition(" ")
+        name = name.lstrip(" *")  # "  name" (text mode) or " *name" (binary mode)
+        if not sep or len(digest) != 64 or not name:
+            raise DatasetError(
+                f"{manifest} line {n} is not '<sha256>  <path>': {line!r}; {_RESTORE}"
+            )
+        sums[name] = digest.lower()
+    return sums
+
+
+def _signature(folder: Path, names) -> tuple:
+    """Sizes and modification times: cheap to read, and they change when a file is edited."""
+    sig = []
+    for name in [MANIFEST, *sorted(names)]:
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            return ()  # missing: never matches a cached signature, so verification reports it
+        sig.append((name, st.st_size, st.st_mtime_ns))
+    return tuple(sig)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def verify(folder: Path) -> dict[str, str]:
+    """Check every file listed in ``SHA256SUMS``; raise :class:`DatasetError` on the first bad one."""
+    sums = _read_manifest(folder)
+    for name, digest in sums.items():
+        path = folder / name
+        if not path.is_file():
+            raise DatasetError(f"dataset file {path} is missing; {_RESTORE}")
+        if _sha256(path) != digest:
+            raise DatasetError(
+                f"dataset file {path} does not match its SHA-256 in {MANIFEST}: it was edited "
+                f"or damaged; {_RESTORE}"
+            )
+    return sums
+
+
+# ----------------------------------------------------------------------------- loading
+
+_CACHE: dict[Path, tuple[tuple, Dataset]] = {}
+_LOCK = threading.Lock()
+
+
+def _available() -> str:
+    root = paths.datasets_root()
+    names = (
+        sorted(p.name for p in root.glob("*") if (p / MANIFEST).is_file()) if root.is_dir() else []
+    )
+    return ", ".join(names) or f"none in {root}"
+
+
+def load_dataset(name: str | Path = paths.DEFAULT_DATASET) -> Dataset:
+    """Open dataset ``name`` (a name under ``datasets/`` or a folder path), verifying checksums.
+
+    Verification runs once per process while the files stay unchanged; editing a file makes
+    the next call verify again (and fail).
+
+    >>> load_dataset("no-such-dataset")
+    Traceback (most recent call last):
+    ...
+    chaintrace.dataset.DatasetError: no dataset 'no-such-dataset' at ...; available: ...
+    """
+    folder = paths.dataset_dir(str(name)).resolve()
+    if not (folder / MANIFEST).is_file() and not folder.is_dir():
+        raise DatasetError(
+            f"no dataset {str(name)!r} at {folder}; available: {_available()}. Generate one "
+            "with `chaintrace generate`, or set CHAINTRACE_DATASETS to the folder holding it"
+        )
+    with _LOCK:
+        sums = _read_manifest(folder)
+        sig = _signature(folder, sums)
+        cached = _CACHE.get(folder)
+        if cached and sig and cached[0] == sig:
+            return cached[1]
+        verify(folder)
+        dataset = Dataset(folder, sums)
+        _CACHE[folder] = (sig, dataset)
+        return dataset
+
+
+def load_case(case_id: str, dataset: str | Path = paths.DEFAULT_DATASET) -> Case:
+    """The case file ``case_id`` of ``dataset`` (see :meth:`Dataset.case`)."""
+    return load_dataset(dataset).case(case_id)
+
+
+class Dataset:
+    """A verified dataset folder; tables load on first access and are kept.
+
+    Make one with :func:`load_dataset`, which verifies the checksums first.
+    """
+
+    def __init__(self, path: Path, sums: dict[str, str]):
+        self.path = Path(path)
+        self.name = self.path.name
+        self._sums = dict(sums)
+
+    def __repr__(self) -> str:
+        return f"<Dataset {self.name!r} at {self.path}>"
+
+    def _file(self, relative: str) -> Path:
+        path = self.path / relative
+        if relative not in self._sums or not path.is_file():
+            raise DatasetError(f"dataset {self.name!r} has no {relative}; {_RESTORE}")
+        return path
+
+    def _parquet(self, relative: str):
+        import pandas as pd
+
+        return pd.read_parquet(self._file(relative))
+
+    @cached_property
+    def checksum(self) -> str:
+        """SHA-256 of ``SHA256SUMS``: one fingerprint for the whole dataset (for exhibits)."""
+        return _sha256(self.path / MANIFEST)
+
+    @cached_property
+    def transactions(self):
+        """One row per transaction (``docs/ARCHITECTURE.md`` lists the columns)."""
+        return self._parquet("transactions.parquet")
+
+    @cached_property
+    def outputs(self):
+        """One row per transaction output, with who spent it."""
+        return self._parquet("outputs.parquet")
+
+    @cached_property
+    def inputs(self):
+        """One row per (non-coinbase) input, with the spent output's address and value."""
+        return self._parquet("inputs.parquet")
+
+    @cached_property
+    def blocks(self):
+        """One row per block: height, hash, time, number of transactions."""
+        return self._parquet("blocks.parquet")
+
+    @cached_property
+    def transfers(self):
+        """The account-model (Ethereum-style) ledger of ETH and USDT transfers."""
+        return self._parquet("account/transfers.parquet")
+
+    @cached_property
+    def prices(self):
+        """Daily close in USD per BTC: columns ``date`` (datetime64) and ``usd``."""
+        import pandas as pd
+
+        frame = pd.read_csv(self._file("prices.csv"), dtype={"usd": "float64"})
+        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+        return frame
+
+    @cached_property
+    def _price_by_day(self) -> dict[date, float]:
+        return dict(zip(self.prices["date"].dt.date, self.prices["usd"], strict=True))
+
+    def price_usd(self, when) -> float:
+        """Daily close in USD per BTC on the UTC day of ``when``.
+
+        ``when`` may be a date, a datetime (naive means UTC), ``"YYYY-MM-DD"`` text or Unix
+        seconds (as in the ``time`` columns).
+        """
+        day = _utc_day(when)
+        try:
+            return float(self._price_by_day[day])
+        except KeyError:
+            first, last = min(self._price_by_day), max(self._price_by_day)
+            raise DatasetError(
+                f"no BTC price for {day} in dataset {self.name!r}: its prices cover {first} to "
+                f"{last}; check the date (a block time in seconds, not milliseconds?)"
+            ) from None
+
+    @property
+    def tags_path(self) -> Path:
+        """The dataset's TagPack file (``tags.yaml``)."""
+        return self.path / "tags.yaml"
+
+    @property
+    def sanctions_dir(self) -> Path:
+        """The folder holding the training sanctions lists."""
+        return self.path / "sanctions"
+
+    @cached_property
+    def case_ids(self) -> list[str]:
+        """Ids of the case files in ``cases/``."""
+        return sorted(
+            Path(n).stem for n in self._sums if n.startswith("cases/") and n.endswith(".json")
+        )
+
+    def case(self, case_id: str) -> Case:
+        """The case file ``case_id``: the brief a trainee receives (no answers)."""
+        if case_id not in self.case_ids:
+            raise DatasetError(
+                f"no case {case_id!r} in dataset {self.name!r}; available: "
+                f"{', '.join(self.case_ids) or 'none'}"
+            )
+        data = json.loads(self._file(f"cases/{case_id}.json").read_text(encoding="utf-8"))
+        return Case.from_dict(data)
+
+
+def _utc_day(when) -> date:
+    if isinstance(when, bool):
+        raise TypeError("a price date cannot be True/False")
+    if isinstance(when, (int, float)) or type(when).__module__ == "numpy":
+        if abs(float(when)) > 1e11:  # after the year 5000: milliseconds, not seconds
+            raise DatasetError(
+                f"{when} is too large for Unix seconds; it looks like milliseconds, divide by 1000"
+            )
+        return datetime.fromtimestamp(float(when), tz=UTC).date()
+    if isinstance(when, str):
+        try:
+            return date.fromisoformat(when.strip()[:10])
+        except ValueError:
+            raise DatasetError(f"{when!r} is not a date; write it as YYYY-MM-DD") from None
+    if isinstance(when, datetime):  # includes pandas.Timestamp
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC)
+        return when.date()
+    if isinstance(when, date):
+        return when
+    raise TypeError(
+        f"cannot read a date from {when!r}; pass a date, datetime, 'YYYY-MM-DD' or Unix seconds"
+    )
+
+
+# ----------------------------------------------------------------------------- cases
+
+_CASE_FIELDS = ("case_id", "title", "typology", "brief", "reported", "dataset", "module")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A case brief. ``case.payment_txid`` reads ``case.reported["payment_txid"]``.
+
+    >>> c = Case.from_dict({"case_id": "R1", "title": "Ransom", "typology": "ransomware",
+    ...     "brief": "A hospital paid.", "reported": {"payment_txid": "ab" * 32},
+    ...     "dataset": "course", "module": "03"})
+    >>> c.payment_txid == c.reported["payment_txid"]
+    True
+    >>> c
+    Case('R1', 'Ransom', typology='ransomware', module='03')
+    """
+
+    case_id: str
+    title: str = ""
+    typology: str = ""
+    brief: str = ""
+    reported: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    dataset: str = ""
+    module: str = ""
+    extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Case:
+        if "case_id" not in data:
+            raise DatasetError(f"a case file needs a 'case_id'; got keys {sorted(data)}")
+        known = {k: data[k] for k in _CASE_FIELDS if k in data}
+        known["reported"] = MappingProxyType(dict(data.get("reported") or {}))
+        extra = {k: v for k, v in data.items() if k not in _CASE_FIELDS}
+        return cls(**known, extra=MappingProxyType(extra))
+
+    def __getattr__(self, name: str):
+        # only called when normal lookup fails: fall through to what was reported
+        if name.startswith("_"):
+            raise AttributeError(name)
+        for source in (self.reported, self.extra):
+            if name in source:
+                return source[name]
+        raise AttributeError(
+            f"case {self.case_id!r} has no {name!r}; reported fields: "
+            f"{', '.join(self.reported) or 'none'}"
+        )
+
+    def to_dict(self) -> dict:
+        """The case as plain JSON-ready data."""
+        out = {k: getattr(self, k) for k in _CASE_FIELDS}
+        out["reported"] = dict(self.reported)
+        return {**out, **self.extra}
+
+    def __repr__(self) -> str:
+        return f"Case({self.case_id!r}, {self.title!r}, typology={self.typology!r}, module={self.module!r})"
+
+    def _repr_markdown_(self) -> str:
+        rows = "\n".join(f"| {k} | `{v}` |" for k, v in self.reported.items())
+        return (
+            f"### {self.title or self.case_id}\n\n"
+            f"*Case {self.case_id} · {self.typology} · module {self.module} · dataset {self.dataset}*\n\n"
+            f"{self.brief}\n\n| reported | value |\n|---|---|\n{rows}\n"
+        )

@@ -1,0 +1,145 @@
+"""Loading datasets: checksum verification, lazy tables, prices and case files."""
+
+import json
+import shutil
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from _chain_fixtures import mini_path, write_manifest  # noqa: F401
+from chaintrace import Case, DatasetError, load_case, load_dataset
+from chaintrace.paths import datasets_root
+
+
+@pytest.fixture
+def copy(mini_path, tmp_path):  # noqa: F811
+    """A private copy of the fixture dataset that a test may damage."""
+    return shutil.copytree(mini_path, tmp_path / "mini")
+
+
+def test_loads_tables_with_contract_columns(mini_path):  # noqa: F811
+    ds = load_dataset(mini_path)
+    assert ds.name == "mini"
+    assert list(ds.transactions.columns) == [
+        "txid",
+        "height",
+        "position",
+        "time",
+        "version",
+        "locktime",
+        "size",
+        "vsize",
+        "weight",
+        "fee",
+        "n_inputs",
+        "n_outputs",
+        "coinbase",
+    ]
+    assert {"spent_txid", "spent_vin"} <= set(ds.outputs.columns)
+    assert len(ds.inputs) == ds.transactions["n_inputs"].sum()
+    assert len(ds.outputs) == ds.transactions["n_outputs"].sum()
+    assert ds.blocks["n_tx"].sum() == len(ds.transactions)
+    assert ds.transfers["asset"].tolist() == ["USDT"]
+    assert ds.tags_path.is_file() and (ds.sanctions_dir / "sanctioned_addresses_XBT.txt").is_file()
+
+
+def test_same_object_while_unchanged(mini_path):  # noqa: F811
+    assert load_dataset(mini_path) is load_dataset(str(mini_path))
+
+
+def test_checksum_is_sha256_of_manifest(mini_path):  # noqa: F811
+    import hashlib
+
+    expected = hashlib.sha256((mini_path / "SHA256SUMS").read_bytes()).hexdigest()
+    assert load_dataset(mini_path).checksum == expected
+
+
+def test_edited_file_is_refused_naming_file_and_fix(copy):
+    load_dataset(copy)  # fine, and now cached
+    path = copy / "prices.csv"
+    path.write_text(path.read_text().replace("36000.5", "99999.5"))
+    with pytest.raises(DatasetError, match=r"prices\.csv does not match .*git checkout datasets/"):
+        load_dataset(copy)
+
+
+def test_corrupt_parquet_is_refused(copy):
+    with open(copy / "outputs.parquet", "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"\x00\xff")
+    with pytest.raises(DatasetError, match=r"outputs\.parquet .*chaintrace generate"):
+        load_dataset(copy)
+
+
+def test_missing_file_and_missing_manifest(copy):
+    (copy / "blocks.parquet").unlink()
+    with pytest.raises(DatasetError, match=r"blocks\.parquet is missing"):
+        load_dataset(copy)
+    (copy / "SHA256SUMS").unlink()
+    with pytest.raises(DatasetError, match="no SHA256SUMS"):
+        load_dataset(copy)
+
+
+def test_garbled_manifest_line(copy):
+    (copy / "SHA256SUMS").write_text("not a checksum line\n")
+    with pytest.raises(DatasetError, match="line 1"):
+        load_dataset(copy)
+
+
+def test_unknown_dataset_lists_available(monkeypatch, mini_path):  # noqa: F811
+    monkeypatch.setenv("CHAINTRACE_DATASETS", str(mini_path.parent))
+    assert datasets_root() == mini_path.parent
+    with pytest.raises(DatasetError, match=r"no dataset 'nope'.*available: mini"):
+        load_dataset("nope")
+    assert load_dataset("mini").path == mini_path.resolve()
+
+
+def test_price_usd_accepts_every_time_form(mini_path):  # noqa: F811
+    ds = load_dataset(mini_path)
+    first = ds.prices["date"].iloc[0].date()
+    assert ds.price_usd(first) == 36000.5
+    assert ds.price_usd("2023-11-15") == 36500.5
+    assert ds.price_usd(1_700_000_000) == 36000.5  # 2023-11-14 22:13 UTC
+    late = datetime(2023, 11, 15, 1, 0, tzinfo=timezone(timedelta(hours=5)))  # 14th 20:00 UTC
+    assert ds.price_usd(late) == 36000.5
+    assert ds.price_usd(ds.prices["date"].iloc[2]) == 37000.5
+
+
+def test_price_outside_range_is_clear(mini_path):  # noqa: F811
+    ds = load_dataset(mini_path)
+    with pytest.raises(DatasetError, match="cover 2023-11-14 to 2023-11-16"):
+        ds.price_usd(date(2030, 1, 1))
+    with pytest.raises(DatasetError, match="milliseconds"):
+        ds.price_usd(1_700_000_000_000)
+    with pytest.raises(DatasetError, match="YYYY-MM-DD"):
+        ds.price_usd("last tuesday")
+
+
+def test_case_attributes_fall_through_to_reported(mini_path):  # noqa: F811
+    ds = load_dataset(mini_path)
+    assert ds.case_ids == ["M1"]
+    case = load_case("M1", dataset=mini_path)
+    assert isinstance(case, Case)
+    assert case.payment_txid == case.reported["payment_txid"] == ds.transactions["txid"].iloc[2]
+    assert case.module == "03" and case.amount_btc == 6.0
+    assert repr(case) == "Case('M1', 'Mini peel chain', typology='peel_chain', module='03')"
+    md = case._repr_markdown_()
+    assert (
+        md.startswith("### Mini peel chain") and "follow the money" in md and "payment_txid" in md
+    )
+    raw = json.loads((mini_path / "cases" / "M1.json").read_text())
+    assert case.to_dict() == raw
+    with pytest.raises(AttributeError, match="reported fields: payment_txid"):
+        _ = case.seized_amount
+    with pytest.raises(TypeError):
+        case.reported["x"] = 1  # read-only
+
+
+def test_unknown_case_lists_available(mini_path):  # noqa: F811
+    with pytest.raises(DatasetError, match=r"no case 'R9'.*available: M1"):
+        load_dataset(mini_path).case("R9")
+
+
+def test_missing_optional_table_is_clear(copy):
+    (copy / "account" / "transfers.parquet").unlink()
+    write_manifest(copy)
+    with pytest.raises(DatasetError, match="has no account/transfers.parquet"):
+        _ = load_dataset(copy).transfers
