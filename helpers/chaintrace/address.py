@@ -130,6 +130,7 @@ def parse_address(text, network: str | None = None) -> Address:
     _check_other_chains(text)
     if low.startswith(("bc1", "tb1", "bcrt1")):
         return _parse_segwit(text, network)
+    _check_foreign_bech32(text)
     if text.startswith("T") or (low.startswith("41") and len(text) == 42):
         return _parse_tron(text, network)
     return _parse_base58(text, network)
@@ -153,8 +154,12 @@ def is_valid_address(text, network: str | None = None) -> bool:
 # --------------------------------------------------------------------------- pasting mistakes
 
 
+_PLAIN_NAMES = {" ": "a space", "\n": "a line break", "\r": "a carriage return", "\t": "a tab",
+                "\u00a0": "a non-breaking space"}  # fmt: skip
+
+
 def _char_name(c: str) -> str:
-    return unicodedata.name(c, f"U+{ord(c):04X}")
+    return _PLAIN_NAMES.get(c) or unicodedata.name(c, f"U+{ord(c):04X}")
 
 
 def _check_characters(text: str) -> None:
@@ -173,9 +178,12 @@ def _check_characters(text: str) -> None:
 
 
 def _whitespace_message(text: str, odd) -> str:
-    kinds = sorted({"a space" if c == " " else _char_name(c) for _, c in odd})
+    kinds = sorted({_char_name(c) for _, c in odd})
     where = ", ".join(str(i) for i, _ in odd[:5])
-    if all(i <= len(text) - len(text.lstrip()) or i > len(text.rstrip()) for i, _ in odd):
+    positions = {i for i, _ in odd}
+    lead = next((i for i in range(1, len(text) + 1) if i not in positions), len(text) + 1)
+    trail = next((i for i in range(len(text), 0, -1) if i not in positions), 0)
+    if all(i < lead or i > trail for i in positions):
         place = "at the start or end"
     else:
         place = "inside it"
@@ -249,6 +257,18 @@ def _check_other_chains(text: str) -> None:
             raise AddressError(
                 f"This looks like a {chain} address (starts with '{prefix}'). {_OTHER_CHAIN_TODO}"
             )
+
+
+def _check_foreign_bech32(text: str) -> None:
+    # a well-formed bech32 string whose prefix is not bc/tb/bcrt: another chain's address
+    try:
+        hrp, _, _ = enc.bech32_decode(text)
+    except ValueError:
+        return
+    raise AddressError(
+        f"This is a valid bech32 string with the prefix '{hrp}1', which is not a Bitcoin network "
+        f"(Bitcoin uses bc1, tb1, bcrt1). It is probably another chain's address. {_OTHER_CHAIN_TODO}"
+    )
 
 
 def cashaddr_polymod(values) -> int:
@@ -542,6 +562,11 @@ def _parse_tron(text: str, network: str | None) -> Address:
         body = bytes.fromhex(text)[1:]
         form = enc.b58check_encode(b"\x41" + body)
         return _account("tron", form, body.hex(), network, checksummed=False)
+    if len(text) != 34:
+        raise AddressError(
+            f"TRON addresses are 34 characters (T...); this one has {len(text)}, so characters "
+            "are missing or extra. Check that it was copied completely."
+        )
     try:
         payload = enc.b58check_decode(text)
     except ValueError:
