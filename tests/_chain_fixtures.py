@@ -21,18 +21,21 @@ from pathlib import Path
 import pandas as pd
 from chaintrace import rawtx
 from chaintrace.encoding import address_to_script_pubkey, make_address
+from chaintrace.sim import rebuild
 
 GENESIS_HEIGHT = 800_000
 BASE_TIME = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 N_BLOCKS = 12
 SUBSIDY = 625_000_000
+OP_RETURN = b"\x6a\x0bchaintrace!"
 _TYPES = ("p2wpkh", "p2pkh", "p2sh", "p2tr", "p2wsh")
-_UNLOCK = {
+# how each visible type is spent (the generator's ``spend_type`` column)
+SPEND_TYPE = {
     "p2pkh": "p2pkh",
     "p2wpkh": "p2wpkh",
     "p2sh": "p2sh-p2wpkh",
     "p2tr": "p2tr",
-    "p2wsh": "p2wsh",
+    "p2wsh": "p2wsh-multisig-2-of-3",
 }
 
 
@@ -59,21 +62,12 @@ class _Chain:
     def add_tx(self, spends, outs, *, coinbase_height=None, locktime=0, version=2):
         """spends: [(txid, vout)]; outs: [(address, value, script_type)] ('' for OP_RETURN)."""
         if coinbase_height is not None:
-            script_sig = bytes([3]) + coinbase_height.to_bytes(3, "little") + b"/mini/"
-            ins = [
-                {
-                    "prev_txid": "00" * 32,
-                    "prev_vout": 0xFFFFFFFF,
-                    "script_sig": script_sig,
-                    "sequence": 0xFFFFFFFF,
-                    "witness": [bytes(32)],
-                }
-            ]
+            ins = [rebuild.coinbase_input(coinbase_height)]
         else:
             ins = []
-            for n, (ptx, pvout) in enumerate(spends):
+            for ptx, pvout in spends:
                 _, _, stype = self.utxo[(ptx, pvout)]
-                sig, wit = rawtx.synth_unlocking(_UNLOCK[stype], f"{ptx}:{pvout}:{n}".encode())
+                sig, wit = rebuild.unlocking(SPEND_TYPE[stype], ptx, pvout)
                 ins.append(
                     {
                         "prev_txid": ptx,
@@ -85,7 +79,7 @@ class _Chain:
                 )
         tx_outs = []
         for addr, value, stype in outs:
-            spk = b"\x6a\x0bchaintrace!" if stype == "op_return" else address_to_script_pubkey(addr)
+            spk = OP_RETURN if stype == "op_return" else address_to_script_pubkey(addr)
             tx_outs.append({"value": value, "script_pubkey": spk})
         tx = {"version": version, "locktime": locktime, "inputs": ins, "outputs": tx_outs}
         txid = rawtx.txid(tx)
@@ -104,6 +98,7 @@ class _Chain:
                     "value": value,
                     "script_type": stype,
                     "sequence": 0xFFFFFFFD,
+                    "spend_type": SPEND_TYPE[stype],
                 }
             )
             for row in self.outputs:
@@ -119,6 +114,7 @@ class _Chain:
                     "script_type": stype,
                     "spent_txid": None,
                     "spent_vin": None,
+                    "op_return": OP_RETURN.hex() if stype == "op_return" else "",
                 }
             )
             if stype != "op_return":
@@ -255,12 +251,22 @@ def write_dataset(root: Path, name: str = "mini") -> Path:
     ).to_parquet(folder / "transactions.parquet")
     _frame(
         c.outputs,
-        ["txid", "vout", "address", "value", "script_type", "spent_txid", "spent_vin"],
+        ["txid", "vout", "address", "value", "script_type", "spent_txid", "spent_vin", "op_return"],
         {"value": "int64", "spent_vin": "Int32"},
     ).to_parquet(folder / "outputs.parquet")
     _frame(
         c.inputs,
-        ["txid", "vin", "prev_txid", "prev_vout", "address", "value", "script_type", "sequence"],
+        [
+            "txid",
+            "vin",
+            "prev_txid",
+            "prev_vout",
+            "address",
+            "value",
+            "script_type",
+            "sequence",
+            "spend_type",
+        ],
         {"value": "int64", "sequence": "int64"},
     ).to_parquet(folder / "inputs.parquet")
     days = pd.date_range("2023-11-14", periods=3, freq="D")

@@ -192,7 +192,7 @@ class LocalChain(Chain):
         perm = np.lexsort((frame[order].to_numpy(), rows))
         cols = {c: _column(frame[c])[perm] for c in frame.columns}
         starts = np.searchsorted(rows[perm], np.arange(len(self._tx["txid"]) + 1))
-        return {"cols": cols, "starts": starts}
+        return {"cols": cols, "starts": starts, "perm": perm}
 
     @cached_property
     def _outs(self) -> dict:
@@ -316,6 +316,26 @@ class LocalChain(Chain):
     def address_txs(self, address: str, limit: int | None = None) -> list[Transaction]:
         rows = self._address_txrows(*self._address_rows(address))
         return [self._tx_at(r) for r in rows[:limit]]
+
+    def address_txids(self, address: str) -> list[str]:
+        """Txids touching ``address``, newest first (cheaper than :meth:`address_txs`)."""
+        rows = self._address_txrows(*self._address_rows(address))
+        return [self._tx["txid"][r] for r in rows]
+
+    def table_rows(self, txid: str) -> tuple[int, list[int], list[int]]:
+        """Positions of ``txid`` in the transactions, inputs and outputs tables (for rebuilding)."""
+        row = self._row(txid)
+        ins, outs = self._ins, self._outs
+        return (
+            row,
+            ins["perm"][ins["starts"][row] : ins["starts"][row + 1]].tolist(),
+            outs["perm"][outs["starts"][row] : outs["starts"][row + 1]].tolist(),
+        )
+
+    def warm_up(self) -> None:
+        """Build every index now (before serving many threads, or to time loading)."""
+        self.tip_height()
+        _ = self._outs, self._ins, self._by_address
 
     def outspends(self, txid: str) -> list[Spend | None]:
         tx = self.tx(txid)
