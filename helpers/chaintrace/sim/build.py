@@ -1,0 +1,116 @@
+"""Assemble and write a whole dataset: chain tables, investigator files, cases, ground truth.
+
+>>> sorted(CASE_MODULES)[:2]
+['account-01', 'coinjoin-01']
+"""
+
+import random
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import extras, writer
+from .calendar import START_TIME, date_text
+from .economy import Economy
+
+CASE_MODULES = {
+    "ransom-01": "03",
+    "account-01": "01",
+    "darknet-01": "10",
+    "sanctions-01": "06",
+    "coinjoin-01": "07",
+    "theft-01": "10",
+}
+
+
+def build(seed: int, n_transactions: int, out_dir, truth_dir, name: str, progress=None) -> dict:
+    eco = Economy(seed, n_transactions, progress=progress).run()
+    chain = writer.Chain(eco)
+    rng = random.Random(f"chaintrace-extras-{seed}")
+    data: dict[str, bytes] = {}
+    for key, table in writer.chain_tables(chain).items():
+        data[f"{key}.parquet"] = writer.parquet_bytes(table)
+    dates = [date_text(START_TIME + 86_400 * d) for d in range(eco.n_days + 1)]
+    data["prices.csv"] = extras.prices_csv(dates, eco.prices[: len(dates)])
+    data["tags.yaml"] = extras.tagpack(eco, chain, rng)
+    rows, actors, acct = extras.account_ledger(eco, rng)
+    data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
+    data.update(extras.sanctions(eco, rng, actors))
+    _account_case(eco, acct)
+    truth: dict[str, bytes] = {}
+    for key, table in writer.truth_tables(chain).items():
+        truth[f"{key}.parquet"] = writer.parquet_bytes(table)
+    for case_id, case in sorted(eco.cases.items()):
+        brief = chain.resolve(case["brief"])
+        brief.setdefault("module", CASE_MODULES.get(case_id, ""))
+        brief["dataset"] = name
+        data[f"cases/{case_id}.json"] = writer.json_bytes(brief)
+        truth[f"cases/{case_id}.json"] = writer.json_bytes(
+            {"case_id": case_id, "dataset": name, **chain.resolve(case["truth"])}
+        )
+    writer.write_tree(Path(out_dir), data)
+    writer.write_tree(Path(truth_dir), truth)
+    led = eco.ledger
+    return {
+        "name": name,
+        "seed": seed,
+        "transactions": len(led.t_height),
+        "outputs": len(led.o_value),
+        "addresses": len(eco.book),
+        "blocks": len(led.blocks),
+        "days": eco.n_days,
+        "cases": sorted(eco.cases),
+        "files": sorted(data),
+    }
+
+
+def _transfers_table(rows) -> pa.Table:
+    s = pa.string()
+    types = {
+        "tx_hash": s,
+        "block": pa.int64(),
+        "time": pa.int64(),
+        "from": s,
+        "to": s,
+        "asset": s,
+        "value": s,
+        "decimals": pa.int32(),
+        "fee_wei": s,
+    }
+    return pa.table({k: pa.array([r[k] for r in rows], type=t) for k, t in types.items()})
+
+
+def _account_case(eco, acct) -> None:
+    pay, fwd = acct["pay"], acct["forward"]
+    eco.cases["account-01"] = {
+        "brief": {
+            "case_id": "account-01",
+            "title": "USDT sent to an investment scam",
+            "typology": "scam",
+            "brief": (
+                "A victim of the 'Quantum Yield Club' investment scheme paid in USDT on Ethereum. "
+                "Unlike Bitcoin there are no inputs and outputs: a transfer moves a balance from "
+                "one account to another. Find the transfer, its value in USDT, its fee in ETH, "
+                "and where the scammer moved the money next."
+            ),
+            "reported": {
+                "tx_hash": pay["tx_hash"],
+                "from_address": pay["from"],
+                "to_address": pay["to"],
+                "date": date_text(pay["time"]),
+                "asset": "USDT",
+                "amount": int(pay["value"]) / 10**6,
+            },
+        },
+        "truth": {
+            "tx_hash": pay["tx_hash"],
+            "value_base_units": pay["value"],
+            "decimals": 6,
+            "fee_wei": pay["fee_wei"],
+            "scam_address": acct["scam"],
+            "next_tx_hash": fwd["tx_hash"],
+            "next_to": fwd["to"],
+            "next_to_entity": "Kupolex",
+            "next_value_base_units": fwd["value"],
+        },
+    }

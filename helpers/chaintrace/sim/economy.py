@@ -1,0 +1,244 @@
+"""The simulation loop: blocks on a calendar, filled by entities acting on their habits.
+
+``Economy(seed, n_transactions).run()`` mines blocks one by one. Each block first runs what was
+scheduled for it (sweeps, payouts, the next hop of a peel chain...), then fills up to its share
+of the requested transaction count with everyday actions drawn by weight, then closes with the
+coinbase paying subsidy plus fees to a pool.
+
+>>> eco = Economy(5, 400).run()
+>>> len(eco.ledger.t_height) > 300
+True
+"""
+
+import heapq
+import math
+import random
+from collections import deque
+
+from . import people, services
+from .addresses import AddressBook
+from .calendar import (
+    COINBASE_MATURITY,
+    START_HEIGHT,
+    START_TIME,
+    block_times,
+    daily_fee_rates,
+    daily_prices,
+    day_of,
+    subsidy,
+)
+from .entities import population
+from .ledger import Ledger
+from .wallets import DUST, SEQ_FINAL, SEQ_RBF, estimate_vsize, order_outputs, select_coins, visible
+
+TX_PER_DAY = 800  # the bundled data is a thin (~1/500) sample of a 2024 day's ~400,000 txs
+
+
+def n_days_for(n_transactions: int) -> int:
+    """Calendar days the chain spans: a month for course data, up to a year for scale runs.
+
+    >>> n_days_for(25_000), n_days_for(10_000_000)
+    (32, 365)
+    """
+    return min(365, max(21, math.ceil(n_transactions / TX_PER_DAY)))
+
+
+class Economy:
+    """State and main loop of one simulated chain."""
+
+    def __init__(self, seed: int, n_transactions: int, progress=None):
+        if n_transactions < 200:
+            raise ValueError(
+                f"n_transactions={n_transactions} is too small for an economy; ask for 200 or more"
+            )
+        self.seed, self.n_target, self.progress = seed, n_transactions, progress
+        self.rng = random.Random(f"chaintrace-sim-{seed}")
+        self.book = AddressBook(random.Random(f"chaintrace-addr-{seed}"))
+        self.ledger = Ledger(self.book)
+        self.entities = population(self.rng, n_transactions)
+        self.by_kind: dict[str, list] = {}
+        for e in self.entities:
+            self.by_kind.setdefault(e.kind, []).append(e)
+        self.by_name = {e.name: e for e in self.entities}
+        self.n_days = n_days_for(n_transactions)
+        self.n_blocks = self.n_days * 144
+        self.times = block_times(self.rng, START_TIME, self.n_blocks)
+        self.prices = daily_prices(self.rng, self.n_days + 1)
+        self.fee_rates = daily_fee_rates(self.rng, self.n_days + 1)
+        self.height, self.time, self.day = START_HEIGHT, START_TIME, 0
+        self._events: list = []
+        self._event_seq = 0
+        self.recent: deque[int] = deque(maxlen=400)  # individuals who just received coins
+        self.cases: dict[str, dict] = {}  # case id -> ground truth, filled by case scripts
+        self.notes: dict[str, object] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def usd_to_sats(self, usd: float) -> int:
+        """Satoshis worth ``usd`` at today's price."""
+        return int(usd / self.prices[self.day] * 100_000_000)
+
+    def fee_rate(self) -> float:
+        """A fee rate for one transaction: today's median with per-wallet spread."""
+        return max(1.0, self.fee_rates[self.day] * self.rng.lognormvariate(0.0, 0.45))
+
+    def schedule(self, height: int, fn, *args) -> None:
+        """Run ``fn(self, *args)`` when block ``height`` is built."""
+        self._event_seq += 1
+        heapq.heappush(self._events, (height, self._event_seq, fn, args))
+
+    def new_address(self, entity, role: str, true_type: str | None = None, beneficiary: int = -1):
+        """A fresh address of ``entity`` (its profile's receive type unless given)."""
+        true_type = true_type or entity.profile.receive_type
+        return self.book.new(entity.id, role, true_type, beneficiary)
+
+    def receive_address(self, entity) -> int:
+        """Where ``entity`` asks to be paid: fresh, or (by habit) an address it used before."""
+        used = entity.data.setdefault("receive", [])
+        if used and self.rng.random() < entity.profile.receive_reuse:
+            return used[-1] if self.rng.random() < 0.7 else self.rng.choice(used)
+        addr = self.new_address(entity, "receive")
+        used.append(addr)
+        return addr
+
+    def values(self, entity_id: int, pocket: str = "main") -> dict[int, int]:
+        """Spendable output ids -> value in one pocket."""
+        v = self.ledger.o_value
+        return {o: v[o] for o in self.ledger.pocket(entity_id, pocket)}
+
+    # ------------------------------------------------------------------ spending
+    def spend(
+        self,
+        entity,
+        payments: list[tuple],
+        *,
+        pocket: str = "main",
+        coins: list[int] | None = None,
+        typology: str,
+        send_all: bool = False,
+        change_role: str = "change",
+        change_addr: int | None = None,
+        fee_rate: float | None = None,
+        max_inputs: int = 60,
+        profile=None,
+    ) -> int | None:
+        """Build and record a payment from ``entity``; returns the tx id or None if it can't pay.
+
+        ``payments`` are ``(address id, sats)`` (``sats`` ignored with ``send_all``, which pays
+        everything selected, minus the fee, to the single payment address).
+        """
+        prof = profile or entity.profile
+        book, led = self.book, self.ledger
+        rate = fee_rate or self.fee_rate()
+        pay_types = [
+            book.visible_type(a) if not isinstance(a, bytes) else "op_return" for a, _ in payments
+        ]
+        change_type = visible(prof.change_type)
+        want = 0 if send_all else sum(v for _, v in payments)
+        if coins is None:
+            vals = self.values(entity.id, pocket)
+            if not vals:
+                return None
+
+            def target(n):
+                types = ["p2wpkh"] * n  # rough while selecting; exact below
+                extra = [] if send_all else [change_type]
+                return (
+                    want
+                    + rate * estimate_vsize(types, pay_types + extra)
+                    + (DUST if not send_all else 0)
+                )
+
+            picked = select_coins(self.rng, vals, target, prof.selection, max_inputs)
+            if picked is None:
+                return None
+            coins, total = picked
+        else:
+            total = sum(led.o_value[o] for o in coins)
+        in_types = [book.true_type[led.o_addr[o]] for o in coins]
+        if send_all:
+            fee = int(rate * estimate_vsize(in_types, pay_types))
+            if total - fee <= DUST:
+                return None
+            payments = [(payments[0][0], total - fee)]
+            outputs, change_index = payments, -1
+        else:
+            fee = int(rate * estimate_vsize(in_types, pay_types + [change_type]))
+            change = total - want - fee
+            if change < 0:
+                return None
+            outputs, change_index = list(payments), -1
+            if change >= DUST:
+                if change_addr is None:
+                    change_addr = self._change_address(entity, prof, coins, change_role)
+                outputs.append((change_addr, change))
+                change_index = len(outputs) - 1
+        outputs, change_index = order_outputs(self.rng, outputs, change_index, prof.ordering, book)
+        locktime = self.height if prof.anti_fee_sniping and self.rng.random() < 0.9 else 0
+        return led.add(
+            self.height,
+            coins,
+            outputs,
+            entity=entity.id,
+            typology=typology,
+            change_vout=change_index,
+            version=prof.version,
+            locktime=locktime,
+            sequence=SEQ_RBF if prof.rbf else SEQ_FINAL,
+        )
+
+    def _change_address(self, entity, prof, coins, role: str) -> int:
+        if prof.change_reuse and self.rng.random() < prof.change_reuse:
+            return self.ledger.o_addr[coins[0]]
+        return self.new_address(entity, role, prof.change_type)
+
+    # ------------------------------------------------------------------ main loop
+    def _quota(self, i: int) -> int:
+        active = self.n_blocks - COINBASE_MATURITY
+        if i < COINBASE_MATURITY:
+            return 0
+        gap = self.times[i] - self.times[i - 1]
+        mean = self.n_target / active * gap / 600 * 0.8  # scheduled work adds the other ~20 %
+        return _poisson(self.rng, mean)
+
+    def _run_events(self) -> None:
+        events = self._events
+        while events and events[0][0] <= self.height:
+            _, _, fn, args = heapq.heappop(events)
+            fn(self, *args)
+
+    def _fill(self, quota: int) -> None:
+        done, attempts = 0, 0
+        actions, weights = people.ACTIONS
+        while done < quota and attempts < quota * 4 + 4:
+            attempts += 1
+            action = self.rng.choices(actions, weights)[0]
+            if action(self) is not None:
+                done += 1
+
+    def run(self) -> "Economy":
+        """Mine every block; returns ``self`` with the ledger filled."""
+        services.setup(self)
+        from . import cases
+
+        cases.plan(self)
+        for i in range(self.n_blocks):
+            self.height, self.time = START_HEIGHT + i, self.times[i]
+            self.day = day_of(self.time)
+            self.ledger.release(self.height)
+            self._run_events()
+            self._fill(self._quota(i))
+            services.mine_block(self, subsidy(self.height) + self.ledger.block_fees())
+            if self.progress and i % 144 == 0:
+                self.progress(i, self.n_blocks)
+        return self
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth for small means, normal approximation above 30)."""
+    if mean > 30:
+        return max(0, int(rng.gauss(mean, math.sqrt(mean)) + 0.5))
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k

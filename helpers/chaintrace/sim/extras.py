@@ -1,0 +1,313 @@
+"""What an investigator holds besides the chain: prices, tags, sanctions, an account ledger.
+
+>>> prices_csv(["2024-02-29"], [61500.0])
+b'date,usd\\n2024-02-29,61500.00\\n'
+"""
+
+import random
+
+import yaml
+
+from ..encoding import keccak256
+from .calendar import START_TIME, date_text
+
+SDN_NS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML"
+FEATURE_IDS = {"XBT": 344, "ETH": 345, "USDT": 887, "TRX": 998}
+
+
+def prices_csv(dates: list[str], prices: list[float]) -> bytes:
+    """The daily close series as CSV bytes."""
+    rows = ["date,usd"] + [f"{d},{p:.2f}" for d, p in zip(dates, prices, strict=True)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def eip55(body_hex: str) -> str:
+    """EIP-55 mixed-case form of 40 hex digits.
+
+    >>> eip55("fb6916095ca1df60bb79ce92ce3ea74c37c5d359")
+    '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359'
+    """
+    body = body_hex.lower()
+    digest = keccak256(body.encode("ascii")).hex()
+    return "0x" + "".join(
+        c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest[:40], strict=True)
+    )
+
+
+# ---------------------------------------------------------------------------- tags
+def tagpack(eco, chain, rng: random.Random) -> bytes:
+    """A partial, imperfect TagPack: most services partly tagged, a few wrong low-confidence tags."""
+    book = eco.book
+    tags = []
+
+    def tag(addr, label, category, confidence, source):
+        tags.append(
+            {
+                "address": book.address[addr],
+                "label": label,
+                "category": category,
+                "confidence": confidence,
+                "source": source,
+            }
+        )
+
+    by_entity: dict[int, list[int]] = {}
+    for a, e in enumerate(book.entity):
+        by_entity.setdefault(e, []).append(a)
+    for ent in eco.entities:
+        addrs = by_entity.get(ent.id, [])
+        if (
+            ent.kind
+            in (
+                "individual",
+                "company",
+                "merchant",
+                "miner",
+                "ransomware_affiliate",
+                "darknet_vendor",
+                "thief",
+            )
+            or not addrs
+        ):
+            continue
+        cat = {
+            "mining_pool": "miner",
+            "nested_exchange": "exchange",
+            "otc_desk": "exchange",
+            "coinjoin_coordinator": "coinjoin",
+            "payment_processor": "payment_processor",
+            "ransomware": "ransomware",
+            "darknet_market": "market",
+        }.get(ent.kind, ent.kind)
+        share = {
+            "exchange": 0.25,
+            "gambling": 0.3,
+            "mining_pool": 1.0,
+            "scam": 0.8,
+            "ransomware": 0.5,
+            "darknet_market": 0.3,
+        }.get(ent.kind, 0.2)
+        for a in addrs:
+            role = book.role[a]
+            if role in ("hot", "cold", "coinbase") and rng.random() < max(share, 0.6):
+                tag(
+                    a,
+                    ent.name,
+                    cat,
+                    "service_data" if role != "coinbase" else "ownership",
+                    f"https://tags.example.org/{cat}/{ent.name.lower().replace(' ', '-')}",
+                )
+            elif rng.random() < share * 0.3:
+                conf = rng.choice(["web_crawl", "authority_data", "forensic"])
+                tag(a, ent.name, cat, conf, "https://forum.example.net/threads/" + str(a))
+    # wrong and conflicting tags: real sources mislabel, usually at low confidence
+    people = [a for a in range(len(book)) if eco.entities[book.entity[a]].kind == "individual"]
+    for a in rng.sample(people, min(25, len(people))):
+        tag(
+            a,
+            rng.choice(["Northmint", "LuckyOrbit Casino", "Fogbank"]),
+            "exchange",
+            "unknown",
+            "https://pastebin.example.com/" + str(a),
+        )
+    tagged = [t for t in tags if t["confidence"] == "service_data"]
+    for t in rng.sample(tagged, min(10, len(tagged))):
+        tags.append(
+            {
+                **t,
+                "label": rng.choice(["Kupolex", "Baltica Exchange", "Cedar Pool"]),
+                "confidence": "web_crawl",
+                "source": "https://blog.example.com/leak",
+            }
+        )
+    tags.sort(key=lambda t: (t["address"], t["label"], t["source"]))
+    header = {
+        "title": "Training attribution tags (chaintrace course dataset)",
+        "creator": "chaintrace course team",
+        "description": "Partial and imperfect by design: check confidence and sources.",
+        "lastmod": date_text(eco.times[-1]),
+        "currency": "BTC",
+        "is_public": True,
+        "tags": tags,
+    }
+    return yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000).encode()
+
+
+# ---------------------------------------------------------------------------- sanctions
+PARTIES = [
+    # (entity name in the economy, listed name, aliases, program, listing date, kind)
+    ("Kupolex", "KUPOLEX OU", ["Kupolex Exchange"], "TRAIN-RUSSIA-EO", "2024-03-10"),
+    ("Ferrum Trade", "FERRUM TRADE LLC", ["Ferrum OTC"], "TRAIN-CYBER", "2024-03-10"),
+    ("Tundra Market", "TUNDRA MARKET", ["Tundra"], "TRAIN-CYBER", "2024-03-05"),
+    (
+        "NightCrane",
+        "KOSTROV, Vadim Petrovich (fictional)",
+        ["NightCrane admin"],
+        "TRAIN-CYBER",
+        "2024-03-12",
+    ),
+]
+
+
+def sanctions(eco, rng: random.Random, eth_addresses: dict[str, list[str]]) -> dict[str, bytes]:
+    """Per-asset lists and an OFAC-style ``sdn_advanced.xml`` for four fictional parties.
+
+    Quirks kept on purpose (real lists have them): a duplicate line, one Bitcoin address filed
+    under ETH, and one ETH address in lower case.
+    """
+    book = eco.book
+    listed: list[tuple] = []  # (party index, asset, address)
+    for i, (name, *_rest) in enumerate(PARTIES):
+        ent = eco.by_name[name]
+        mine = [
+            a
+            for a, e in enumerate(book.entity)
+            if e == ent.id and book.role[a] in ("hot", "cold", "held", "receive")
+        ]
+        if name == "Ferrum Trade":  # the nested service: its deposit addresses at its host
+            mine = [
+                a
+                for a, b in enumerate(book.beneficiary)
+                if b == ent.id and book.entity[a] != ent.id
+            ]
+        for a in mine[:6]:
+            listed.append((i, "XBT", book.address[a]))
+        for addr in eth_addresses.get(name, [])[:2]:
+            listed.append((i, "ETH", addr))
+            listed.append((i, "USDT", addr))
+    per_asset: dict[str, list[str]] = {}
+    for _, asset, addr in listed:
+        per_asset.setdefault(asset, []).append(addr)
+    xbt, eth = per_asset.get("XBT", []), per_asset.get("ETH", [])
+    if xbt and eth:
+        eth.insert(1, xbt[0])  # an address under the wrong asset
+        eth.append(eth[0].lower())  # an EVM address in lower case
+        xbt.append(xbt[2 % len(xbt)])  # a duplicate
+    files = {
+        f"sanctions/sanctioned_addresses_{k}.txt": ("\n".join(v) + "\n").encode()
+        for k, v in sorted(per_asset.items())
+    }
+    files["sanctions/sdn_advanced.xml"] = sdn_xml(listed)
+    return files
+
+
+def sdn_xml(listed: list[tuple]) -> bytes:
+    """A small ``sdn_advanced.xml`` in OFAC's structure (parties, features, sanctions entries)."""
+    from xml.sax.saxutils import escape
+
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<Sanctions xmlns="{SDN_NS}">',
+        "  <ReferenceValueSets>",
+        "    <FeatureTypeValues>",
+    ]
+    for asset, fid in FEATURE_IDS.items():
+        out.append(
+            f'      <FeatureType ID="{fid}" FeatureTypeGroupID="1">Digital Currency Address - {asset}</FeatureType>'
+        )
+    out += [
+        "    </FeatureTypeValues>",
+        "    <SanctionsTypeValues>",
+        '      <SanctionsType ID="1">Program</SanctionsType>',
+        "    </SanctionsTypeValues>",
+        "  </ReferenceValueSets>",
+        "  <DistinctParties>",
+    ]
+    for i, (_, name, aliases, _, _) in enumerate(PARTIES):
+        pid = 90001 + i
+        out.append(f'    <DistinctParty FixedRef="{pid}">')
+        out.append(f'      <Profile ID="{pid}" PartySubTypeID="{4 if "," in name else 3}">')
+        out.append("        <Identity>")
+        for j, alias in enumerate([name, *aliases]):
+            out.append(
+                f'          <Alias Primary="{"true" if j == 0 else "false"}" AliasTypeID="1403">'
+            )
+            out.append(
+                f"            <DocumentedName><DocumentedNamePart><NamePartValue>{escape(alias)}</NamePartValue></DocumentedNamePart></DocumentedName>"
+            )
+            out.append("          </Alias>")
+        out.append("        </Identity>")
+        for k, (p, asset, addr) in enumerate(listed):
+            if p == i:
+                out.append(
+                    f'        <Feature ID="{pid * 100 + k}" FeatureTypeID="{FEATURE_IDS[asset]}">'
+                )
+                out.append(
+                    f'          <FeatureVersion ID="{pid * 100 + k}"><VersionDetail DetailTypeID="1432">{addr}</VersionDetail></FeatureVersion>'
+                )
+                out.append("        </Feature>")
+        out += ["      </Profile>", "    </DistinctParty>"]
+    out += ["  </DistinctParties>", "  <SanctionsEntries>"]
+    for i, (_, _, _, program, date) in enumerate(PARTIES):
+        y, m, d = date.split("-")
+        out.append(f'    <SanctionsEntry ID="{80001 + i}" ProfileID="{90001 + i}" ListID="1550">')
+        out.append(
+            f'      <EntryEvent ID="{80001 + i}" EntryEventTypeID="1"><Date><Year>{int(y)}</Year><Month>{int(m)}</Month><Day>{int(d)}</Day></Date></EntryEvent>'
+        )
+        out.append(
+            f'      <SanctionsMeasure ID="{80001 + i}" SanctionsTypeID="1"><Comment>{program}</Comment></SanctionsMeasure>'
+        )
+        out.append("    </SanctionsEntry>")
+    out += ["  </SanctionsEntries>", "</Sanctions>", ""]
+    return "\n".join(out).encode()
+
+
+# ---------------------------------------------------------------------------- account model
+ETH_START_BLOCK = 19_330_000  # about 2024-02-29 on Ethereum mainnet; 12-second slots
+
+
+def account_ledger(eco, rng: random.Random):
+    """ETH and USDT-like transfers between EIP-55 addresses; returns (columns, actors, case)."""
+
+    def addr():
+        return eip55(keccak256(rng.randbytes(64))[-20:].hex())
+
+    users = [addr() for _ in range(120)]
+    actors = {
+        "Northmint": [addr(), addr()],
+        "Kupolex": [addr(), addr()],
+        "Quantum Yield Club": [addr()],
+        "Ferrum Trade": [addr()],
+    }
+    span = eco.times[-1] - START_TIME
+    rows = []
+    for _ in range(900):
+        t = START_TIME + rng.randrange(span)
+        asset = "USDT" if rng.random() < 0.6 else "ETH"
+        frm, to = rng.sample(users + actors["Northmint"] + actors["Kupolex"], 2)
+        rows.append(_transfer(rng, t, frm, to, asset))
+    # account-01: a victim sends USDT to the scam, which forwards it to Kupolex
+    victim, scam = users[7], actors["Quantum Yield Club"][0]
+    t0 = START_TIME + span // 3
+    pay = _transfer(rng, t0, victim, scam, "USDT", usdt=48_500)
+    fwd = _transfer(rng, t0 + 3_600 * 5, scam, actors["Kupolex"][0], "USDT", usdt=48_500 - 15)
+    rows += [pay, fwd]
+    rows.sort(key=lambda r: (r["block"], r["tx_hash"]))
+    case = {
+        "victim": victim,
+        "scam": scam,
+        "pay": pay,
+        "forward": fwd,
+        "exchange_address": actors["Kupolex"][0],
+    }
+    return rows, actors, case
+
+
+def _transfer(rng, t, frm, to, asset, usdt=None) -> dict:
+    if asset == "ETH":
+        value, decimals, gas = int(rng.lognormvariate(-1.0, 1.5) * 10**18), 18, 21_000
+    else:
+        amount = usdt if usdt is not None else round(rng.lognormvariate(6.5, 1.6), 2)
+        value, decimals, gas = int(round(amount * 10**6)), 6, rng.randrange(46_000, 65_000)
+    gas_price = int(rng.lognormvariate(3.2, 0.5) * 10**9)
+    return {
+        "tx_hash": "0x" + keccak256(rng.randbytes(32)).hex(),
+        "block": ETH_START_BLOCK + (t - START_TIME) // 12,
+        "time": t,
+        "from": frm,
+        "to": to,
+        "asset": asset,
+        "value": str(value),
+        "decimals": decimals,
+        "fee_wei": str(gas * gas_price),
+    }

@@ -1,0 +1,179 @@
+"""The simulated chain's state: outputs, transactions and who can spend what.
+
+The ledger enforces the rules a real node does, so a bug in a behaviour fails loudly here rather
+than producing a chain a trainee could catch lying: value is conserved (inputs = outputs + fee),
+nothing is spent twice, and an output can be spent only from the next block on (a coinbase
+output only after 100 blocks).
+
+>>> import random
+>>> from chaintrace.sim.addresses import AddressBook
+>>> book = AddressBook(random.Random(1))
+>>> ledger = Ledger(book)
+>>> a = book.new(0, "coinbase", "p2wpkh")
+>>> t = ledger.coinbase(100, [(a, 50_000)])
+>>> ledger.release(200)
+>>> ledger.balance(0, "coinbase")
+50000
+"""
+
+import heapq
+
+from .calendar import COINBASE_MATURITY
+
+# which pocket of its owner's wallet an output lands in, by the role of the address it pays
+POCKETS = {
+    "deposit": "deposit",
+    "hot": "hot",
+    "cold": "cold",
+    "held": "held",
+    "invoice": "deposit",
+    "escrow": "deposit",
+    "coinbase": "coinbase",
+    "mix_in": "deposit",
+}
+
+
+class LedgerError(RuntimeError):
+    """A behaviour tried something a node would reject (a generator bug)."""
+
+
+class Ledger:
+    """Parallel lists of outputs and transactions; wallets are ordered sets of output ids."""
+
+    def __init__(self, book):
+        self.book = book
+        self.o_tx: list[int] = []
+        self.o_vout: list[int] = []
+        self.o_addr: list[int] = []  # -1 for OP_RETURN
+        self.o_value: list[int] = []
+        self.o_spent: list[int] = []  # spending tx id or -1
+        self.o_vin: list[int] = []
+        self.o_data: dict[int, bytes] = {}  # OP_RETURN scripts
+        self.t_height: list[int] = []
+        self.t_version: list[int] = []
+        self.t_locktime: list[int] = []
+        self.t_inputs: list[list[int]] = []
+        self.t_sequence: list[int] = []
+        self.t_outputs: list[list[int]] = []
+        self.t_fee: list[int] = []
+        self.t_entity: list[int] = []
+        self.t_typology: list[str] = []
+        self.t_change: list[int] = []
+        self.blocks: list[list[int]] = []  # tx ids per block, coinbase first
+        self.block_txs: list[int] = []  # non-coinbase txs of the block being built
+        self.wallets: dict[tuple[int, str], dict[int, None]] = {}
+        self._pending: list[tuple[int, int]] = []  # (spendable from height, output id)
+
+    # ------------------------------------------------------------------ wallets
+    def pocket(self, entity: int, pocket: str = "main") -> dict[int, None]:
+        """The ordered set of spendable output ids in one pocket of an entity's wallet."""
+        key = (entity, pocket)
+        if key not in self.wallets:
+            self.wallets[key] = {}
+        return self.wallets[key]
+
+    def balance(self, entity: int, pocket: str = "main") -> int:
+        """Spendable satoshis in one pocket."""
+        values = self.o_value
+        return sum(values[o] for o in self.pocket(entity, pocket))
+
+    def release(self, height: int) -> None:
+        """Make every output confirmed early enough spendable at ``height``."""
+        pending, book = self._pending, self.book
+        while pending and pending[0][0] <= height:
+            _, out = heapq.heappop(pending)
+            addr = self.o_addr[out]
+            pocket = POCKETS.get(book.role[addr], "main")
+            self.pocket(book.entity[addr], pocket)[out] = None
+
+    def take(self, outs) -> None:
+        """Remove outputs from whichever pocket holds them (before spending them)."""
+        book = self.book
+        for out in outs:
+            addr = self.o_addr[out]
+            pocket = POCKETS.get(book.role[addr], "main")
+            self.wallets[(book.entity[addr], pocket)].pop(out, None)
+
+    # ------------------------------------------------------------------ transactions
+    def _outputs(self, tx: int, outputs, available: int) -> list[int]:
+        ids, book = [], self.book
+        for vout, (addr, value) in enumerate(outputs):
+            out = len(self.o_value)
+            self.o_tx.append(tx)
+            self.o_vout.append(vout)
+            self.o_value.append(value)
+            self.o_spent.append(-1)
+            self.o_vin.append(-1)
+            if isinstance(addr, bytes):  # an OP_RETURN script
+                self.o_addr.append(-1)
+                self.o_data[out] = addr
+            else:
+                self.o_addr.append(addr)
+                book.used[addr] = True
+                heapq.heappush(self._pending, (available, out))
+            ids.append(out)
+        return ids
+
+    def add(
+        self,
+        height: int,
+        inputs: list[int],
+        outputs: list[tuple],
+        *,
+        entity: int,
+        typology: str,
+        change_vout: int = -1,
+        version: int = 2,
+        locktime: int = 0,
+        sequence: int = 0xFFFFFFFF,
+    ) -> int:
+        """Record a transaction spending ``inputs`` (output ids) and paying ``outputs``.
+
+        ``outputs`` are ``(address id, value)`` pairs, or ``(op_return_script_bytes, 0)``.
+        The fee is what the inputs hold beyond the outputs. Returns the transaction id.
+        """
+        tx = len(self.t_height)
+        total_in = 0
+        for vin, out in enumerate(inputs):
+            if self.o_spent[out] != -1:
+                raise LedgerError(f"output {out} spent twice (tx {tx}, typology {typology})")
+            self.o_spent[out] = tx
+            self.o_vin[out] = vin
+            total_in += self.o_value[out]
+        total_out = sum(v for _, v in outputs)
+        if not inputs or total_out > total_in or min(v for _, v in outputs) < 0:
+            raise LedgerError(f"tx {tx} ({typology}) spends {total_in} but pays {total_out}")
+        self.take(inputs)
+        self.t_height.append(height)
+        self.t_version.append(version)
+        self.t_locktime.append(locktime)
+        self.t_inputs.append(list(inputs))
+        self.t_sequence.append(sequence)
+        self.t_fee.append(total_in - total_out)
+        self.t_entity.append(entity)
+        self.t_typology.append(typology)
+        self.t_change.append(change_vout)
+        self.t_outputs.append(self._outputs(tx, outputs, height + 1))
+        self.block_txs.append(tx)
+        return tx
+
+    def coinbase(self, height: int, outputs: list[tuple], entity: int = -1) -> int:
+        """Close the block at ``height`` with its coinbase (placed first in the block)."""
+        tx = len(self.t_height)
+        self.t_height.append(height)
+        self.t_version.append(2)
+        self.t_locktime.append(0)
+        self.t_inputs.append([])
+        self.t_sequence.append(0xFFFFFFFF)
+        self.t_fee.append(0)
+        self.t_entity.append(entity)
+        self.t_typology.append("coinbase")
+        self.t_change.append(-1)
+        self.t_outputs.append(self._outputs(tx, outputs, height + COINBASE_MATURITY))
+        self.blocks.append([tx, *self.block_txs])
+        self.block_txs = []
+        return tx
+
+    def block_fees(self) -> int:
+        """Fees of the transactions in the block being built (the miner's to claim)."""
+        return sum(self.t_fee[t] for t in self.block_txs)

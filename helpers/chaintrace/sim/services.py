@@ -1,0 +1,244 @@
+"""Custodial services: exchanges, mining pools, the payment processor, the casino.
+
+Exchanges give every customer a persistent deposit address, sweep deposits into a handful of hot
+wallets, keep reserves in 2-of-3 multisig cold storage, and pay withdrawals from hot wallets,
+one by one or in batches. Pools collect coinbases (spendable after 100 blocks) and pay miners in
+batches. The processor collects invoices on fresh addresses and settles merchants daily.
+
+>>> from chaintrace.sim.economy import Economy
+>>> eco = Economy(3, 300)
+>>> setup(eco)
+>>> len(eco.by_name["Northmint"].data["hot_addrs"])
+12
+"""
+
+from .addresses import TRUE_TYPES
+
+COLD_TYPES = {"p2pkh": "p2sh-multisig", "p2sh-p2wpkh": "p2sh-multisig"}
+EXCHANGE_WEIGHTS = {
+    "Northmint": 30,
+    "Baltica Exchange": 15,
+    "Kestrel Markets": 20,
+    "Harbourline": 8,
+    "Ostrava Coin": 12,
+    "Kupolex": 9,
+    "Bystrobit": 6,
+}
+
+
+def setup(eco) -> None:
+    """Give services their standing addresses and start their recurring jobs."""
+    start = eco.height + 100
+    for ex in eco.by_kind["exchange"]:
+        ex.data["hot_addrs"] = [eco.new_address(ex, "hot") for _ in range(ex.data["hot"])]
+        cold = COLD_TYPES.get(ex.profile.receive_type, "p2wsh-multisig")
+        ex.data["cold_addrs"] = [eco.new_address(ex, "cold", cold) for _ in range(2)]
+        ex.data["queue"] = []
+        eco.schedule(start + eco.rng.randrange(12), sweep)
+        if ex.data["batch"]:
+            eco.schedule(start + eco.rng.randrange(6), flush_withdrawals, ex)
+    for pool in eco.by_kind["mining_pool"]:
+        pool.data["coinbase_addr"] = eco.new_address(pool, "coinbase")
+        eco.schedule(start + eco.rng.randrange(36), pool_payout, pool)
+    proc = eco.by_kind["payment_processor"][0]
+    proc.data["hot_addrs"] = [eco.new_address(proc, "hot")]
+    eco.schedule(start + 144, settle_merchants, proc)
+    casino = eco.by_kind["gambling"][0]
+    casino.data["hot_addrs"] = [eco.new_address(casino, "hot") for _ in range(2)]
+    names = list(EXCHANGE_WEIGHTS)
+    weights = list(EXCHANGE_WEIGHTS.values())
+    for kind in ("individual", "merchant", "miner", "darknet_vendor"):
+        for person in eco.by_kind.get(kind, []):
+            person.data["home"] = eco.by_name[eco.rng.choices(names, weights)[0]].id
+
+
+def deposit_address(eco, customer, service=None) -> int:
+    """The customer's persistent deposit address at ``service`` (default: their exchange)."""
+    service = service or eco.entities[customer.data["home"]]
+    key = ("deposit", service.id)
+    if key not in customer.data:
+        customer.data[key] = eco.new_address(service, "deposit", beneficiary=customer.id)
+    return customer.data[key]
+
+
+def hot_address(eco, service) -> int:
+    return eco.rng.choice(service.data["hot_addrs"])
+
+
+def _exchange(eco):
+    names = list(EXCHANGE_WEIGHTS)
+    return eco.by_name[eco.rng.choices(names, list(EXCHANGE_WEIGHTS.values()))[0]]
+
+
+def withdraw(eco, ex=None, user=None, sats=None, typology="exchange_withdrawal"):
+    """A customer withdraws (buys) coins; batched exchanges queue it for the next batch."""
+    ex = ex or _exchange(eco)
+    user = user or eco.rng.choice(eco.by_kind["individual"])
+    hot = eco.ledger.balance(ex.id, "hot")
+    if sats is None:
+        sats = eco.usd_to_sats(eco.rng.lognormvariate(6.4, 1.4))
+        sats = min(sats, hot // 4)
+    if sats < 20_000 or sats > hot:
+        refill_hot(eco, ex)
+        return None
+    addr = eco.receive_address(user)
+    eco.recent.append(user.id)
+    if ex.data.get("batch") and eco.rng.random() < 0.8:
+        ex.data["queue"].append((addr, sats))
+        return None
+    return eco.spend(ex, [(addr, sats)], pocket="hot", typology=typology, change_role="hot")
+
+
+def flush_withdrawals(eco, ex) -> None:
+    """Pay the queued withdrawals in one batch transaction (a few inputs, many outputs)."""
+    queue = ex.data["queue"]
+    if len(queue) >= 2:
+        batch, ex.data["queue"] = queue[:200], queue[200:]
+        if (
+            eco.spend(
+                ex, batch, pocket="hot", typology="exchange_batch_withdrawal", change_role="hot"
+            )
+            is None
+        ):
+            ex.data["queue"] = batch + ex.data["queue"]
+            refill_hot(eco, ex)
+    eco.schedule(eco.height + eco.rng.randrange(3, 12), flush_withdrawals, ex)
+
+
+def sweep(eco, ex=None) -> None:
+    """Move customers' deposits into a hot wallet; send surplus to cold storage."""
+    for service in [ex] if ex else eco.by_kind["exchange"] + eco.by_kind["gambling"]:
+        _sweep_one(eco, service)
+    if ex is None:
+        eco.schedule(eco.height + eco.rng.randrange(4, 16), sweep)
+
+
+def _sweep_one(eco, service) -> None:
+    led = eco.ledger
+    deposits = list(led.pocket(service.id, "deposit"))
+    if not deposits:
+        return
+    if service.profile.ordering in ("random",) and service.kind == "exchange" and len(deposits) < 6:
+        # forwarders: each deposit swept on its own (one input, one output)
+        for out in deposits:
+            eco.spend(
+                service,
+                [(hot_address(eco, service), 0)],
+                coins=[out],
+                send_all=True,
+                typology="deposit_sweep",
+            )
+        return
+    for i in range(0, len(deposits), 120):
+        eco.spend(
+            service,
+            [(hot_address(eco, service), 0)],
+            coins=deposits[i : i + 120],
+            send_all=True,
+            typology="deposit_sweep",
+            fee_rate=max(1.0, eco.fee_rate() * 0.5),
+        )
+    hot = led.balance(service.id, "hot")
+    if service.kind == "exchange" and hot > 40 * 100_000_000 and eco.rng.random() < 0.3:
+        cold = eco.rng.choice(service.data["cold_addrs"])
+        eco.spend(
+            service,
+            [(cold, int(hot * 0.5))],
+            pocket="hot",
+            typology="exchange_to_cold",
+            change_role="hot",
+        )
+
+
+def refill_hot(eco, ex) -> None:
+    """Move reserves from cold storage back to a hot wallet (at most once every few hours)."""
+    if ex.kind != "exchange" or ex.data.get("refill_at", 0) > eco.height:
+        return
+    ex.data["refill_at"] = eco.height + 24
+    coins = list(eco.ledger.pocket(ex.id, "cold"))[:3]
+    if coins:
+        eco.spend(
+            ex, [(hot_address(eco, ex), 0)], coins=coins, send_all=True, typology="cold_to_hot"
+        )
+
+
+def casino_payout(eco):
+    casino = eco.by_kind["gambling"][0]
+    user = eco.rng.choice(eco.by_kind["individual"])
+    hot = eco.ledger.balance(casino.id, "hot")
+    sats = min(eco.usd_to_sats(eco.rng.lognormvariate(5.0, 1.2)), hot // 5)
+    if sats < 10_000:
+        return None
+    eco.recent.append(user.id)
+    return eco.spend(
+        casino,
+        [(eco.receive_address(user), sats)],
+        pocket="hot",
+        typology="gambling_payout",
+        change_role="hot",
+    )
+
+
+def pool_payout(eco, pool) -> None:
+    """Pay matured coinbase rewards to the pool's miners in one batch."""
+    led = eco.ledger
+    coins = list(led.pocket(pool.id, "coinbase"))
+    total = sum(led.o_value[o] for o in coins)
+    if coins and total > 100_000_000:
+        miners = eco.rng.sample(
+            eco.by_kind["miner"], min(len(eco.by_kind["miner"]), eco.rng.randrange(5, 25))
+        )
+        keep = total * eco.rng.uniform(0.02, 0.08)
+        shares = [eco.rng.random() + 0.2 for _ in miners]
+        scale = (total - keep) / sum(shares)
+        pays = [
+            (eco.receive_address(m), int(s * scale)) for m, s in zip(miners, shares, strict=True)
+        ]
+        eco.spend(
+            pool,
+            pays,
+            coins=coins[:200],
+            typology="pool_payout",
+            change_addr=pool.data["coinbase_addr"],
+        ) if sum(p[1] for p in pays) < total else None
+    eco.schedule(eco.height + eco.rng.randrange(36, 100), pool_payout, pool)
+
+
+def settle_merchants(eco, proc) -> None:
+    """Daily settlement: sweep paid invoices and pay each merchant its takings minus 1 %."""
+    led, book = eco.ledger, eco.book
+    coins = list(led.pocket(proc.id, "deposit"))
+    owed: dict[int, int] = {}
+    for o in coins:
+        m = book.beneficiary[led.o_addr[o]]
+        owed[m] = owed.get(m, 0) + led.o_value[o]
+    pays = [(eco.receive_address(eco.entities[m]), int(v * 0.99)) for m, v in sorted(owed.items())]
+    pays = [p for p in pays if p[1] > 5_000]
+    if pays:
+        eco.spend(
+            proc,
+            pays,
+            coins=coins,
+            typology="processor_settlement",
+            change_addr=proc.data["hot_addrs"][0],
+        )
+    eco.schedule(eco.height + 144, settle_merchants, proc)
+
+
+def mine_block(eco, reward: int) -> None:
+    """Close the block with a coinbase to a pool chosen by hash-rate share."""
+    pools = eco.by_kind["mining_pool"]
+    pool = eco.rng.choices(pools, [p.data["share"] for p in pools])[0]
+    commitment = b"\x6a\x24\xaa\x21\xa9\xed" + bytes(32)  # filled in by the writer
+    eco.ledger.coinbase(
+        eco.height, [(pool.data["coinbase_addr"], reward), (commitment, 0)], pool.id
+    )
+
+
+def visible_of(true_type: str) -> str:
+    """On-chain type of a true script type.
+
+    >>> visible_of("p2wsh-multisig")
+    'p2wsh'
+    """
+    return TRUE_TYPES[true_type][0]

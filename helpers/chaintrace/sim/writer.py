@@ -1,0 +1,320 @@
+"""Turn a finished economy into the dataset files and the ground truth, byte-reproducibly.
+
+Transaction ids are computed here, block by block, from the real serialisation (fake but
+deterministic unlocking data, see :mod:`chaintrace.sim.rebuild`). Parquet files are written with
+zstd compression, a fixed row order and no timestamps, so the same seed gives the same bytes.
+
+>>> sha256_manifest({"a.txt": b"x"})
+'2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  a.txt\\n'
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..encoding import sha256d
+from ..rawtx import serialize
+from .addresses import SPEND_TYPE
+from .rebuild import coinbase_input, unlocking
+
+
+class Ref:
+    """A placeholder in case truth for something whose public id is known only at write time."""
+
+    def __init__(self, kind: str, idx: int):
+        self.kind, self.idx = kind, idx
+
+    def __repr__(self) -> str:
+        return f"Ref({self.kind!r}, {self.idx})"
+
+
+def tx_ref(i: int) -> Ref:
+    return Ref("tx", i)
+
+
+def addr_ref(i: int) -> Ref:
+    return Ref("addr", i)
+
+
+def _merkle(hashes: list[bytes]) -> bytes:
+    level = list(hashes)
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+class Chain:
+    """Txids, sizes and block hashes of a ledger, computed in block order."""
+
+    def __init__(self, eco):
+        self.eco = eco
+        led = eco.ledger
+        n = len(led.t_height)
+        self.txid = [""] * n
+        self.size = [0] * n
+        self.vsize = [0] * n
+        self.weight = [0] * n
+        self.position = [0] * n
+        self.order: list[int] = []
+        self.block_hash: list[str] = []
+        self.spend_types: dict[int, str] = {}
+        prev_hash = bytes(32)
+        for b, block in enumerate(led.blocks):
+            wtxids = [bytes(32)]
+            for t in block[1:]:
+                wtxids.append(self._serialise(t))
+            cb = block[0]
+            commitment = sha256d(_merkle(wtxids) + bytes(32))
+            led.o_data[led.t_outputs[cb][1]] = b"\x6a\x24\xaa\x21\xa9\xed" + commitment
+            self._serialise(cb)
+            for pos, t in enumerate(block):
+                self.position[t] = pos
+                self.order.append(t)
+            root = _merkle([bytes.fromhex(self.txid[t])[::-1] for t in block])
+            digest = sha256d(prev_hash + root + eco.times[b].to_bytes(8, "little"))
+            # no proof of work was done: the leading zeros only make it look like a block hash
+            self.block_hash.append("0" * 19 + digest[::-1].hex()[19:])
+            prev_hash = digest
+
+    def _serialise(self, t: int) -> bytes:
+        led, book = self.ledger, self.eco.book
+        if led.t_inputs[t]:
+            inputs = []
+            for out in led.t_inputs[t]:
+                prev, vout = self.txid[led.o_tx[out]], led.o_vout[out]
+                kind = SPEND_TYPE[book.true_type[led.o_addr[out]]]
+                self.spend_types[out] = kind
+                sig, wit = unlocking(kind, prev, vout)
+                inputs.append(
+                    {
+                        "prev_txid": prev,
+                        "prev_vout": vout,
+                        "script_sig": sig,
+                        "sequence": led.t_sequence[t],
+                        "witness": wit,
+                    }
+                )
+        else:
+            inputs = [coinbase_input(led.t_height[t])]
+        outputs = [
+            {
+                "value": led.o_value[o],
+                "script_pubkey": led.o_data[o]
+                if led.o_addr[o] < 0
+                else book.script_pubkey[led.o_addr[o]],
+            }
+            for o in led.t_outputs[t]
+        ]
+        tx = {
+            "version": led.t_version[t],
+            "locktime": led.t_locktime[t],
+            "inputs": inputs,
+            "outputs": outputs,
+        }
+        base, full = serialize(tx, witness=False), serialize(tx, witness=True)
+        self.txid[t] = sha256d(base)[::-1].hex()
+        self.size[t] = len(full)
+        self.weight[t] = 3 * len(base) + len(full)
+        self.vsize[t] = -(-self.weight[t] // 4)
+        return sha256d(full)
+
+    @property
+    def ledger(self):
+        return self.eco.ledger
+
+    def resolve(self, value):
+        """Replace :class:`Ref` placeholders (recursively) with txids and addresses."""
+        if isinstance(value, Ref):
+            return self.txid[value.idx] if value.kind == "tx" else self.eco.book.address[value.idx]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.resolve(v) for v in value]
+        return value
+
+
+# ---------------------------------------------------------------------------- tables
+def _table(columns: dict, types: dict) -> pa.Table:
+    return pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """Deterministic Parquet bytes (zstd, statistics on, no pandas metadata)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", compression_level=9, store_schema=False)
+    return sink.getvalue().to_pybytes()
+
+
+def chain_tables(chain: Chain) -> dict[str, pa.Table]:
+    """blocks, transactions, outputs and inputs as Arrow tables, in block order."""
+    eco, led, book = chain.eco, chain.ledger, chain.eco.book
+    from .calendar import START_HEIGHT
+
+    blocks = _table(
+        {
+            "height": [START_HEIGHT + i for i in range(len(led.blocks))],
+            "hash": chain.block_hash,
+            "time": eco.times[: len(led.blocks)],
+            "n_tx": [len(b) for b in led.blocks],
+        },
+        {"height": pa.int32(), "hash": pa.string(), "time": pa.int64(), "n_tx": pa.int32()},
+    )
+    order = chain.order
+    tx_cols = {
+        "txid": [chain.txid[t] for t in order],
+        "height": [led.t_height[t] for t in order],
+        "position": [chain.position[t] for t in order],
+        "time": [eco.times[led.t_height[t] - START_HEIGHT] for t in order],
+        "version": [led.t_version[t] for t in order],
+        "locktime": [led.t_locktime[t] for t in order],
+        "size": [chain.size[t] for t in order],
+        "vsize": [chain.vsize[t] for t in order],
+        "weight": [chain.weight[t] for t in order],
+        "fee": [led.t_fee[t] for t in order],
+        "n_inputs": [len(led.t_inputs[t]) for t in order],
+        "n_outputs": [len(led.t_outputs[t]) for t in order],
+        "coinbase": [not led.t_inputs[t] for t in order],
+    }
+    i32, i64, s = pa.int32(), pa.int64(), pa.string()
+    transactions = _table(
+        tx_cols,
+        {
+            "txid": s,
+            "height": i32,
+            "position": i32,
+            "time": i64,
+            "version": i32,
+            "locktime": i64,
+            "size": i32,
+            "vsize": i32,
+            "weight": i32,
+            "fee": i64,
+            "n_inputs": i32,
+            "n_outputs": i32,
+            "coinbase": pa.bool_(),
+        },
+    )
+    o_ids = [o for t in order for o in led.t_outputs[t]]
+    vis = {a: book.visible_type(a) for a in set(led.o_addr) if a >= 0}
+    outputs = _table(
+        {
+            "txid": [chain.txid[led.o_tx[o]] for o in o_ids],
+            "vout": [led.o_vout[o] for o in o_ids],
+            "address": [book.address[led.o_addr[o]] if led.o_addr[o] >= 0 else "" for o in o_ids],
+            "value": [led.o_value[o] for o in o_ids],
+            "script_type": [
+                vis[led.o_addr[o]] if led.o_addr[o] >= 0 else "op_return" for o in o_ids
+            ],
+            "spent_txid": [
+                chain.txid[led.o_spent[o]] if led.o_spent[o] >= 0 else None for o in o_ids
+            ],
+            "spent_vin": [led.o_vin[o] if led.o_spent[o] >= 0 else None for o in o_ids],
+            "op_return": [led.o_data[o].hex() if led.o_addr[o] < 0 else "" for o in o_ids],
+        },
+        {
+            "txid": s,
+            "vout": i32,
+            "address": s,
+            "value": i64,
+            "script_type": s,
+            "spent_txid": s,
+            "spent_vin": i32,
+            "op_return": s,
+        },
+    )
+    rows = [(t, vin, o) for t in order for vin, o in enumerate(led.t_inputs[t])]
+    inputs = _table(
+        {
+            "txid": [chain.txid[t] for t, _, _ in rows],
+            "vin": [vin for _, vin, _ in rows],
+            "prev_txid": [chain.txid[led.o_tx[o]] for _, _, o in rows],
+            "prev_vout": [led.o_vout[o] for _, _, o in rows],
+            "address": [book.address[led.o_addr[o]] for _, _, o in rows],
+            "value": [led.o_value[o] for _, _, o in rows],
+            "script_type": [vis[led.o_addr[o]] for _, _, o in rows],
+            "sequence": [led.t_sequence[t] for t, _, _ in rows],
+            "spend_type": [chain.spend_types[o] for _, _, o in rows],
+        },
+        {
+            "txid": s,
+            "vin": i32,
+            "prev_txid": s,
+            "prev_vout": i32,
+            "address": s,
+            "value": i64,
+            "script_type": s,
+            "sequence": i64,
+            "spend_type": s,
+        },
+    )
+    return {"blocks": blocks, "transactions": transactions, "outputs": outputs, "inputs": inputs}
+
+
+def truth_tables(chain: Chain) -> dict[str, pa.Table]:
+    """Ground truth: entities, every address's owner, every transaction's spender and change."""
+    eco, led, book = chain.eco, chain.ledger, chain.eco.book
+    i32, s = pa.int32(), pa.string()
+    entities = _table(
+        {
+            "entity_id": [e.id for e in eco.entities],
+            "name": [e.name for e in eco.entities],
+            "kind": [e.kind for e in eco.entities],
+            "wallet": [e.profile.name for e in eco.entities],
+        },
+        {"entity_id": i32, "name": s, "kind": s, "wallet": s},
+    )
+    addresses = _table(
+        {
+            "address": book.address,
+            "entity_id": book.entity,
+            "role": book.role,
+            "script_type": book.true_type,
+            "beneficiary_id": book.beneficiary,
+        },
+        {"address": s, "entity_id": i32, "role": s, "script_type": s, "beneficiary_id": i32},
+    )
+    order = chain.order
+    transactions = _table(
+        {
+            "txid": [chain.txid[t] for t in order],
+            "entity_id": [led.t_entity[t] for t in order],
+            "typology": [led.t_typology[t] for t in order],
+            "change_vout": [led.t_change[t] for t in order],
+        },
+        {"txid": s, "entity_id": i32, "typology": s, "change_vout": i32},
+    )
+    return {"entities": entities, "addresses": addresses, "transactions": transactions}
+
+
+# ---------------------------------------------------------------------------- files
+def json_bytes(obj) -> bytes:
+    """Stable, readable JSON (sorted keys, two-space indent, trailing newline)."""
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def sha256_manifest(files: dict[str, bytes]) -> str:
+    """``sha256sum``-format lines for ``files`` (relative path -> bytes), sorted by path."""
+    return "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in sorted(files))
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    """Replace ``root`` by exactly ``files`` plus their ``SHA256SUMS``."""
+    import shutil
+
+    root = Path(root)
+    if root.exists():
+        if not (root / "SHA256SUMS").exists() and any(root.iterdir()):
+            raise FileExistsError(
+                f"{root} exists and is not a chaintrace dataset (no SHA256SUMS); "
+                "choose an empty or new folder"
+            )
+        shutil.rmtree(root)
+    for rel, data in {**files, "SHA256SUMS": sha256_manifest(files).encode()}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
