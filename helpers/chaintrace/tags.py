@@ -58,20 +58,22 @@ CONFIDENCE_LEVELS: dict[str, int] = {
     "unknown": 5,
 }
 
-# Concept ids of GraphSense's entity and concepts taxonomies (INTERPOL Darknet and
-# Cryptocurrencies Working Group, extended by Iknaio). Unknown categories are reported, not
-# refused: the taxonomy grows faster than any copy of it.
-CATEGORIES = frozenset(
-    "entity organization user service victim perpetrator donation exchange wallet_service "
-    "escrow_wallet ico_wallet cold_wallet hot_wallet warm_wallet filesharing index market "
-    "messaging_service mixing_service coinjoin miner mining_service gambling search_engine shop "
-    "faucet payment_processor atm hosting vpn defi defi_lending defi_dex defi_derivative "
-    "defi_bridge item collectible otc_broker".split()
-)
+# Ids of GraphSense's abuse taxonomy (INTERPOL Darknet and Cryptocurrencies Working Group).
 ABUSES = frozenset(
     "scam extortion sextortion phishing service_hack ransomware investment_fraud ponzi_scheme "
     "pyramid_scheme sanction extremism terrorism dark_web money_laundering financial_crime "
-    "payment_card_fraud child_sexual_abuse".split()
+    "payment_card_fraud child_sexual_abuse sexual_abuse violence torture abuse".split()
+)
+# Ids a tag's ``category`` may take: the entity taxonomy plus the newer unified "concepts"
+# taxonomy (Iknaio), which also holds the abuse ids (so ``category: ransomware`` is valid).
+# Unknown categories are reported, never refused: the taxonomy grows faster than any copy.
+CATEGORIES = ABUSES | frozenset(
+    "concept behaviour source mention forum_mention website_mention gray_usage mixing "
+    "white_usage entity organization user service victim perpetrator donation exchange "
+    "wallet_service escrow_wallet ico_wallet cold_wallet hot_wallet warm_wallet filesharing "
+    "index market messaging_service mixing_service coinjoin miner mining_service gambling "
+    "search_engine shop faucet payment_processor atm hosting vpn defi defi_lending defi_dex "
+    "defi_derivative defi_bridge item collectible".split()
 )
 
 HEADER_ONLY = ("title", "creator", "description", "owner", "is_public")
@@ -86,7 +88,8 @@ FACTORABLE = ("source", "currency", "network", "confidence", "category", "abuse"
               "lastmod", "is_cluster_definer", "context", "label")  # fmt: skip
 
 
-class _TagPackLoader(yaml.SafeLoader):
+# libyaml's C parser when present: ten times faster on a course-sized TagPack
+class _TagPackLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """YAML 1.1 reads an unquoted ``0x5aAe...`` as a hexadecimal integer; in a TagPack it is
     always an Ethereum address, so hex scalars stay text (no TagPack field is a number)."""
 
@@ -299,7 +302,7 @@ class TagPack:
                 f"{name}: not valid YAML{where} ({problem}). Check the indentation and quote "
                 "values that contain ':' or '#'."
             ) from None
-        tags, header, problems = _parse_document(doc, name)
+        tags, header, problems, notes = _parse_document(doc, name)
         if problems and strict:
             shown = "\n  - ".join(problems[:10])
             more = f"\n  (and {len(problems) - 10} more)" if len(problems) > 10 else ""
@@ -308,7 +311,7 @@ class TagPack:
                 "Fix them, or load with strict=False to keep the valid tags and list the "
                 "problems in tagpack.problems."
             )
-        return cls(tags, header, problems)
+        return cls(tags, header, problems + notes)
 
     @classmethod
     def merge(cls, packs: Iterable[TagPack]) -> TagPack:
@@ -471,7 +474,7 @@ def load_tagpack(path, *, strict: bool = True) -> TagPack:
     mandatory fields (``title``, ``creator``; per tag ``address``, ``label``, ``source``,
     ``currency``, ``confidence``), confidence names (:data:`CONFIDENCE_LEVELS`), field types,
     address format (through :func:`chaintrace.parse_address` when available), duplicate tags,
-    and likely typos in field names. With ``strict=True`` (default) any problem raises a
+    and likely typos in field names. With ``strict=True`` (default) a problem raises a
     :class:`TagPackError` listing every problem with file, tag position and field; with
     ``strict=False`` bad tags are skipped and the problems kept in ``tagpack.problems``.
     Unknown categories are always only reported: the taxonomy grows.
@@ -508,13 +511,15 @@ def _with_path(tag: Tag, path: str) -> Tag:
     return tag
 
 
-def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str]]:
+def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str], list[str]]:
+    """The tags, the header, the problems (fatal when strict) and notes (never fatal)."""
     if not isinstance(doc, dict):
         raise TagPackError(
             f"{name}: a TagPack is a YAML mapping (header fields, then 'tags:'), but this file "
             f"holds {type(doc).__name__}. Start it with 'title:', 'creator:' and 'tags:'."
         )
     problems: list[str] = []
+    notes: list[str] = []
     header = {k: v for k, v in doc.items() if k != "tags"}
     for key in MANDATORY_HEADER:
         if _blank(header.get(key)):
@@ -529,7 +534,7 @@ def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str]]:
     inherited = {k: v for k, v in header.items() if k in TAG_FIELDS}
     tags, seen = [], {}
     for position, raw in enumerate(raw_tags, start=1):
-        tag = _parse_tag(raw, inherited, header, position, problems)
+        tag = _parse_tag(raw, inherited, header, position, problems, notes)
         if tag is None:
             continue
         # same claim from the same source: a repeat (GraphSense's duplicate_tag rule); the
@@ -543,7 +548,7 @@ def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str]]:
             continue
         seen[key] = position
         tags.append(tag)
-    return tags, header, problems
+    return tags, header, problems, notes
 
 
 def _check_keys(mapping: dict, allowed: tuple, where: str, problems: list[str]) -> None:
@@ -558,7 +563,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_tag(raw, inherited: dict, header: dict, position: int, problems: list) -> Tag | None:
+def _parse_tag(raw, inherited: dict, header: dict, position: int, problems, notes) -> Tag | None:
     where = f"tag {position}"
     if not isinstance(raw, dict):
         problems.append(f"{where}: is {raw!r}, not a mapping; write it as '- address: ...'")
@@ -595,7 +600,7 @@ def _parse_tag(raw, inherited: dict, header: dict, position: int, problems: list
     if category and category not in CATEGORIES:
         guess = difflib.get_close_matches(category, CATEGORIES, n=1)
         hint = f"did you mean {guess[0]!r}?" if guess else "kept as written"
-        problems.append(f"{where}: category {category!r} is not in the GraphSense taxonomy; {hint}")
+        notes.append(f"{where}: category {category!r} is not in the GraphSense taxonomy; {hint}")
     return Tag(
         address=values["address"].strip(),
         label=values["label"].strip(),
