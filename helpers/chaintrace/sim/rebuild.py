@@ -11,7 +11,7 @@ carries :func:`coinbase_script_sig` and the 32-byte zero witness reserved value.
 the tables (the classroom server answering ``/tx/:txid/hex``) can reproduce every txid.
 
 >>> coinbase_script_sig(840_000)[:4].hex()
-'03400d0c'
+'0340d10c'
 """
 
 import hashlib
