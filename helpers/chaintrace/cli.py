@@ -1,0 +1,202 @@
+"""The ``chaintrace`` command line, for instructors and investigators.
+
+    chaintrace check                          is this machine ready for the course?
+    chaintrace tx TXID                        one transaction (bundled data, or --esplora URL)
+    chaintrace address ADDR [ADDR ...]        balance and recent history of addresses
+    chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
+    chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
+    chaintrace generate ...                   make a dataset (a new cohort's variant)
+
+Errors print one line to stderr and exit with status 2.
+
+>>> main(["tx", "not-a-txid", "--dataset", "no-such-dataset"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+EXAMPLES = """\
+examples:
+  chaintrace check
+  chaintrace tx 5e0668bf1cd24f2f8656ee82d4886f5303a06b26838e24b7db73afc59e228985 \\
+      --esplora https://blockstream.info/api
+  chaintrace address bc1q... --dataset course --txs 10
+  chaintrace screen 1A1zP1... bc1q... --sanctions datasets/course/sanctions
+  chaintrace serve --host 0.0.0.0 --port 3002     (trainees use http://<this machine>:3002)
+"""
+
+
+def _source(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--dataset", default="course", help="bundled dataset name or folder (default: course)"
+    )
+    group.add_argument(
+        "--esplora",
+        metavar="URL",
+        help="query an Esplora API instead, e.g. https://blockstream.info/api",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chaintrace",
+        description="Trace crypto assets on the course's datasets or a live Esplora API.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"chaintrace {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("check", help="check Python, packages, the dataset and plotting")
+
+    p = sub.add_parser("tx", help="show a transaction: inputs, outputs, fee, confirmations")
+    p.add_argument("txid", help="64 hex characters")
+    _source(p)
+
+    p = sub.add_parser("address", help="show addresses' totals and newest transactions")
+    p.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    p.add_argument(
+        "--txs", type=int, default=5, metavar="N", help="newest transactions to list (default 5)"
+    )
+    _source(p)
+
+    p = sub.add_parser("screen", help="screen addresses against sanctions lists")
+    p.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    p.add_argument(
+        "--sanctions",
+        required=True,
+        metavar="PATH",
+        help="a sanctioned_addresses_<ASSET>.txt, an sdn_advanced.xml, or a folder of them",
+    )
+
+    p = sub.add_parser("serve", help="serve a dataset as a read-only Esplora API")
+    p.add_argument("--dataset", default="course", help="dataset name or folder (default: course)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom)",
+    )
+    p.add_argument("--port", type=int, default=3002, help="port (default 3002)")
+
+    p = sub.add_parser(
+        "generate", help="generate a dataset (options: chaintrace generate --help)", add_help=False
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _chain(args):
+    from .chain import open_chain
+
+    return open_chain(args.esplora or args.dataset)
+
+
+def cmd_tx(args) -> int:
+    print(_chain(args).tx(args.txid))
+    return 0
+
+
+def cmd_address(args) -> int:
+    from .units import btc
+
+    chain = _chain(args)
+    for address in args.addresses:
+        print(chain.address_summary(address))
+        for tx in chain.address_txs(address, limit=max(args.txs, 0)):
+            delta = sum(o.value for o in tx.outputs if o.address == address.strip())
+            delta -= sum(i.value for i in tx.inputs if i.address == address.strip())
+            when = f"{tx.time:%Y-%m-%d %H:%M}" if tx.time else "unconfirmed    "
+            print(f"  {when}  {btc(delta):>22}  {tx.txid}")
+    return 0
+
+
+def cmd_screen(args) -> int:
+    from . import load_sanctions
+
+    hits = load_sanctions(args.sanctions).screen(args.addresses)
+    if len(hits) == 0:
+        print(f"no match for {len(args.addresses)} address(es)")
+        return 0
+    print(hits.to_string(index=False))
+    return 1  # like grep: a match is worth a non-zero status in scripts
+
+
+def cmd_check(args) -> int:
+    try:
+        from .check import check_environment
+    except ImportError:
+        print("chaintrace: the environment check is not installed in this version", file=sys.stderr)
+        return 2
+    report = check_environment()
+    print(report)
+    return 0 if report.ok else 1
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    serve(args.dataset, args.host, args.port)
+    return 0
+
+
+def cmd_generate(args) -> int:
+    try:
+        from .sim.cli import main as generate_main
+    except ImportError:
+        generate_main = _generate_fallback
+    return generate_main(args.rest) or 0
+
+
+def _generate_fallback(argv) -> int:
+    """A minimal front end to ``chaintrace.sim.generate`` until the generator ships its own."""
+    from . import paths
+    from .sim import generate
+
+    p = argparse.ArgumentParser(
+        prog="chaintrace generate", description="Generate a seeded dataset."
+    )
+    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same bytes)")
+    p.add_argument("--transactions", type=int, default=20_000, help="about how many transactions")
+    p.add_argument("--name", default="course", help="dataset name (default course)")
+    p.add_argument("--out", help="dataset folder (default datasets/<name>)")
+    p.add_argument("--truth", help="ground-truth folder (default groundtruth/<name>)")
+    a = p.parse_args(argv)
+    out = a.out or paths.datasets_root() / a.name
+    truth = a.truth or paths.groundtruth_root() / a.name
+    summary = generate(a.seed, a.transactions, out, truth, name=a.name)
+    print(f"wrote {out} and {truth}: {summary}")
+    return 0
+
+
+COMMANDS = {
+    "tx": cmd_tx,
+    "address": cmd_address,
+    "screen": cmd_screen,
+    "check": cmd_check,
+    "serve": cmd_serve,
+    "generate": cmd_generate,
+}
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 a finding/failed check, 2 error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, LookupError, OSError) as exc:  # our errors are ValueErrors with advice
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"chaintrace {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
