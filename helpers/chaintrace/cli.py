@@ -149,8 +149,8 @@ def cmd_generate(args) -> int:
     try:
         from .sim.cli import main as generate_main
     except ImportError:
-        generate_main = _generate_fallback
-    return generate_main(args.rest) or 0
+        return _generate_fallback(args.rest)
+    return generate_main(["generate", *args.rest]) or 0  # it parses "chaintrace generate ..."
 
 
 def _generate_fallback(argv) -> int:
@@ -186,7 +186,11 @@ COMMANDS = {
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a finding/failed check, 2 error)."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["generate"]:  # every option belongs to the generator, even --help
+        args = argparse.Namespace(command="generate", rest=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
