@@ -384,3 +384,29 @@ def test_course_sanctions_are_sane():
     assert frame["address"].str.strip().eq(frame["address"]).all()
     xml_entries = frame[frame["party_id"].notna()]
     assert xml_entries["entity"].notna().all()
+
+
+def test_listed_addresses_failing_their_checksum_are_reported(monkeypatch):
+    class FakeAddressError(ValueError):
+        pass
+
+    def fake_parse(text):
+        if text.endswith("X"):
+            raise FakeAddressError("the checksum does not match")
+
+    monkeypatch.setattr(sanctions, "_address_parser", lambda: (fake_parse, FakeAddressError))
+    s = SanctionsList.from_lines([CLEAN, CLEAN[:-1] + "X"], "XBT", source="x.txt")
+    assert len(s) == 2  # kept: the list is evidence as published
+    assert s.problems == [
+        f"x.txt: line 2: {CLEAN[:-1]}X fails its checksum (the checksum does not match); kept it as listed"
+    ]
+
+
+def test_real_checksums_when_the_address_parser_exists():
+    if sanctions._address_parser() is None:
+        pytest.skip("chaintrace.address is not written yet")
+    bad_case = NORTHWIND_ETH[:-1] + NORTHWIND_ETH[-1].swapcase()
+    s = SanctionsList.from_lines([bad_case, GRANITEX_ETH.lower(), GRANITEX_ETH], "ETH")
+    assert any("fails its checksum (The EIP-55 checksum" in p for p in s.problems)
+    assert [p for p in s.problems if "checksum" in p][0].startswith("<lines>: line 1:")
+    assert len([p for p in s.problems if "checksum" in p]) == 1  # lower case and EIP-55 pass

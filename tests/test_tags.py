@@ -285,7 +285,7 @@ def test_lenient_load_keeps_valid_tags_and_lists_problems():
         == 1
     )
     report = pack.report()
-    assert "1 tags at ownership (100)" in report.replace("     ", "")
+    assert "  1 tag at ownership (100)" in report
     assert "7 problems on load" in report
 
 

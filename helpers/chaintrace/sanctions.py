@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chaintrace.tags import address_key
+from chaintrace.tags import _address_parser, address_key
 
 FEATURE_PREFIX = "Digital Currency Address - "
 LIST_NAME = re.compile(r"^sanctioned_addresses_([A-Za-z0-9]+)\.(txt|json)$")
@@ -209,8 +209,8 @@ class SanctionsList:
 
     def __repr__(self) -> str:
         return (
-            f"<SanctionsList: {len(self)} addresses, assets {', '.join(self.assets) or '-'}, "
-            f"{len(self.problems)} problems>"
+            f"<SanctionsList: {_count(len(self), 'address', 'addresses')}, assets "
+            f"{', '.join(self.assets) or '-'}, {_count(len(self.problems), 'problem')}>"
         )
 
     @property
@@ -220,7 +220,14 @@ class SanctionsList:
 
     # lookups --------------------------------------------------------------------------------
     def lookup(self, address: str) -> list[SanctionEntry]:
-        """Every entry listing ``address`` (empty when it is not listed)."""
+        """Every entry listing ``address`` (empty when it is not listed).
+
+        >>> s = SanctionsList.from_lines(["0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"], "ETH")
+        >>> [(e.address, e.asset) for e in s.lookup("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")]
+        [('0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed', 'ETH')]
+        >>> s.lookup("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")
+        []
+        """
         if not isinstance(address, str):
             return []
         return list(self._index.get(address_key(address), ()))
@@ -233,6 +240,12 @@ class SanctionsList:
         transfers), or an object with a ``.frame()`` method returning such a DataFrame (a
         trace). Empty and missing values are skipped. Columns: ``address`` (as given),
         ``listed_as`` (as listed), ``entity``, ``asset``, ``programs``, ``listed``, ``source``.
+
+        >>> import pandas as pd
+        >>> s = SanctionsList.from_lines(["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"], "USDT")
+        >>> trace = pd.DataFrame({"address": ["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "Tnone"]})
+        >>> s.screen(trace)[["address", "asset"]].to_dict("records")
+        [{'address': 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 'asset': 'USDT'}]
         """
         rows = []
         for address in dict.fromkeys(_addresses_from(addresses)):
@@ -251,7 +264,13 @@ class SanctionsList:
         return pd.DataFrame(rows, columns=_SCREEN_COLUMNS)
 
     def frame(self) -> pd.DataFrame:
-        """Every entry as a row (aliases joined by '; ', programs by ', ')."""
+        """Every entry as a row (aliases joined by '; ', programs by ', ').
+
+        >>> SanctionsList.from_lines(["1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"], "XBT").frame()[
+        ...     ["address", "asset"]]
+                              address asset
+        0  1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2   XBT
+        """
         rows = []
         for e in self.entries:
             row = e.as_dict()
@@ -261,19 +280,31 @@ class SanctionsList:
         return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
 
     def report(self) -> str:
-        """What was loaded, per asset, and every problem met on the way, in plain words."""
+        """What was loaded, per asset, and every problem met on the way, in plain words.
+
+        >>> print(SanctionsList.from_lines(["1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", " "], "XBT",
+        ...                                "sanctioned_addresses_XBT.txt").report())
+        <SanctionsList: 1 address, assets XBT, 0 problems>
+          sources: sanctioned_addresses_XBT.txt
+            XBT: 1 address
+          no problems found
+        """
         lines = [repr(self), f"  sources: {', '.join(self.sources) or '-'}"]
         if self.issued:
             lines.append(f"  list issued {self.issued}")
         for asset in self.assets:
             n = len({address_key(e.address) for e in self.entries if e.asset == asset})
-            lines.append(f"  {asset:>5}: {n} address{'' if n == 1 else 'es'}")
+            lines.append(f"  {asset:>5}: {_count(n, 'address', 'addresses')}")
         if self.problems:
             lines.append(f"  {len(self.problems)} problems (handled):")
             lines.extend(f"  - {p}" for p in self.problems)
         else:
             lines.append("  no problems found")
         return "\n".join(lines)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 _SCREEN_COLUMNS = ["address", "listed_as", "entity", "asset", "programs", "listed", "source"]
@@ -373,6 +404,15 @@ def _note_wrong_asset(address: str, asset: str, where: str, problems: list) -> N
             f"{where} lists {address} under {asset} but it looks like a {family} address; "
             "kept it (it is screened whatever its asset)"
         )
+    parser = _address_parser()
+    if parser is None or address_family(address) not in ("EVM", "Bitcoin", "TRON"):
+        return
+    parse_address, address_error = parser
+    try:
+        parse_address(address)
+    except address_error as exc:
+        # a list is evidence as published: keep the entry, but say it cannot be a real address
+        problems.append(f"{where}: {address} fails its checksum ({exc}); kept it as listed")
 
 
 # --- OFAC sdn_advanced.xml ---------------------------------------------------------------------

@@ -333,7 +333,9 @@ class TagPack:
 
     def __repr__(self) -> str:
         title = self.header.get("title", "untitled")
-        return f"<TagPack {title!r}: {len(self.tags)} tags, {len(self._index)} addresses>"
+        n = len(self._index)
+        addresses = f"{n} address{'' if n == 1 else 'es'}"
+        return f"<TagPack {title!r}: {_plural(len(self.tags), 'tag')}, {addresses}>"
 
     @property
     def addresses(self) -> list[str]:
@@ -374,6 +376,16 @@ class TagPack:
         a tag marked ``is_cluster_definer`` (GraphSense's "valid for the whole cluster"), then
         the highest weight. One member tagged 'exchange' at 100 and three members tagged
         'Alice' at 5 give 'exchange' (100 against 15).
+
+        >>> pack = TagPack.from_yaml('''
+        ... {title: t, creator: c, source: s, currency: BTC, confidence: unknown,
+        ...  tags: [{address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2, label: Alice},
+        ...         {address: 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy, label: Alice},
+        ...         {address: 12higDjoCCNXSA95xZMWUdPvXNmkAduhWv, label: Bob}]}''')
+        >>> a = pack.attribute_cluster(["1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        ...     "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "12higDjoCCNXSA95xZMWUdPvXNmkAduhWv"])
+        >>> a.label, a.best.n_members, a.best.weight, [c.label for c in a.conflicts]
+        ('Alice', 2, 10, ['Bob'])
         """
         keys = list(dict.fromkeys(address_key(a) for a in addresses))
         tags = [t for k in keys for t in self._index.get(k, ())]
@@ -396,6 +408,15 @@ class TagPack:
         """One row per address (in the order given) with its best label and conflicts.
 
         Untagged addresses get an empty label, so the table lines up with the input.
+
+        >>> pack = TagPack.from_yaml('''
+        ... {title: t, creator: c, source: s, currency: BTC, confidence: web_crawl,
+        ...  tags: [{address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2, label: Alice}]}''')
+        >>> pack.attribute_many(["1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"])[
+        ...     ["label", "confidence_score", "n_tags"]]
+           label  confidence_score  n_tags
+        0  Alice                20       1
+        1    NaN              <NA>       0
         """
         rows = []
         for address in addresses:
@@ -417,11 +438,18 @@ class TagPack:
         return frame.astype({"confidence_score": "Int64", "n_tags": "int64", "conflicting": "bool"})
 
     def report(self) -> str:
-        """A short plain-text summary: size, confidence mix, and any problems found on load."""
+        """A short plain-text summary: size, confidence mix, and any problems found on load.
+
+        >>> print(TagPack().report())
+        <TagPack 'untitled': 0 tags, 0 addresses>
+          0 problems on load
+        """
         lines = [repr(self)]
         mix = pd.Series([t.confidence for t in self.tags]).value_counts()
         for name, n in mix.items():
-            lines.append(f"  {n:6d} tags at {name} ({CONFIDENCE_LEVELS.get(name, '?')})")
+            lines.append(
+                f"  {_plural(n, 'tag'):>11} at {name} ({CONFIDENCE_LEVELS.get(name, '?')})"
+            )
         lines.append(f"  {_plural(len(self.problems), 'problem')} on load")
         lines.extend(f"  - {p}" for p in self.problems)
         return "\n".join(lines)
