@@ -120,3 +120,82 @@ def test_open_chain(mini_path):  # noqa: F811
     assert isinstance(chain, LocalChain) and open_chain(chain) is chain
     assert isinstance(open_chain(load_dataset(mini_path)), LocalChain)
     assert isinstance(open_chain("http://127.0.0.1:3002"), Esplora)
+
+
+# ----------------------------------------------------------------------------- the bundled data
+
+
+@pytest.fixture(scope="module")
+def course():
+    """The bundled dataset (skipped until the generator has written it)."""
+    from chaintrace import paths
+
+    if not (paths.datasets_root() / "course" / "SHA256SUMS").is_file():
+        pytest.skip("datasets/course is not generated yet")
+    return LocalChain(load_dataset("course"))
+
+
+def test_course_every_input_spends_an_existing_output(course):
+    ds = course.dataset
+    merged = ds.inputs.merge(
+        ds.outputs,
+        left_on=["prev_txid", "prev_vout"],
+        right_on=["txid", "vout"],
+        how="left",
+        suffixes=("", "_prev"),
+        validate="one_to_one",
+    )
+    assert merged["vout"].notna().all(), "an input spends an output missing from outputs.parquet"
+    assert (merged["address"] == merged["address_prev"]).all()
+    assert (merged["value"] == merged["value_prev"]).all()
+    assert (merged["spent_txid"] == merged["txid"]).all() and (
+        merged["spent_vin"] == merged["vin"]
+    ).all()
+    assert ds.outputs["spent_txid"].notna().sum() == len(ds.inputs)
+
+
+def test_course_fees_sizes_and_order(course):
+    ds = course.dataset
+    t = ds.transactions
+    value_in = ds.inputs.groupby("txid")["value"].sum()
+    value_out = ds.outputs.groupby("txid")["value"].sum()
+    spends = t[~t["coinbase"]].set_index("txid")
+    assert (value_in[spends.index] - value_out[spends.index] == spends["fee"]).all()
+    assert (t["vsize"] == -(-t["weight"] // 4)).all()
+    assert t[["height", "position"]].apply(tuple, axis=1).is_monotonic_increasing
+    assert t["txid"].is_unique and (t["txid"].str.fullmatch("[0-9a-f]{64}")).all()
+
+
+def test_course_lookups_agree_with_tables(course):
+    ds = course.dataset
+    sample = ds.transactions.sample(200, random_state=7)
+    for row in sample.itertuples():
+        tx = course.tx(row.txid)
+        assert (tx.height, tx.fee, tx.n_inputs, tx.n_outputs, tx.coinbase) == (
+            row.height,
+            row.fee,
+            row.n_inputs,
+            row.n_outputs,
+            row.coinbase,
+        )
+        for inp in tx.inputs:
+            assert course.outspend(inp.prev_txid, inp.prev_vout).txid == tx.txid
+    addresses = (
+        ds.outputs.loc[ds.outputs["address"] != "", "address"]
+        .drop_duplicates()
+        .sample(100, random_state=7)
+    )
+    for address in addresses:
+        s = course.address_summary(address)
+        assert s.funded_sum == ds.outputs.loc[ds.outputs["address"] == address, "value"].sum()
+        assert s.spent_sum == ds.inputs.loc[ds.inputs["address"] == address, "value"].sum()
+        assert len(course.address_txs(address)) == s.tx_count
+
+
+def test_course_cases_point_at_real_transactions(course):
+    for case_id in course.dataset.case_ids:
+        case = course.dataset.case(case_id)
+        if "payment_txid" in case.reported:
+            tx = course.tx(case.payment_txid)
+            assert tx.time.date().isoformat() == case.date
+            assert course.dataset.price_usd(tx.time) > 0

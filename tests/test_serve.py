@@ -107,3 +107,25 @@ def test_port_in_use_is_a_clear_error(server, mini_chain):  # noqa: F811
     port = int(server.url.rsplit(":", 1)[1])
     with pytest.raises(ChainError, match="another --port"):
         make_server(mini_chain, port=port)
+
+
+def test_course_dataset_served_matches_local(tmp_path):
+    from chaintrace import LocalChain, load_dataset, paths
+
+    if not (paths.datasets_root() / "course" / "SHA256SUMS").is_file():
+        pytest.skip("datasets/course is not generated yet")
+    local = LocalChain(load_dataset("course"))
+    srv = make_server(local, port=0)
+    srv.start()
+    try:
+        remote = Esplora(srv.url, min_interval=0, cache_dir=tmp_path)
+        for txid in local.dataset.transactions["txid"].sample(40, random_state=3):
+            assert remote.tx(txid) == local.tx(txid)
+        outs = local.dataset.outputs
+        for address in (
+            outs.loc[outs["address"] != "", "address"].drop_duplicates().sample(10, random_state=3)
+        ):
+            assert remote.address_summary(address) == local.address_summary(address)
+            assert remote.address_txs(address, limit=30) == local.address_txs(address, limit=30)
+    finally:
+        srv.stop()

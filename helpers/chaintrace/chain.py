@@ -386,7 +386,10 @@ def _none(value):
 
 
 def _none_int(value):
-    return None if value is None else int(value)
+    # None, NaN (a float column) and pandas.NA all mean "not spent"
+    if value is None or value is __import__("pandas").NA or value != value:
+        return None
+    return int(value)
 
 
 def open_chain(source="course") -> Chain:
