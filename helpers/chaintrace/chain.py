@@ -387,7 +387,10 @@ def _none(value):
 
 def _none_int(value):
     # None, NaN (a float column) and pandas.NA all mean "not spent"
-    if value is None or value is __import__("pandas").NA or value != value:
+    try:
+        if value is None or value != value:
+            return None
+    except TypeError:  # pandas.NA refuses to be a bool
         return None
     return int(value)
 
