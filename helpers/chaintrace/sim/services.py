@@ -118,7 +118,7 @@ def _sweep_one(eco, service) -> None:
     deposits = list(led.pocket(service.id, "deposit"))
     if not deposits:
         return
-    if service.profile.ordering in ("random",) and service.kind == "exchange" and len(deposits) < 6:
+    if service.profile.ordering in ("random",) and service.kind == "exchange" and len(deposits) < 3:
         # forwarders: each deposit swept on its own (one input, one output)
         for out in deposits:
             eco.spend(
