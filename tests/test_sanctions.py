@@ -197,7 +197,7 @@ def test_many_parties_stream_in_order():
         '<Day>2</Day></Date></EntryEvent><SanctionsMeasure SanctionsTypeID="1"><Comment>CYBER2'
         "</Comment></SanctionsMeasure></SanctionsEntry>"
     )
-    n = 3000
+    n = 1000
     text = (
         '<Sanctions xmlns="urn:x"><ReferenceValueSets><FeatureTypeValues>'
         '<FeatureType ID="345">Digital Currency Address - ETH</FeatureType></FeatureTypeValues>'
