@@ -410,3 +410,19 @@ def test_course_tagpack_is_sane():
     frame = pack.frame()
     assert frame["address"].nunique() <= len(frame)
     assert set(frame["category"].dropna()) <= tags.CATEGORIES
+
+
+def test_address_of_another_chain_than_the_currency_is_reported():
+    if tags._address_parser() is None:
+        pytest.skip("chaintrace.address is not written yet")
+    with pytest.raises(TagPackError, match="is a ethereum address but the tag's currency is BTC"):
+        TagPack.from_yaml(MINIMAL.format(address=ETH, label="x"))
+    usdt = MINIMAL.format(address="TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", label="x")
+    assert len(TagPack.from_yaml(usdt.replace("BTC", "USDT"))) == 1
+
+
+def test_attribution_prints_its_explanation_and_frames_are_accepted(both):
+    a = both.attribute(DICE)
+    assert str(a) == a.explain()
+    frame = both.attribute_many(pd.DataFrame({"address": [DICE], "value": [1]}))
+    assert frame["label"].tolist() == ["Satoshi-dice-like game"]

@@ -567,10 +567,12 @@ def load_sanctions(path, asset: str | None = None) -> SanctionsList:
     or from ``asset=`` when the name does not follow that pattern.
 
     >>> from chaintrace import paths
-    >>> folder = paths.dataset_dir("course") / "sanctions"
-    >>> sanctions = load_sanctions(folder) if folder.exists() else SanctionsList()
-    >>> all(isinstance(a, str) for a in sanctions.assets)
+    >>> sanctions = load_sanctions(paths.dataset_dir("course") / "sanctions")
+    >>> "XBT" in sanctions.assets
     True
+    >>> first = sanctions.frame().iloc[0]
+    >>> first["address"] in sanctions, first["source"]
+    (True, 'sdn_advanced.xml')
     """
     if isinstance(path, (list, tuple)):
         return SanctionsList.merge(load_sanctions(p, asset) for p in path)

@@ -222,6 +222,9 @@ class Attribution:
         """True when tags give other labels, or disagree on the best label's category."""
         return len(self.candidates) > 1 or (self.best is not None and len(self.best.categories) > 1)
 
+    def __str__(self) -> str:
+        return self.explain()
+
     def explain(self) -> str:
         """The attribution in one plain sentence, with its evidence and its conflicts."""
         if not self.found:
@@ -408,6 +411,7 @@ class TagPack:
         """One row per address (in the order given) with its best label and conflicts.
 
         Untagged addresses get an empty label, so the table lines up with the input.
+        ``addresses`` may also be a DataFrame with an ``address`` column.
 
         >>> pack = TagPack.from_yaml('''
         ... {title: t, creator: c, source: s, currency: BTC, confidence: web_crawl,
@@ -418,6 +422,8 @@ class TagPack:
         0  Alice                20       1
         1    NaN              <NA>       0
         """
+        if isinstance(addresses, pd.DataFrame):
+            addresses = addresses["address"]
         rows = []
         for address in addresses:
             a = self.attribute(address)
@@ -504,13 +510,17 @@ def load_tagpack(path, *, strict: bool = True) -> TagPack:
     address format (through :func:`chaintrace.parse_address` when available), duplicate tags,
     and likely typos in field names. With ``strict=True`` (default) a problem raises a
     :class:`TagPackError` listing every problem with file, tag position and field; with
-    ``strict=False`` bad tags are skipped and the problems kept in ``tagpack.problems``.
-    Unknown categories are always only reported: the taxonomy grows.
+    ``strict=False`` the problems are kept in ``tagpack.problems`` and tags missing a mandatory
+    field or with a bad value are skipped (a tag whose address fails its checksum is kept: it
+    can match nothing real, and its label may still inform). Unknown categories are only ever
+    reported, never refused: the taxonomy grows.
 
     >>> from chaintrace import paths
-    >>> course = paths.dataset_dir("course") / "tags.yaml"
-    >>> pack = load_tagpack(course) if course.exists() else TagPack()
-    >>> all(t.confidence in CONFIDENCE_LEVELS for t in pack)
+    >>> pack = load_tagpack(paths.dataset_dir("course") / "tags.yaml")
+    >>> len(pack) > 100, pack.problems
+    (True, [])
+    >>> first = pack.addresses[0]
+    >>> pack.attribute(first).explain().startswith(f"{first}: labelled ")
     True
     """
     if isinstance(path, (list, tuple)):
@@ -668,8 +678,14 @@ def _iso_date(value, where: str, problems: list) -> str | None:
         return None
 
 
-# currencies whose addresses chaintrace.parse_address understands
-_CHECKED_CURRENCIES = {"BTC", "ETH", "TRX", "USDT", "USDC"}
+# currencies whose addresses chaintrace.parse_address understands, and the chains they live on
+_CURRENCY_CHAINS = {
+    "BTC": {"bitcoin"},
+    "ETH": {"ethereum"},
+    "TRX": {"tron"},
+    "USDT": {"ethereum", "tron"},
+    "USDC": {"ethereum", "tron"},
+}
 
 
 def _address_parser():
@@ -682,16 +698,24 @@ def _address_parser():
 
 
 def _check_address(values: dict, where: str, problems: list) -> None:
+    # strict mode raises on these; lenient mode keeps the tag (its label may still be right)
+    # and lists the problem
     parser = _address_parser()
-    if parser is None or str(values["currency"]).upper() not in _CHECKED_CURRENCIES:
+    currency = str(values["currency"]).upper()
+    if parser is None or currency not in _CURRENCY_CHAINS:
         return
     parse_address, address_error = parser
     try:
-        parse_address(values["address"].strip())
+        parsed = parse_address(values["address"].strip())
     except address_error as exc:
         problems.append(f"{where}: field 'address' is malformed: {exc}")
-        # strict mode raises; lenient mode keeps the tag: the label may still be right
-        # and the trainee can see the problem listed.
+        return
+    chain = getattr(parsed, "chain", None)
+    if chain is not None and chain not in _CURRENCY_CHAINS[currency]:
+        problems.append(
+            f"{where}: the address is a {chain} address but the tag's currency is {currency}; "
+            "set 'currency' on the tag to the address's chain"
+        )
 
 
 # writing ------------------------------------------------------------------------------------
