@@ -39,3 +39,20 @@ c.Execute.interrupt_on_timeout = True
 
 # Feedback shows what each visible test checked, never the hidden tests' source.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# --- sandbox (issue 7) ---
+# `nbgrader autograde` runs every submission's kernel inside bubblewrap: it sees the Python
+# environment, chaintrace, datasets/ and groundtruth/ read-only, writes only its own
+# autograded/<student>/<assignment>/ folder, and has no network, gradebook or solutions/.
+# mode: "on" (default; without bwrap, warn loudly and grade unsandboxed), "strict" (refuse to
+# grade without the sandbox: use this for untrusted cohorts), "off". See INSTRUCTORS.md.
+from chaintrace.sandbox import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.SandboxedExecute.mode = "on"
+c.SandboxedExecute.memory_limit = 2048  # MB of address space per kernel process
+c.SandboxedExecute.process_limit = 64  # processes in one submission's sandbox
+c.SandboxedExecute.file_size_limit = 200  # MB, largest file a submission may write
+c.SandboxedExecute.notebook_timeout = 600  # seconds for a whole notebook (cells: Execute.timeout)
+c.SandboxedExecute.max_output_bytes = 1_000_000  # per cell; more is dropped, the cell interrupted
+# --- end sandbox ---
