@@ -206,6 +206,7 @@ def test_whitespace_and_invisible_characters(text, where, name):
     msg = _message(text)
     assert where in msg and name in msg
     assert "strip()" in msg and "Without it the address is valid" in msg
+    assert ("delete them" in msg) == (where == "inside it")
 
 
 def test_lookalike_unicode_letter_is_named():

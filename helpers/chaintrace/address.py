@@ -184,9 +184,9 @@ def _whitespace_message(text: str, odd) -> str:
     lead = next((i for i in range(1, len(text) + 1) if i not in positions), len(text) + 1)
     trail = next((i for i in range(len(text), 0, -1) if i not in positions), 0)
     if all(i < lead or i > trail for i in positions):
-        place = "at the start or end"
+        place, how = "at the start or end", "in Python: text.strip()"
     else:
-        place = "inside it"
+        place, how = "inside it", "delete them; text.strip() only cleans the ends"
     cleaned = "".join(c for c in text if not (c.isspace() or c in _INVISIBLE))
     tail = ""
     if cleaned and is_valid_address(cleaned):
@@ -194,7 +194,7 @@ def _whitespace_message(text: str, odd) -> str:
     return (
         f"The address has invisible or blank characters {place} (position {where}: "
         f"{', '.join(kinds)}), often picked up when copying from a web page, PDF or chat. "
-        f"Remove them (in Python: text.strip(), or delete the characters) and check again.{tail}"
+        f"Remove them ({how}) and check again.{tail}"
     )
 
 
