@@ -418,11 +418,15 @@ def _note_wrong_asset(address: str, asset: str, where: str, problems: list) -> N
 # --- OFAC sdn_advanced.xml ---------------------------------------------------------------------
 # Elements that are complete records; each is handled at its end tag and then dropped, so
 # memory stays flat however large the file is.
-_RECORDS = {"DistinctParty", "SanctionsEntry", "Location", "IDRegDocument", "ProfileRelationship"}
+_RECORDS = ("DistinctParty", "SanctionsEntry", "Location", "IDRegDocument", "ProfileRelationship")
+_NAMES = _RECORDS + (
+    "FeatureType", "SanctionsType", "DateOfIssue", "Profile", "Alias", "NamePartValue",
+    "Feature", "VersionDetail", "SanctionsMeasure", "Comment", "EntryEvent", "Date",
+)  # fmt: skip
 
 
 def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]  # the file's namespace changes between OFAC publications
+    return tag.rpartition("}")[2]
 
 
 def _parse_sdn_xml(file, name: str) -> tuple[list[SanctionEntry], list[str], str | None]:
@@ -431,36 +435,39 @@ def _parse_sdn_xml(file, name: str) -> tuple[list[SanctionEntry], list[str], str
     parties: dict[str, dict] = {}
     listings: dict[str, dict] = {}
     problems: list[str] = []
-    stack: list[ET.Element] = []
-    root_name = issued = None
+    t: dict[str, str] = {}  # local name -> the tag as it appears, namespace included
+    records: set[str] = set()
+    root = issued = None
     try:
-        for event, elem in ET.iterparse(file, events=("start", "end")):
-            if event == "start":
-                root_name = root_name or _local(elem.tag)
-                stack.append(elem)
-                continue
-            stack.pop()
-            tag = _local(elem.tag)
-            if tag == "FeatureType" and (elem.text or "").startswith(FEATURE_PREFIX):
-                feature_assets[elem.get("ID")] = elem.text[len(FEATURE_PREFIX) :].strip().upper()
-            elif tag == "SanctionsType" and (elem.text or "").strip() == "Program":
-                program_types.add(elem.get("ID"))
-            elif tag == "DistinctParty":
-                party = _read_party(elem, feature_assets, name, problems)
+        for _, elem in ET.iterparse(file):
+            tag = elem.tag
+            if not t:
+                # OFAC has changed the namespace between publications: take the file's own
+                namespace = tag[: -len(_local(tag))]
+                t = {n: namespace + n for n in _NAMES}
+                records = {t[n] for n in _RECORDS}
+            if tag == t["DistinctParty"]:
+                party = _read_party(elem, t, feature_assets, name, problems)
                 if party["addresses"]:
                     parties[party["id"]] = party
-            elif tag == "DateOfIssue":
+            elif tag == t["SanctionsEntry"]:
+                _read_listing(elem, t, program_types or {"1"}, listings)
+            elif tag == t["FeatureType"] and (elem.text or "").startswith(FEATURE_PREFIX):
+                feature_assets[elem.get("ID")] = elem.text[len(FEATURE_PREFIX) :].strip().upper()
+            elif tag == t["SanctionsType"] and (elem.text or "").strip() == "Program":
+                program_types.add(elem.get("ID"))
+            elif tag == t["DateOfIssue"]:
                 issued = _date(elem)
-            elif tag == "SanctionsEntry":
-                _read_listing(elem, program_types or {"1"}, listings)
-            if tag in _RECORDS and stack:
-                stack[-1].remove(elem)
+            if tag in records:
+                elem.clear()  # what is left is an empty shell: ~60 bytes a record
+            root = elem
     except ET.ParseError as exc:
         line, column = exc.position
         raise SanctionsError(
             f"{name}: not well-formed XML at line {line}, column {column} ({exc.msg}). The "
             "download may be cut short: fetch sdn_advanced.xml again."
         ) from None
+    root_name = _local(root.tag) if root is not None else None
     if root_name != "Sanctions":
         raise SanctionsError(
             f"{name}: this is not OFAC's sdn_advanced.xml (its root element is <{root_name}>, "
@@ -471,26 +478,23 @@ def _parse_sdn_xml(file, name: str) -> tuple[list[SanctionEntry], list[str], str
     return _join(parties, listings, name, problems), problems, issued
 
 
-def _children(elem: ET.Element, tag: str) -> Iterator[ET.Element]:
-    return (e for e in elem.iter() if _local(e.tag) == tag)
-
-
-def _read_party(elem, feature_assets: dict, name: str, problems: list) -> dict:
-    profile = next(_children(elem, "Profile"), None)
+def _read_party(elem, t: dict, feature_assets: dict, name: str, problems: list) -> dict:
+    # Element.iter(tag) filters in C: one pass per kind of child, no Python-level tree walk
+    profile = next(elem.iter(t["Profile"]), None)
     party_id = (profile.get("ID") if profile is not None else None) or elem.get("FixedRef")
     names = []
-    for alias in _children(elem, "Alias"):
-        parts = [(p.text or "").strip() for p in _children(alias, "NamePartValue")]
+    for alias in elem.iter(t["Alias"]):
+        parts = [(p.text or "").strip() for p in alias.iter(t["NamePartValue"])]
         text = " ".join(p for p in parts if p)
         if text:
             names.append((alias.get("Primary") != "true", text))  # primary name first
     names = list(dict.fromkeys(n for _, n in sorted(names, key=lambda x: x[0])))
     addresses = []
-    for feature in _children(elem, "Feature"):
+    for feature in elem.iter(t["Feature"]):
         asset = feature_assets.get(feature.get("FeatureTypeID"))
         if asset is None:
             continue
-        for detail in _children(feature, "VersionDetail"):
+        for detail in feature.iter(t["VersionDetail"]):
             raw = detail.text or ""
             address = raw.strip()
             where = f"{name}: party {party_id} ({names[0] if names else 'unnamed'})"
@@ -504,16 +508,15 @@ def _read_party(elem, feature_assets: dict, name: str, problems: list) -> dict:
     return {"id": party_id, "names": names, "addresses": addresses}
 
 
-def _read_listing(elem, program_types: set, listings: dict) -> None:
-    profile_id = elem.get("ProfileID")
-    found = listings.setdefault(profile_id, {"programs": [], "dates": []})
-    for measure in _children(elem, "SanctionsMeasure"):
+def _read_listing(elem, t: dict, program_types: set, listings: dict) -> None:
+    found = listings.setdefault(elem.get("ProfileID"), {"programs": [], "dates": []})
+    for measure in elem.iter(t["SanctionsMeasure"]):
         if measure.get("SanctionsTypeID") in program_types:
-            for comment in _children(measure, "Comment"):
+            for comment in measure.iter(t["Comment"]):
                 if (comment.text or "").strip():
                     found["programs"].append(comment.text.strip())
-    for event in _children(elem, "EntryEvent"):
-        for date in _children(event, "Date"):
+    for event in elem.iter(t["EntryEvent"]):
+        for date in event.iter(t["Date"]):
             found["dates"].append(_date(date))
 
 
