@@ -46,7 +46,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, CaselessStrEnum, Integer
@@ -61,8 +61,12 @@ INSTALL_HINT = (
 LAUNCHER = Path(__file__).with_name("sandbox_kernel.py")
 # Environment a kernel may inherit; everything else (tokens, keys, proxies) stays outside.
 PASSED_ENV = ("NBGRADER_EXECUTION", "CHAINTRACE_DATASETS", "CHAINTRACE_GROUNDTRUTH", "TZ")
+# The memory limit bounds address space. pyarrow's default allocator (mimalloc) reserves ~1.5 GB
+# of it for a dataset that uses 250 MB, and glibc reserves 64 MB per thread: use the frugal ones.
+ALLOCATOR_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 MB = 1 << 20
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ def bwrap_command(
     cmd += ["--chdir", str(mounts.work_dir), "--clearenv"]
     path = f"{Path(kernel_cmd[0]).parent}:/usr/local/bin:/usr/bin:/bin"
     inside = {"PATH": path, "HOME": "/tmp/home", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+    inside.update(ALLOCATOR_ENV)
     inside.update({k: v for k, v in env.items() if k in PASSED_ENV})
     for key, value in sorted(inside.items()):
         cmd += ["--setenv", key, value]
@@ -263,7 +268,7 @@ class SandboxedExecute(Execute):
         self._label = _label(resources)
         self._bwrap = self._choose_bwrap()
         self._started = time.monotonic()
-        self._baseline = self._stopped = None
+        self._baseline, self._stopped = _UNSET, None
         return super().preprocess(nb, resources, km)
 
     def _choose_bwrap(self) -> str | None:
@@ -317,7 +322,7 @@ class SandboxedExecute(Execute):
             return await super().async_execute_cell(
                 cell, cell_index, execution_count, store_history
             )
-        if self._baseline is None and self._stopped is None:
+        if self._baseline is _UNSET:  # before any of the submission's code has run
             self._baseline = await self._fingerprint()
         problem = self._stopped or await self._check(cell)
         if problem:
@@ -330,6 +335,14 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             self._stopped = ("DeadKernelError", "the kernel stopped during an earlier cell")
             return self._refuse(cell, "DeadKernelError", "the kernel stopped during this cell")
+        except CellTimeoutError:  # an interrupt did not bring the kernel back
+            remaining = self._remaining()
+            if remaining is not None and remaining <= 0:
+                name, why = "NotebookTimeoutError", f"{self.notebook_timeout} s notebook time limit"
+            else:
+                name, why = "CellTimeoutError", f"{self.timeout} s cell time limit"
+            self._stopped = (name, f"the kernel stopped answering after the {why} (earlier cell)")
+            return self._refuse(cell, name, f"the kernel stopped answering after the {why}")
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -341,7 +354,10 @@ class SandboxedExecute(Execute):
             return self._stopped
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution") and self._baseline is not None:
-            if await self._fingerprint() != self._baseline:
+            now = await self._fingerprint()
+            if now is None:
+                return ("KernelNotAnswering", "the kernel did not answer; its tests are not run")
+            if now != self._baseline:
                 return (
                     "GradingIntegrityError",
                     "the submission changed how IPython runs cells (input or AST transformers, "
@@ -350,6 +366,7 @@ class SandboxedExecute(Execute):
         return None
 
     async def _fingerprint(self) -> str | None:
+        """The integrity probe's answer, or None when the kernel does not give one."""
         try:
             msg_id = await ensure_async(
                 self.kc.execute(
@@ -359,9 +376,9 @@ class SandboxedExecute(Execute):
             reply = await self.async_wait_for_reply(msg_id)
             result = reply["content"]["user_expressions"]["p"]
             return result["data"]["text/plain"] if result["status"] == "ok" else result["status"]
-        except Exception as error:  # a hung or dead kernel: the next cell reports it
+        except Exception as error:  # a hung or dead kernel
             self.log.debug("[sandbox] integrity probe failed: %r", error)
-            return f"probe failed: {error!r}"
+            return None
 
     def _refuse(self, cell, ename: str, reason: str):
         self.log.warning("[sandbox] %s: %s: %s", self._label, ename, reason)
