@@ -1,7 +1,7 @@
 """Assemble and write a whole dataset: chain tables, investigator files, cases, ground truth.
 
 >>> sorted(CASE_MODULES)[:2]
-['account-01', 'coinjoin-01']
+['account-01', 'cluster-01']
 """
 
 import random
@@ -9,22 +9,44 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import extras, writer
+from . import extras, invariants, writer
 from .calendar import START_TIME, date_text
 from .economy import Economy
 
 CASE_MODULES = {
     "ransom-01": "03",
     "account-01": "01",
+    "cluster-01": "04",
     "darknet-01": "10",
     "sanctions-01": "06",
     "coinjoin-01": "07",
-    "theft-01": "10",
+    "theft-01": "08",
 }
+ATTEMPTS = 6
+
+
+def simulate(seed: int, n_transactions: int, progress=None) -> Economy:
+    """Run the economy; if a case's story does not hold, rerun with derived seeds.
+
+    Attempt ``k`` > 0 uses the derived seed text ``"<seed>/retry-<k>"``, so the result is still a
+    pure function of ``seed``. Raises :class:`CaseError` (listing every failure) if none works.
+    """
+    errors = []
+    for attempt in range(ATTEMPTS):
+        eco = Economy(seed, n_transactions, progress=progress, attempt=attempt).run()
+        try:
+            invariants.finalise(eco)
+            return eco
+        except invariants.CaseError as exc:
+            errors.append(f"attempt {attempt}: {exc}")
+    raise invariants.CaseError(
+        f"no valid economy for seed {seed} with {n_transactions} transactions after {ATTEMPTS} "
+        "attempts (" + "; ".join(errors) + "); try another seed or more transactions"
+    )
 
 
 def build(seed: int, n_transactions: int, out_dir, truth_dir, name: str, progress=None) -> dict:
-    eco = Economy(seed, n_transactions, progress=progress).run()
+    eco = simulate(seed, n_transactions, progress)
     chain = writer.Chain(eco)
     rng = random.Random(f"chaintrace-extras-{seed}")
     data: dict[str, bytes] = {}
@@ -54,6 +76,7 @@ def build(seed: int, n_transactions: int, out_dir, truth_dir, name: str, progres
     return {
         "name": name,
         "seed": seed,
+        "attempt": eco.attempt,
         "transactions": len(led.t_height),
         "outputs": len(led.o_value),
         "addresses": len(eco.book),

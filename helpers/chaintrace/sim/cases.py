@@ -13,14 +13,18 @@ True
 """
 
 from .entities import Entity
-from .services import deposit_address
+from .services import deposit_address, refill_hot
 from .wallets import PROFILES, SEQ_RBF, estimate_vsize, visible
 from .writer import addr_ref, tx_ref
 
 
 def plan(eco) -> None:
     """Schedule every case script at its place on the calendar."""
+    from . import case_laundering, case_market
+
     ransom_plan(eco)
+    case_market.plan(eco)
+    case_laundering.plan(eco)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -74,11 +78,15 @@ def ransom_plan(eco) -> None:
 
 
 def ransom_fund(eco, st) -> None:
-    """The victim buys the ransom at a KYC exchange (retrying until the hot wallet can pay)."""
-    ex, victim = eco.by_name["Kestrel Markets"], st["victim"]
+    """The victim buys the ransom at a KYC exchange (Kestrel Markets, or the one that can pay)."""
+    victim = st["victim"]
     st.setdefault("sats", eco.usd_to_sats(st["usd"]))
     want = st["sats"] + 300_000
     st["receive"] = eco.new_address(victim, "receive")
+    kyc = [e for e in eco.by_kind["exchange"] if e.data.get("kyc")]
+    ex = eco.by_name["Kestrel Markets"]
+    if eco.ledger.balance(ex.id, "hot") <= want * 1.2:
+        ex = max(kyc, key=lambda e: eco.ledger.balance(e.id, "hot"))
     tx = None
     if eco.ledger.balance(ex.id, "hot") > want * 1.2:
         tx = eco.spend(
@@ -89,17 +97,11 @@ def ransom_fund(eco, st) -> None:
             change_role="hot",
         )
     if tx is None:
-        for coin in list(eco.ledger.pocket(ex.id, "cold"))[:4]:
-            eco.spend(
-                ex,
-                [(ex.data["hot_addrs"][0], 0)],
-                coins=[coin],
-                send_all=True,
-                typology="cold_to_hot",
-            )
+        for e in kyc:
+            refill_hot(eco, e)
         eco.schedule(eco.height + 1, ransom_fund, st)
         return
-    st["funding_tx"] = tx
+    st["funding_tx"], st["funding_exchange"] = tx, ex.name
     eco.schedule(eco.height + eco.rng.randrange(8, 30), ransom_pay, st)
 
 
@@ -197,7 +199,7 @@ def _ransom_truth(eco, st, last_tx, dep, ex) -> None:
             "victim_change_vout": led.t_change[pay_tx],
             "amount_sats": st["sats"],
             "funding_txid": tx_ref(st["funding_tx"]),
-            "funding_exchange": "Kestrel Markets",
+            "funding_exchange": st["funding_exchange"],
             "split_txid": tx_ref(st["split_tx"]),
             "affiliate_address": addr_ref(st["aff_addr"]),
             "affiliate_share": 0.8,

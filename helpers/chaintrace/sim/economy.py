@@ -46,14 +46,16 @@ def n_days_for(n_transactions: int) -> int:
 class Economy:
     """State and main loop of one simulated chain."""
 
-    def __init__(self, seed: int, n_transactions: int, progress=None):
+    def __init__(self, seed: int, n_transactions: int, progress=None, attempt: int = 0):
         if n_transactions < 200:
             raise ValueError(
                 f"n_transactions={n_transactions} is too small for an economy; ask for 200 or more"
             )
         self.seed, self.n_target, self.progress = seed, n_transactions, progress
-        self.rng = random.Random(f"chaintrace-sim-{seed}")
-        self.book = AddressBook(random.Random(f"chaintrace-addr-{seed}"))
+        self.attempt = attempt
+        key = f"{seed}/retry-{attempt}" if attempt else f"{seed}"
+        self.rng = random.Random(f"chaintrace-sim-{key}")
+        self.book = AddressBook(random.Random(f"chaintrace-addr-{key}"))
         self.ledger = Ledger(self.book)
         self.entities = population(self.rng, n_transactions)
         self.by_kind: dict[str, list] = {}
@@ -62,6 +64,8 @@ class Economy:
         self.by_name = {e.name: e for e in self.entities}
         self.n_days = n_days_for(n_transactions)
         self.n_blocks = self.n_days * 144
+        # everyday activity per day relative to the course data (recurring jobs scale with it)
+        self.activity_scale = n_transactions / self.n_days / TX_PER_DAY
         self.times = block_times(self.rng, START_TIME, self.n_blocks)
         self.prices = daily_prices(self.rng, self.n_days + 1)
         self.fee_rates = daily_fee_rates(self.rng, self.n_days + 1)
@@ -148,7 +152,10 @@ class Economy:
                     + (DUST if not send_all else 0)
                 )
 
-            picked = select_coins(self.rng, vals, target, prof.selection, max_inputs)
+            if send_all:  # empty the pocket (up to max_inputs coins, in the wallet's order)
+                picked = _all_of(self.rng, vals, prof.selection, max_inputs)
+            else:
+                picked = select_coins(self.rng, vals, target, prof.selection, max_inputs)
             if picked is None:
                 return None
             coins, total = picked
@@ -219,9 +226,11 @@ class Economy:
 
     def run(self) -> "Economy":
         """Mine every block; returns ``self`` with the ledger filled."""
-        services.setup(self)
-        from . import cases
+        from . import cases, illicit, privacy
 
+        services.setup(self)
+        privacy.setup(self)
+        illicit.setup(self)
         cases.plan(self)
         for i in range(self.n_blocks):
             self.height, self.time = START_HEIGHT + i, self.times[i]
@@ -233,6 +242,22 @@ class Economy:
             if self.progress and i % 144 == 0:
                 self.progress(i, self.n_blocks)
         return self
+
+
+def _all_of(rng, vals: dict[int, int], selection: str, max_inputs: int):
+    """Every coin of a pocket (at most ``max_inputs``, in the wallet's selection order).
+
+    >>> import random
+    >>> _all_of(random.Random(0), {1: 5, 2: 9, 3: 7}, "largest", 2)
+    ([2, 3], 16)
+    """
+    order = list(vals)
+    if selection == "largest":
+        order.sort(key=vals.__getitem__, reverse=True)
+    elif selection == "random":
+        rng.shuffle(order)
+    chosen = order[:max_inputs]
+    return (chosen, sum(vals[o] for o in chosen)) if chosen else None
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -300,4 +300,11 @@ def population(rng, n_transactions: int) -> list[Entity]:
     for kind, count in extra:
         for i in range(count):
             ents.append(Entity(len(ents), f"{kind}-{i + 1:05d}", kind, _pick_profile(rng), {}))
+    # privacy users: individuals whose wallet mixes (Wasabi-like or Samourai-like software)
+    for wallet in ("wasabi", "samourai"):
+        for i in range(max(40, n_transactions // 400)):
+            name = f"individual-{wallet}-{i + 1:05d}"
+            ents.append(
+                Entity(len(ents), name, "individual", PROFILES[wallet], {"privacy": wallet})
+            )
     return ents

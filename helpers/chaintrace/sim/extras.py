@@ -149,14 +149,9 @@ PARTIES = [
 ]
 
 
-def sanctions(eco, rng: random.Random, eth_addresses: dict[str, list[str]]) -> dict[str, bytes]:
-    """Per-asset lists and an OFAC-style ``sdn_advanced.xml`` for four fictional parties.
-
-    Quirks kept on purpose (real lists have them): a duplicate line, one Bitcoin address filed
-    under ETH, and one ETH address in lower case.
-    """
-    book = eco.book
-    listed: list[tuple] = []  # (party index, asset, address)
+def _listed_ids(eco) -> list[tuple[int, int]]:
+    """``(party index, address id)`` of every Bitcoin address on the training list."""
+    book, out = eco.book, []
     for i, (name, *_rest) in enumerate(PARTIES):
         ent = eco.by_name[name]
         mine = [
@@ -170,11 +165,30 @@ def sanctions(eco, rng: random.Random, eth_addresses: dict[str, list[str]]) -> d
                 for a, b in enumerate(book.beneficiary)
                 if b == ent.id and book.entity[a] != ent.id
             ]
-        for a in mine[:6]:
-            listed.append((i, "XBT", book.address[a]))
+        out += [(i, a) for a in mine[:6]]
+    return out
+
+
+def listed_bitcoin_addresses(eco) -> set[int]:
+    """Address ids on the training sanctions list (what the ``sanctions-01`` check needs)."""
+    return {a for _, a in _listed_ids(eco)}
+
+
+def sanctions(eco, rng: random.Random, eth_addresses: dict[str, list[str]]) -> dict[str, bytes]:
+    """Per-asset lists and an OFAC-style ``sdn_advanced.xml`` for four fictional parties.
+
+    Quirks kept on purpose (real lists have them): a duplicate line, one Bitcoin address filed
+    under ETH, and one ETH address in lower case.
+    """
+    book = eco.book
+    listed: list[tuple] = []  # (party index, asset, address)
+    for i, addr in _listed_ids(eco):
+        listed.append((i, "XBT", book.address[addr]))
+    for i, (name, *_rest) in enumerate(PARTIES):
         for addr in eth_addresses.get(name, [])[:2]:
             listed.append((i, "ETH", addr))
             listed.append((i, "USDT", addr))
+    listed.sort(key=lambda row: row[0])
     per_asset: dict[str, list[str]] = {}
     for _, asset, addr in listed:
         per_asset.setdefault(asset, []).append(addr)

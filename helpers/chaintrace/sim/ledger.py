@@ -30,6 +30,9 @@ POCKETS = {
     "escrow": "deposit",
     "coinbase": "coinbase",
     "mix_in": "deposit",
+    "premix": "premix",
+    "postmix": "postmix",
+    "wallet_b": "b",
 }
 
 

@@ -10,7 +10,7 @@ True
 
 import math
 
-from . import services
+from . import illicit, privacy, services
 
 # USD medians and spread of everyday payments (lognormal)
 P2P_USD, P2P_SIGMA = 150.0, 1.4
@@ -159,6 +159,14 @@ ACTIONS = (
         merchant_cashout,
         miner_sell,
         data_payment,
+        illicit.darknet_order,
+        illicit.vendor_cashout,
+        illicit.nested_deposit,
+        illicit.nested_withdrawal,
+        illicit.otc_buy,
+        illicit.scam_payment,
+        privacy.use_mixer,
+        privacy.postmix_spend,
     ],
-    [22, 12, 16, 24, 4, 3, 2, 3, 3, 1],
+    [22, 12, 16, 24, 4, 3, 2, 3, 3, 1, 2, 0.5, 1, 1, 0.3, 0.6, 0.4, 0.8],
 )

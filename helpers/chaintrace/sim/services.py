@@ -54,6 +54,8 @@ def setup(eco) -> None:
 
 def deposit_address(eco, customer, service=None) -> int:
     """The customer's persistent deposit address at ``service`` (default: their exchange)."""
+    if service is None and "home" not in customer.data:  # case actors pick one when needed
+        customer.data["home"] = _exchange(eco).id
     service = service or eco.entities[customer.data["home"]]
     key = ("deposit", service.id)
     if key not in customer.data:

@@ -89,6 +89,13 @@ PROFILES = {
             0.3,
         ),
         Profile("taproot", 0.09, "p2tr", "p2tr", 0.0, 0.0, "random", 2, True, True, "random", 0.1),
+        # privacy wallets: only the privacy users population runs them (weight 0)
+        Profile(
+            "wasabi", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "random", 1, False, False, "random", 0.0
+        ),
+        Profile(
+            "samourai", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "bip69", 1, False, True, "random", 0.0
+        ),
         Profile(
             "webwallet",
             0.10,
