@@ -37,7 +37,11 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
-# Feedback shows what each visible test checked, never the hidden tests' source.
+# Feedback shows what each visible test checked, never the hidden tests' source. Hidden test
+# regions are cleared from the feedback's cells, and graded kernels print one-line tracebacks
+# ("AssertionError: <message>"): IPython's usual tracebacks quote the lines around the failing
+# one, which would reveal hidden tests below a failing visible check.
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal"]
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # --- sandbox (issue 7) ---

@@ -27,6 +27,7 @@ _EXPORTS = {
     "parse_address": "address",
     "Address": "address",
     "AddressError": "address",
+    "is_valid_address": "address",
     # datasets and case files
     "load_dataset": "dataset",
     "Dataset": "dataset",
@@ -47,12 +48,18 @@ _EXPORTS = {
     "Esplora": "esplora",
     "EsploraError": "esplora",
     "serve": "serve",
+    "make_server": "serve",
     # attribution and screening
     "load_tagpack": "tags",
     "TagPack": "tags",
     "Tag": "tags",
+    "TagPackError": "tags",
+    "Attribution": "tags",
+    "write_tagpack": "tags",
     "load_sanctions": "sanctions",
     "SanctionsList": "sanctions",
+    "SanctionEntry": "sanctions",
+    "SanctionsError": "sanctions",
     # self-checks
     "check_environment": "check",
 }

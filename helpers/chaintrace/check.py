@@ -1,0 +1,183 @@
+"""Is this machine ready for the course? One call answers, and says how to fix what is not.
+
+Run it at the start of module 00, or from a terminal with ``chaintrace check``:
+
+>>> from chaintrace.check import check_environment
+>>> report = check_environment()
+>>> report.ok
+True
+>>> print(report)  # doctest: +ELLIPSIS
+✓ Python: 3...
+...
+All checks passed.
+"""
+
+import platform
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+
+# (distribution, import name, oldest version the course is tested with)
+REQUIRED = [
+    ("pandas", "pandas", "2.2"),
+    ("numpy", "numpy", "1.26"),
+    ("pyarrow", "pyarrow", "15"),
+    ("matplotlib", "matplotlib", "3.8"),
+    ("networkx", "networkx", "3.2"),
+    ("requests", "requests", "2.31"),
+    ("PyYAML", "yaml", "6"),
+    ("nbgrader", "nbgrader", "0.9.6"),
+    ("jupyterlab", "jupyterlab", "4.2"),
+]
+
+REINSTALL = "run `python3 run.py course` again from the course folder; it repairs the installation"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, whether it passed, and the fix if not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        line = f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
+        return line if self.ok else f"{line}\n    fix: {self.fix}"
+
+
+@dataclass
+class EnvironmentReport:
+    """All checks; ``ok`` is True when every one passed."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def problems(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]
+
+    def __str__(self) -> str:
+        summary = "All checks passed." if self.ok else f"{len(self.problems)} problem(s) to fix."
+        return "\n".join([*map(str, self.checks), summary])
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{'✅' if c.ok else '❌'}</td><td>{c.name}</td><td>{c.detail}</td>"
+            f"<td>{c.fix}</td></tr>"
+            for c in self.checks
+        )
+        verdict = (
+            "<b>All checks passed: you are ready.</b>"
+            if self.ok
+            else f"<b>{len(self.problems)} problem(s): follow the fix column, then run again.</b>"
+        )
+        return (
+            "<table><tr><th></th><th>check</th><th>found</th><th>fix</th></tr>"
+            f"{rows}</table><p>{verdict}</p>"
+        )
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def check_python() -> Check:
+    version = platform.python_version()
+    ok = sys.version_info >= (3, 11)
+    return Check("Python", ok, version, "install Python 3.11 or newer, then " + REINSTALL)
+
+
+def check_package(dist: str, module: str, oldest: str) -> Check:
+    try:
+        version = metadata.version(dist)
+        __import__(module)
+    except Exception as error:  # missing, or installed but broken
+        return Check(dist, False, f"not usable ({type(error).__name__})", REINSTALL)
+    ok = _version_tuple(version) >= _version_tuple(oldest)
+    return Check(dist, ok, version, f"version {oldest} or newer is needed; {REINSTALL}")
+
+
+def check_dataset(name: str) -> Check:
+    from chaintrace.dataset import load_dataset
+
+    try:
+        dataset = load_dataset(name)
+    except Exception as error:
+        return Check(
+            f"dataset '{name}'",
+            False,
+            str(error).splitlines()[0],
+            "restore the bundled data with `git checkout -- datasets/` (or download the "
+            "course again); never edit files in datasets/ by hand",
+        )
+    return Check(
+        f"dataset '{name}'",
+        True,
+        f"{len(dataset.transactions):,} transactions, checksums verified",
+    )
+
+
+def check_plotting() -> Check:
+    try:
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots()
+        axes.plot([0, 1], [0, 1])
+        plt.close(figure)
+    except Exception as error:
+        return Check("plots", False, f"matplotlib cannot draw ({error})", REINSTALL)
+    return Check("plots", True, "matplotlib draws")
+
+
+def check_environment(dataset: str = "course") -> EnvironmentReport:
+    """Check Python, the course's packages, the bundled dataset's checksums and plotting.
+
+    Returns an :class:`EnvironmentReport`; in a notebook it shows as a table, each failed line
+    with the fix to apply.
+    """
+    checks = [check_python()]
+    checks += [check_package(*required) for required in REQUIRED]
+    checks.append(check_dataset(dataset))
+    checks.append(check_plotting())
+    return EnvironmentReport(checks)
+
+
+def main() -> int:
+    """Print the report; the exit status is 0 when every check passed (for scripts and CI)."""
+    report = check_environment()
+    print(report)
+    return 0 if report.ok else 1
+
+
+class NotAnswered(NotImplementedError):
+    """Raised by a test cell whose question still holds its placeholder ``...``."""
+
+
+def answered(value, name: str):
+    """Stop a test cell politely when its question has not been answered yet.
+
+    Exercise scaffolds start every answer as ``...`` (Python's Ellipsis); a test cell calls this
+    first, so an unanswered question says so instead of failing with a confusing error.
+
+    >>> answered(42, "fee_sats")
+    42
+    >>> answered(..., "fee_sats")
+    Traceback (most recent call last):
+    ...
+    chaintrace.check.NotAnswered: `fee_sats` has no answer yet: write your code in the cell above (replace the `...` and the `raise NotImplementedError()` line), run it, then run this cell again.
+    """
+    if value is ... or value is None:
+        raise NotAnswered(
+            f"`{name}` has no answer yet: write your code in the cell above (replace the `...` "
+            "and the `raise NotImplementedError()` line), run it, then run this cell again."
+        )
+    return value

@@ -1,0 +1,125 @@
+"""Every assignment in the manifest: source valid, release blank, release committed as generated.
+
+These are the checks an instructor relies on before releasing an assignment to a class.
+"""
+
+import json
+import re
+
+import nbformat
+import pytest
+from conftest import ASSIGNMENTS, ROOT
+from nbclient import NotebookClient
+from nbgrader.validator import Validator
+from nbgrading import Course, nbgrader_cells, notebook_path
+
+LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+UNANSWERED = {"NotImplementedError", "NotAnswered"}  # NotAnswered subclasses NotImplementedError
+
+
+def source_of(assignment):
+    return notebook_path(ROOT / "solutions" / assignment)
+
+
+def release_of(assignment):
+    return notebook_path(ROOT / "exercises" / assignment)
+
+
+def solution_lines(assignment) -> set[str]:
+    """Lines of model answers and hidden tests: none may appear in the release."""
+    nb = nbformat.read(source_of(assignment), as_version=4)
+    secret = set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        text = cell.source
+        if meta.get("solution") and cell.cell_type == "markdown":
+            secret |= {line.strip() for line in text.splitlines()}
+        regions = re.findall(r"BEGIN (?:SOLUTION|HIDDEN TESTS)(.*?)### END", text, flags=re.S)
+        for region in regions:
+            secret |= {line.strip() for line in region.splitlines()}
+    # short lines ("else:", "print(x)") are not evidence of a leak
+    return {line for line in secret if len(line) >= 25}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_passes_its_own_tests(assignment):
+    assert Validator().validate(str(source_of(assignment))) == {}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_passes_no_test_when_blank(assignment):
+    assert Validator(invert=True).validate(str(release_of(assignment))) == {}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_runs_top_to_bottom_raising_only_not_implemented(assignment):
+    path = release_of(assignment)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    errors = [
+        (cell.metadata.get("nbgrader", {}).get("grade_id", cell.get("id")), output["ename"])
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    unexpected = [(cell, ename) for cell, ename in errors if ename not in UNANSWERED]
+    assert errors, "a blank release should stop at its unanswered questions"
+    assert not unexpected, f"blank release raised other errors: {unexpected}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_leaks_no_solution_or_hidden_test(assignment):
+    text = release_of(assignment).read_text(encoding="utf-8")
+    for marker in LEAK_MARKERS:
+        assert marker not in text, f"'{marker}' in the release of {assignment}"
+    released = {
+        line.strip()
+        for line in "\n".join(
+            cell.source for cell in nbformat.read(release_of(assignment), as_version=4).cells
+        ).splitlines()
+    }
+    leaked = solution_lines(assignment) & released
+    assert not leaked, f"solution text in the release of {assignment}: {sorted(leaked)[:5]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_release_is_exactly_what_nbgrader_generates(assignment, tmp_path):
+    course = Course.create(tmp_path, assignment)
+    course.generate()
+    assert course.release.name == release_of(assignment).name
+    assert course.release.read_bytes() == release_of(assignment).read_bytes(), (
+        f"exercises/{assignment} differs from a fresh release: run "
+        f"`nbgrader generate_assignment {assignment} --force` from the repository root and commit it"
+    )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_ids_are_readable_and_parts_have_points(assignment):
+    nb = nbformat.read(source_of(assignment), as_version=4)
+    ids = [c.metadata.nbgrader["grade_id"] for c in nbgrader_cells(nb)]
+    assert len(ids) == len(set(ids)), "grade ids must be unique"
+    for grade_id in ids:
+        assert re.fullmatch(r"(setup|q\d+_\d+[a-z]?_[a-z0-9_]+)", grade_id), (
+            f"unreadable grade id {grade_id!r}"
+        )
+    written = [
+        c for c in nbgrader_cells(nb, grade=True, solution=True) if c.cell_type == "markdown"
+    ]
+    assert written, "every assignment has at least one hand-graded written answer"
+    for cell in nbgrader_cells(nb, grade=True, solution=False):
+        first = cell.source.lstrip().splitlines()[0]
+        assert first.startswith('"""'), (
+            f"test cell {cell.metadata.nbgrader['grade_id']} should open with a docstring"
+        )
+
+
+@pytest.mark.parametrize("folder", ["course", "solutions", "exercises"])
+def test_notebooks_are_committed_without_outputs(folder):
+    for path in (ROOT / folder).rglob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            assert not cell.get("outputs"), f"{path} has stored outputs: strip them (nbstripout)"
+            assert cell.get("execution_count") is None, f"{path} has execution counts: strip them"
