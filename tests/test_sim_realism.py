@@ -11,6 +11,7 @@ MET = [
     "1-in-2-out share",
     "SegWit-spending txs",
     "outputs to previously used addresses",
+    "change to an input address, 2-out txs",
     "outputs that are whole BTC",
     "median fee rate (2024)",
     "block interval vs Exp(600 s)",

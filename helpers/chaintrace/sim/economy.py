@@ -11,6 +11,7 @@ True
 """
 
 import heapq
+import itertools
 import math
 import random
 from collections import deque
@@ -107,7 +108,8 @@ class Economy:
     def values(self, entity_id: int, pocket: str = "main") -> dict[int, int]:
         """Spendable output ids -> value in one pocket."""
         v = self.ledger.o_value
-        return {o: v[o] for o in self.ledger.pocket(entity_id, pocket)}
+        # a wallet looks at its oldest few hundred coins: bounded work for huge service wallets
+        return {o: v[o] for o in itertools.islice(self.ledger.pocket(entity_id, pocket), 400)}
 
     # ------------------------------------------------------------------ spending
     def spend(
@@ -159,6 +161,13 @@ class Economy:
             if picked is None:
                 return None
             coins, total = picked
+            if not send_all and prof.selection != "largest" and self.rng.random() < 0.1:
+                # coin control / privacy-minded selection: one more coin than needed, so the
+                # payment, not the change, may be the output smaller than every input
+                spare = [o for o in vals if o not in coins]
+                if spare and len(coins) < max_inputs:
+                    extra = self.rng.choice(spare)
+                    coins, total = [*coins, extra], total + vals[extra]
         else:
             total = sum(led.o_value[o] for o in coins)
         in_types = [book.true_type[led.o_addr[o]] for o in coins]

@@ -58,7 +58,7 @@ SERVICES = [
         False,
         False,
         "largest",
-        {"kyc": True, "batch": False, "hot": 8},
+        {"kyc": True, "batch": True, "hot": 8},
     ),
     (
         "Kestrel Markets",
@@ -97,7 +97,7 @@ SERVICES = [
         True,
         False,
         "largest",
-        {"kyc": True, "batch": False, "hot": 10},
+        {"kyc": True, "batch": True, "hot": 10},
     ),
     (
         "Kupolex",

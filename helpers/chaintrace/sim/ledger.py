@@ -65,6 +65,7 @@ class Ledger:
         self.blocks: list[list[int]] = []  # tx ids per block, coinbase first
         self.block_txs: list[int] = []  # non-coinbase txs of the block being built
         self.wallets: dict[tuple[int, str], dict[int, None]] = {}
+        self.balances: dict[tuple[int, str], int] = {}  # running sum of each pocket
         self._pending: list[tuple[int, int]] = []  # (spendable from height, output id)
 
     # ------------------------------------------------------------------ wallets
@@ -77,25 +78,28 @@ class Ledger:
 
     def balance(self, entity: int, pocket: str = "main") -> int:
         """Spendable satoshis in one pocket."""
-        values = self.o_value
-        return sum(values[o] for o in self.pocket(entity, pocket))
+        return self.balances.get((entity, pocket), 0)
 
     def release(self, height: int) -> None:
         """Make every output confirmed early enough spendable at ``height``."""
         pending, book = self._pending, self.book
         while pending and pending[0][0] <= height:
             _, out = heapq.heappop(pending)
+            if self.o_spent[out] != -1:  # a case script spent it straight away
+                continue
             addr = self.o_addr[out]
-            pocket = POCKETS.get(book.role[addr], "main")
-            self.pocket(book.entity[addr], pocket)[out] = None
+            key = (book.entity[addr], POCKETS.get(book.role[addr], "main"))
+            self.pocket(*key)[out] = None
+            self.balances[key] = self.balances.get(key, 0) + self.o_value[out]
 
     def take(self, outs) -> None:
         """Remove outputs from whichever pocket holds them (before spending them)."""
         book = self.book
         for out in outs:
             addr = self.o_addr[out]
-            pocket = POCKETS.get(book.role[addr], "main")
-            self.wallets[(book.entity[addr], pocket)].pop(out, None)
+            key = (book.entity[addr], POCKETS.get(book.role[addr], "main"))
+            if self.wallets[key].pop(out, 0) is None:
+                self.balances[key] -= self.o_value[out]
 
     # ------------------------------------------------------------------ transactions
     def _outputs(self, tx: int, outputs, available: int) -> list[int]:

@@ -74,11 +74,8 @@ def measure(name: str = "course") -> list[Check]:
             2 <= mi <= 4 and 2 <= mo <= 4,
         )
     )
-    sw = (
-        ins.groupby("txid")["spend_type"]
-        .agg(lambda s: (s != "p2pkh").any() & (s != "p2sh-multisig-2-of-3").any())
-        .mean()
-    )
+    legacy = ins["spend_type"].isin(["p2pkh", "p2sh-multisig-2-of-3"])
+    sw = ins.assign(sw=~legacy).groupby("txid")["sw"].any().mean()
     rows.append(
         Check("SegWit-spending txs", "86.5–86.9 %", _pct(sw), "±7 pp", abs(sw - 0.867) <= 0.07)
     )
@@ -151,13 +148,20 @@ def measure(name: str = "course") -> list[Check]:
             abs(d1 - 0.8) <= 0.1 and abs(m1 - 0.95) <= 0.1,
         )
     )
-    full = (
-        outs[outs["script_type"] != "op_return"]
-        .groupby("txid")["spent_txid"]
-        .apply(lambda s: s.notna().all())
-        .mean()
+    # the real figure is over a 12-year chain; ours is weeks long, so measure the transactions
+    # of the first half, whose outputs have had at least half the chain to be spent
+    early = tx.loc[tx["height"] < tx["height"].median(), "txid"]
+    paid = outs[(outs["script_type"] != "op_return") & outs["txid"].isin(early)]
+    full = paid.assign(sp=paid["spent_txid"].notna()).groupby("txid")["sp"].all().mean()
+    rows.append(
+        Check(
+            "txs fully spent (first half of chain)",
+            "87 %",
+            _pct(full),
+            "±7 pp",
+            abs(full - 0.87) <= 0.07,
+        )
     )
-    rows.append(Check("txs fully spent", "87 %", _pct(full), "±7 pp", abs(full - 0.87) <= 0.07))
     rows.append(_optimal_change(normal, outs, ins, t["truth_tx"]))
     return rows
 
@@ -167,7 +171,8 @@ def _optimal_change(normal, outs, ins, truth) -> Check:
     min_in = ins.groupby("txid")["value"].min()
     o = outs[outs["txid"].isin(normal["txid"]) & (outs["script_type"] != "op_return")]
     o = o.assign(small=o["value"] < o["txid"].map(min_in))
-    cand = o[o["small"]].groupby("txid").filter(lambda g: len(g) == 1)
+    n_small = o.groupby("txid")["small"].sum()
+    cand = o[o["small"] & o["txid"].map(n_small).eq(1)]
     two = set(normal.loc[normal["n_outputs"] == 2, "txid"])
     cand = cand[cand["txid"].isin(two)]
     truth_change = truth.set_index("txid")["change_vout"]

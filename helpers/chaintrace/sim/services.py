@@ -14,7 +14,16 @@ batches. The processor collects invoices on fresh addresses and settles merchant
 
 from .addresses import TRUE_TYPES
 
-COLD_TYPES = {"p2pkh": "p2sh-multisig", "p2sh-p2wpkh": "p2sh-multisig"}
+# cold storage script per exchange: single-sig HSM keys for some, 2-of-3 multisig for others
+COLD_TYPES = {
+    "Northmint": "p2wsh-multisig",
+    "Baltica Exchange": "p2sh-multisig",
+    "Kestrel Markets": "p2wpkh",
+    "Harbourline": "p2pkh",
+    "Ostrava Coin": "p2pkh",
+    "Kupolex": "p2wpkh",
+    "Bystrobit": "p2sh-multisig",
+}
 EXCHANGE_WEIGHTS = {
     "Northmint": 30,
     "Baltica Exchange": 15,
@@ -31,7 +40,7 @@ def setup(eco) -> None:
     start = eco.height + 100
     for ex in eco.by_kind["exchange"]:
         ex.data["hot_addrs"] = [eco.new_address(ex, "hot") for _ in range(ex.data["hot"])]
-        cold = COLD_TYPES.get(ex.profile.receive_type, "p2wsh-multisig")
+        cold = COLD_TYPES.get(ex.name, "p2wsh-multisig")
         ex.data["cold_addrs"] = [eco.new_address(ex, "cold", cold) for _ in range(2)]
         ex.data["queue"] = []
         eco.schedule(start + eco.rng.randrange(12), sweep)
@@ -85,7 +94,7 @@ def withdraw(eco, ex=None, user=None, sats=None, typology="exchange_withdrawal")
         return None
     addr = eco.receive_address(user)
     eco.recent.append(user.id)
-    if ex.data.get("batch") and eco.rng.random() < 0.8:
+    if ex.data.get("batch") and eco.rng.random() < 0.9:
         ex.data["queue"].append((addr, sats))
         return None
     return eco.spend(ex, [(addr, sats)], pocket="hot", typology=typology, change_role="hot")
@@ -112,7 +121,7 @@ def sweep(eco, ex=None) -> None:
     for service in [ex] if ex else eco.by_kind["exchange"] + eco.by_kind["gambling"]:
         _sweep_one(eco, service)
     if ex is None:
-        eco.schedule(eco.height + eco.rng.randrange(4, 16), sweep)
+        eco.schedule(eco.height + eco.rng.randrange(12, 40), sweep)
 
 
 def _sweep_one(eco, service) -> None:
