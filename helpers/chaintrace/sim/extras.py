@@ -78,6 +78,7 @@ def tagpack(eco, chain, rng: random.Random) -> bytes:
             "payment_processor": "payment_processor",
             "ransomware": "ransomware",
             "darknet_market": "market",
+            "mixer": "mixing_service",  # GraphSense's taxonomy id for custodial mixers
         }.get(ent.kind, ent.kind)
         share = {
             "exchange": 0.25,
