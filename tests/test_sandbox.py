@@ -115,6 +115,27 @@ def batch(tmp_path_factory):
     return course
 
 
+# Attacks that are safe to run unprotected: they must work there, or the tests above prove nothing.
+CONTROLS = ["reads_gradebook", "reads_solution", "writes_others", "network"]
+
+
+@pytest.fixture(scope="module")
+def unprotected(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("unprotected"))
+    course.generate()
+    server = CountingServer()
+    release = course.read_release()
+    for student, answer in hostile.attacks(str(course.root), server.port).items():
+        if student in CONTROLS:
+            course.submit(student, hostile.submission(release, answer))
+    try:
+        course.run("autograde", hostile.ASSIGNMENT, "--force", "--SandboxedExecute.mode=off")
+    finally:
+        server.stop()
+    course.server = server
+    return course
+
+
 def part_b_output(course: Course, student: str) -> str:
     path = course.root / "autograded" / student / hostile.ASSIGNMENT / f"{hostile.ASSIGNMENT}.ipynb"
     nb = nbformat.read(path, as_version=4)
@@ -248,3 +269,16 @@ def test_the_sandbox_sees_only_what_it_must(tmp_path):
     read_only = {Path(cmd[i + 1]) for i, arg in enumerate(cmd) if arg == "--ro-bind"}
     assert not any(p == ROOT or ROOT.is_relative_to(p) for p in read_only), "course root exposed"
     assert ROOT / "helpers" in read_only
+
+
+@pytest.mark.parametrize("student", CONTROLS)
+def test_without_the_sandbox_the_same_attack_works(unprotected, student):
+    # Read as text: unprotected, `writes_others` appended to the other notebooks' JSON.
+    graded = unprotected.root / "autograded" / student / hostile.ASSIGNMENT
+    text = (graded / f"{hostile.ASSIGNMENT}.ipynb").read_text()
+    assert '"ATTACK-SUCCEEDED ' in text  # an output line; the cell's source quotes it differently
+    assert "[sandbox] OFF" in unprotected.log
+
+
+def test_without_the_sandbox_the_network_is_reached(unprotected):
+    assert unprotected.server.accepted == 1
