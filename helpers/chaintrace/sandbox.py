@@ -64,6 +64,8 @@ PASSED_ENV = ("NBGRADER_EXECUTION", "CHAINTRACE_DATASETS", "CHAINTRACE_GROUNDTRU
 # The memory limit bounds address space. pyarrow's default allocator (mimalloc) reserves ~1.5 GB
 # of it for a dataset that uses 250 MB, and glibc reserves 64 MB per thread: use the frugal ones.
 ALLOCATOR_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
+# nbgrader's default exchange (every trainee's submissions on a shared server) lives under /usr.
+HIDDEN_DIRS = ("/usr/local/share/nbgrader",)
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 MB = 1 << 20
 _UNSET = object()
@@ -132,6 +134,9 @@ def bwrap_command(
     for path in mounts.read_only:
         cmd += ["--ro-bind", str(path), str(path)]
     cmd += _system_links()
+    for name in HIDDEN_DIRS:
+        if os.path.isdir(name):
+            cmd += ["--tmpfs", name]
     cmd += ["--bind", str(mounts.work_dir), str(mounts.work_dir)]
     for path in mounts.masked:
         cmd += ["--ro-bind", "/dev/null", str(path)]
