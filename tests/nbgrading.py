@@ -7,8 +7,8 @@ than a notebook), makes feedback and exports grades.
 """
 
 import copy
-import os
 import csv
+import os
 import shutil
 import subprocess
 import sys
