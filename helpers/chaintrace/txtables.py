@@ -1,0 +1,198 @@
+"""A dataset's transactions, inputs and outputs as dense integer arrays (the analytics engine).
+
+Change detection, CoinJoin detection and clustering all work on these arrays rather than on
+text: every transaction is its row number in ``transactions.parquet`` (which is in chain order),
+every address is an integer code, and inputs/outputs are sorted by transaction so one
+transaction's rows are a contiguous slice ``start[t]:start[t + 1]``. Built once per dataset and
+kept.
+
+>>> from chaintrace import load_dataset
+>>> T = tables(load_dataset("course"))
+>>> len(T.txid) == len(T.tx_version), int(T.out_start[-1]) == len(T.out_tx)
+(True, True)
+>>> T.address_of(T.out_addr[T.out_start[1]]).startswith(("1", "3", "bc1"))
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TxTables", "tables", "SCRIPT_TYPES"]
+
+SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "op_return")
+OP_RETURN = SCRIPT_TYPES.index("op_return")
+_CACHE: dict[tuple, TxTables] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(eq=False)
+class TxTables:
+    """Arrays of one dataset; ``out_*`` and ``in_*`` rows are sorted by (tx row, index)."""
+
+    txid: np.ndarray  # object array of txid text, by tx row
+    tx_height: np.ndarray
+    tx_version: np.ndarray
+    tx_locktime: np.ndarray
+    tx_coinbase: np.ndarray
+    out_tx: np.ndarray  # int64 tx row of each output
+    out_vout: np.ndarray
+    out_value: np.ndarray
+    out_addr: np.ndarray  # int64 address code, -1 for none (OP_RETURN)
+    out_type: np.ndarray  # int8 index into SCRIPT_TYPES
+    out_spender: np.ndarray  # int64 tx row that spends the output, -1 when unspent
+    out_start: np.ndarray  # out rows of tx t: out_start[t]:out_start[t+1]
+    in_tx: np.ndarray
+    in_vin: np.ndarray
+    in_value: np.ndarray
+    in_addr: np.ndarray
+    in_type: np.ndarray
+    in_sequence: np.ndarray
+    in_prev_rank: np.ndarray  # rank of prev_txid in sorted order (BIP-69 comparisons)
+    in_prev_vout: np.ndarray
+    in_start: np.ndarray
+    addresses: np.ndarray  # object array: code -> address text
+
+    @property
+    def n_tx(self) -> int:
+        return len(self.txid)
+
+    @property
+    def n_addresses(self) -> int:
+        return len(self.addresses)
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """``txid -> tx row``."""
+        return {t: n for n, t in enumerate(self.txid.tolist())}
+
+    @cached_property
+    def code_of(self) -> dict[str, int]:
+        """``address -> code``."""
+        return {a: n for n, a in enumerate(self.addresses.tolist())}
+
+    def address_of(self, code: int) -> str:
+        return "" if code < 0 else self.addresses[code]
+
+    def row(self, txid: str) -> int:
+        """The tx row of ``txid``, with an error that says what to check."""
+        try:
+            return self.row_of[txid]
+        except KeyError:
+            raise KeyError(
+                f"txid {txid!r} is not in this dataset; copy the whole 64-character id from "
+                "the case file or the transaction table"
+            ) from None
+
+    def code(self, address: str) -> int:
+        """The code of ``address``, with an error that says what to check."""
+        try:
+            return self.code_of[address.strip()]
+        except (KeyError, AttributeError):
+            raise KeyError(
+                f"address {address!r} never appears in this dataset; check it character by "
+                "character (chaintrace.parse_address validates it)"
+            ) from None
+
+    @cached_property
+    def n_in(self) -> np.ndarray:
+        return np.diff(self.in_start)
+
+    @cached_property
+    def n_out(self) -> np.ndarray:
+        return np.diff(self.out_start)
+
+    @cached_property
+    def out_spendable(self) -> np.ndarray:
+        """Outputs that can be change: they have an address (not OP_RETURN)."""
+        return (self.out_type != OP_RETURN) & (self.out_addr >= 0)
+
+    @cached_property
+    def n_spendable(self) -> np.ndarray:
+        return np.bincount(self.out_tx[self.out_spendable], minlength=self.n_tx)
+
+
+def _codes(series, categories) -> np.ndarray:
+    return pd.Categorical(series, categories=categories).codes.astype(np.int8)
+
+
+def _sorted_rows(frame: pd.DataFrame, tx_rows: np.ndarray, index: str) -> np.ndarray:
+    return np.lexsort((frame[index].to_numpy(), tx_rows))
+
+
+def build(transactions: pd.DataFrame, outputs: pd.DataFrame, inputs: pd.DataFrame) -> TxTables:
+    """Arrays from the three tables of ``docs/ARCHITECTURE.md`` (transactions in chain order)."""
+    txid = transactions["txid"].to_numpy(dtype=object)
+    tx_index = pd.Index(txid)
+    o_tx = tx_index.get_indexer(outputs["txid"].to_numpy(dtype=object)).astype(np.int64)
+    i_tx = tx_index.get_indexer(inputs["txid"].to_numpy(dtype=object)).astype(np.int64)
+    if (o_tx < 0).any() or (i_tx < 0).any():
+        raise ValueError(
+            "outputs or inputs name a txid that transactions.parquet lacks; the dataset is "
+            "inconsistent: regenerate it with `chaintrace generate`"
+        )
+    o_perm, i_perm = _sorted_rows(outputs, o_tx, "vout"), _sorted_rows(inputs, i_tx, "vin")
+    o, i = outputs.iloc[o_perm], inputs.iloc[i_perm]
+    o_tx, i_tx = o_tx[o_perm], i_tx[i_perm]
+    # one code space for addresses, whichever side they appear on; "" (OP_RETURN) -> -1
+    both = np.concatenate(
+        [o["address"].to_numpy(dtype=object), i["address"].to_numpy(dtype=object)]
+    )
+    both = np.where(pd.isna(both), "", both)
+    codes, uniques = pd.factorize(both)
+    empty = np.flatnonzero(uniques == "")
+    codes = codes.astype(np.int64)
+    if len(empty):  # renumber so that "" is -1 and the rest stay dense
+        e = int(empty[0])
+        codes = np.where(codes == e, -1, np.where(codes > e, codes - 1, codes))
+        uniques = np.delete(uniques, e)
+    n_o = len(o)
+    spender = tx_index.get_indexer(o["spent_txid"].fillna("").to_numpy(dtype=object))
+    n = len(txid)
+    return TxTables(
+        txid=txid,
+        tx_height=transactions["height"].to_numpy(np.int64),
+        tx_version=transactions["version"].to_numpy(np.int64),
+        tx_locktime=transactions["locktime"].to_numpy(np.int64),
+        tx_coinbase=transactions["coinbase"].to_numpy(bool),
+        out_tx=o_tx,
+        out_vout=o["vout"].to_numpy(np.int64),
+        out_value=o["value"].to_numpy(np.int64),
+        out_addr=codes[:n_o],
+        out_type=_codes(o["script_type"], SCRIPT_TYPES),
+        out_spender=spender.astype(np.int64),
+        out_start=np.searchsorted(o_tx, np.arange(n + 1)),
+        in_tx=i_tx,
+        in_vin=i["vin"].to_numpy(np.int64),
+        in_value=i["value"].to_numpy(np.int64),
+        in_addr=codes[n_o:],
+        in_type=_codes(i["script_type"], SCRIPT_TYPES),
+        in_sequence=i["sequence"].to_numpy(np.int64),
+        in_prev_rank=pd.factorize(i["prev_txid"].to_numpy(dtype=object), sort=True)[0],
+        in_prev_vout=i["prev_vout"].to_numpy(np.int64),
+        in_start=np.searchsorted(i_tx, np.arange(n + 1)),
+        addresses=np.asarray(uniques, dtype=object),
+    )
+
+
+def tables(dataset) -> TxTables:
+    """The arrays of ``dataset`` (a :class:`~chaintrace.Dataset`, a ``LocalChain``, a name or
+    a :class:`TxTables`), built once per dataset version and kept."""
+    if isinstance(dataset, TxTables):
+        return dataset
+    if hasattr(dataset, "dataset"):  # a LocalChain
+        dataset = dataset.dataset
+    if isinstance(dataset, str) or not hasattr(dataset, "transactions"):
+        from .dataset import load_dataset
+
+        dataset = load_dataset(dataset)
+    key = (str(dataset.path), dataset.checksum)
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = build(dataset.transactions, dataset.outputs, dataset.inputs)
+        return _CACHE[key]
