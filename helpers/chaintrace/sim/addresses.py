@@ -16,7 +16,7 @@ on chain until it is spent, and a P2SH or P2WSH output may hide a 2-of-3 multisi
 
 import random
 
-from ..encoding import make_address, script_pubkey_for
+from .fastenc import addresses, script_pubkey
 
 # true type -> (type visible in an output, payload length, multisig m-of-n or None)
 TRUE_TYPES = {
@@ -71,7 +71,8 @@ class AddressBook:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.address: list[str] = []
+        self.payload: list[bytes] = []
+        self._address: list[str] = []  # encoded lazily, all new ones at once (fastenc)
         self.script_pubkey: list[bytes] = []
         self.entity: list[int] = []
         self.beneficiary: list[int] = []
@@ -80,20 +81,29 @@ class AddressBook:
         self.used: list[bool] = []  # has it received anything yet (for reuse statistics)
 
     def __len__(self) -> int:
-        return len(self.address)
+        return len(self.payload)
+
+    @property
+    def address(self) -> list[str]:
+        """The address text of every id (encoding whatever was made since the last call)."""
+        done = len(self._address)
+        if done < len(self.payload):
+            types = [TRUE_TYPES[t][0] for t in self.true_type[done:]]
+            self._address += addresses(types, self.payload[done:])
+        return self._address
 
     def new(self, entity: int, role: str, true_type: str, beneficiary: int = -1) -> int:
         """Make a fresh address for ``entity`` and return its id."""
         visible, length, _ = TRUE_TYPES[true_type]
         payload = self.rng.randbytes(length)
-        self.address.append(make_address(visible, payload))
-        self.script_pubkey.append(script_pubkey_for(visible, payload))
+        self.payload.append(payload)
+        self.script_pubkey.append(script_pubkey(visible, payload))
         self.entity.append(entity)
         self.beneficiary.append(entity if beneficiary < 0 else beneficiary)
         self.role.append(role)
         self.true_type.append(true_type)
         self.used.append(False)
-        return len(self.address) - 1
+        return len(self.payload) - 1
 
     def visible_type(self, idx: int) -> str:
         """The script type an explorer shows for an output paying address ``idx``."""

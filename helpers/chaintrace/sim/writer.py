@@ -10,15 +10,25 @@ zstd compression, a fixed row order and no timestamps, so the same seed gives th
 
 import hashlib
 import json
+import struct
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..encoding import sha256d
-from ..rawtx import serialize
 from .addresses import SPEND_TYPE
-from .rebuild import coinbase_input, unlocking
+from .fastser import output, transaction, unlock, varint
+from .rebuild import COINBASE_VOUT, coinbase_script_sig
+
+_COINBASE_PREV = bytes(32) + struct.pack("<I", COINBASE_VOUT)
+_COINBASE_WITNESS = b"\x01\x20" + bytes(32)
+
+
+def varint_sig(height: int) -> bytes:
+    """The coinbase script_sig of ``height`` with its length prefix."""
+    script = coinbase_script_sig(height)
+    return varint(len(script)) + script
 
 
 class Ref:
@@ -51,18 +61,22 @@ def _merkle(hashes: list[bytes]) -> bytes:
 class Chain:
     """Txids, sizes and block hashes of a ledger, computed in block order."""
 
-    def __init__(self, eco):
+    def __init__(self, eco, progress=None):
         self.eco = eco
         led = eco.ledger
         n = len(led.t_height)
         self.txid = [""] * n
+        self._raw = [b""] * n  # txids in internal (little-endian) byte order
         self.size = [0] * n
         self.vsize = [0] * n
         self.weight = [0] * n
         self.position = [0] * n
         self.order: list[int] = []
         self.block_hash: list[str] = []
-        self.spend_types: dict[int, str] = {}
+        book = eco.book
+        # spend type of every output, from its address's true type (-1: OP_RETURN, never spent)
+        kinds = {t: SPEND_TYPE[t] for t in set(book.true_type)}
+        self.spend_type = [kinds[book.true_type[a]] if a >= 0 else "" for a in led.o_addr]
         prev_hash = bytes(32)
         for b, block in enumerate(led.blocks):
             wtxids = [bytes(32)]
@@ -75,49 +89,35 @@ class Chain:
             for pos, t in enumerate(block):
                 self.position[t] = pos
                 self.order.append(t)
-            root = _merkle([bytes.fromhex(self.txid[t])[::-1] for t in block])
+            root = _merkle([self._raw[t] for t in block])
             digest = sha256d(prev_hash + root + eco.times[b].to_bytes(8, "little"))
             # no proof of work was done: the leading zeros only make it look like a block hash
             self.block_hash.append("0" * 19 + digest[::-1].hex()[19:])
             prev_hash = digest
+            if progress and b % 1_000 == 0:
+                progress(b, len(led.blocks))
 
     def _serialise(self, t: int) -> bytes:
-        led, book = self.ledger, self.eco.book
+        led, spk = self.ledger, self.eco.book.script_pubkey
+        raw, o_tx, o_vout, kinds = self._raw, led.o_tx, led.o_vout, self.spend_type
+        seq = struct.pack("<I", led.t_sequence[t])
         if led.t_inputs[t]:
-            inputs = []
+            ins = []
             for out in led.t_inputs[t]:
-                prev, vout = self.txid[led.o_tx[out]], led.o_vout[out]
-                kind = SPEND_TYPE[book.true_type[led.o_addr[out]]]
-                self.spend_types[out] = kind
-                sig, wit = unlocking(kind, prev, vout)
-                inputs.append(
-                    {
-                        "prev_txid": prev,
-                        "prev_vout": vout,
-                        "script_sig": sig,
-                        "sequence": led.t_sequence[t],
-                        "witness": wit,
-                    }
-                )
+                vout = struct.pack("<I", o_vout[out])
+                prev = raw[o_tx[out]]
+                sig, wit = unlock(kinds[out], prev[::-1] + vout)
+                ins.append((prev + vout + sig + seq, wit))
         else:
-            inputs = [coinbase_input(led.t_height[t])]
-        outputs = [
-            {
-                "value": led.o_value[o],
-                "script_pubkey": led.o_data[o]
-                if led.o_addr[o] < 0
-                else book.script_pubkey[led.o_addr[o]],
-            }
+            ins = [(_COINBASE_PREV + varint_sig(led.t_height[t]) + seq, _COINBASE_WITNESS)]
+        outs = [
+            output(led.o_value[o], led.o_data[o] if led.o_addr[o] < 0 else spk[led.o_addr[o]])
             for o in led.t_outputs[t]
         ]
-        tx = {
-            "version": led.t_version[t],
-            "locktime": led.t_locktime[t],
-            "inputs": inputs,
-            "outputs": outputs,
-        }
-        base, full = serialize(tx, witness=False), serialize(tx, witness=True)
-        self.txid[t] = sha256d(base)[::-1].hex()
+        base, full = transaction(led.t_version[t], led.t_locktime[t], ins, outs)
+        txid = sha256d(base)
+        raw[t] = txid
+        self.txid[t] = txid[::-1].hex()
         self.size[t] = len(full)
         self.weight[t] = 3 * len(base) + len(full)
         self.vsize[t] = -(-self.weight[t] // 4)
@@ -238,7 +238,7 @@ def chain_tables(chain: Chain) -> dict[str, pa.Table]:
             "value": [led.o_value[o] for _, _, o in rows],
             "script_type": [vis[led.o_addr[o]] for _, _, o in rows],
             "sequence": [led.t_sequence[t] for t, _, _ in rows],
-            "spend_type": [chain.spend_types[o] for _, _, o in rows],
+            "spend_type": [chain.spend_type[o] for _, _, o in rows],
         },
         {
             "txid": s,
