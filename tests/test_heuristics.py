@@ -1,7 +1,6 @@
 """Change heuristics: hand-built transactions, tricky cases, and per-tx == vectorised."""
 
-from datetime import UTC, datetime
-
+import _handbuilt
 import numpy as np
 import pytest
 from _chain_fixtures import address, mini_chain, mini_path  # noqa: F401
@@ -14,50 +13,14 @@ from chaintrace.heuristics import (
     combine,
     round_payment_heuristic,
 )
-from chaintrace.model import Transaction, TxInput, TxOutput
+from chaintrace.model import Transaction, TxOutput
 
-WHEN = datetime(2024, 3, 1, tzinfo=UTC)
 A_IN = address("alice-in", "p2wpkh")
 A_IN2 = address("alice-in-2", "p2wpkh")
 SHOP = address("shop", "p2sh")
 FRESH = address("alice-change", "p2wpkh")
-
-
-def tx(txid, ins, outs, *, version=2, locktime=0, seq=0xFFFFFFFD):
-    """ins: [(address, value, type)]; outs: [(address, value, type, spent_txid or None)]."""
-    return Transaction(
-        txid=txid * 64 if len(txid) == 1 else txid,
-        inputs=tuple(
-            TxInput(f"{n:064x}", 0, a, v, t, seq) for n, (a, v, t) in enumerate(ins, start=1)
-        ),
-        outputs=tuple(
-            TxOutput(n, a, v, t, s, 0 if s else None) for n, (a, v, t, s) in enumerate(outs)
-        ),
-        fee=sum(v for _, v, _ in ins) - sum(o[1] for o in outs),
-        size=200,
-        vsize=150,
-        weight=600,
-        version=version,
-        locktime=locktime,
-        height=830_000,
-        time=WHEN,
-        confirmations=1,
-        coinbase=False,
-    )
-
-
-class FakeChain:
-    """Just enough of a Chain: spenders by txid and each address's txids, newest first."""
-
-    def __init__(self, txs, history=None):
-        self.txs = {t.txid: t for t in txs}
-        self.history = history or {}
-
-    def tx(self, txid):
-        return self.txs[txid]
-
-    def address_txids(self, addr):
-        return self.history.get(addr, [])
+WHEN = _handbuilt.WHEN
+tx, FakeChain = _handbuilt.tx, _handbuilt.FakeChain
 
 
 def vote_of(verdict: ChangeVerdict, name: str) -> Vote:

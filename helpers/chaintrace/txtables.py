@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-__all__ = ["TxTables", "tables", "SCRIPT_TYPES"]
+__all__ = ["TxTables", "tables", "from_transactions", "SCRIPT_TYPES"]
 
 SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "op_return")
 OP_RETURN = SCRIPT_TYPES.index("op_return")
@@ -196,3 +196,71 @@ def tables(dataset) -> TxTables:
         if key not in _CACHE:
             _CACHE[key] = build(dataset.transactions, dataset.outputs, dataset.inputs)
         return _CACHE[key]
+
+
+def from_transactions(txs) -> TxTables:
+    """Arrays of a handful of :class:`~chaintrace.Transaction` objects, in the order given.
+
+    This is how transactions fetched from an Esplora server, or built by hand in a test, go
+    through the same engine as a bundled dataset. Spenders outside ``txs`` count as unspent.
+
+    >>> from chaintrace import load_case, open_chain
+    >>> chain = open_chain("course")
+    >>> T = from_transactions([chain.tx(load_case("ransom-01").payment_txid)])
+    >>> T.n_tx
+    1
+    """
+    txs = list(txs)
+    known = {t.txid for t in txs}
+    tx_rows = [
+        {
+            "txid": t.txid,
+            "height": t.height if t.height is not None else -1,
+            "version": t.version,
+            "locktime": t.locktime,
+            "coinbase": t.coinbase,
+        }
+        for t in txs
+    ]
+    outs = [
+        {
+            "txid": t.txid,
+            "vout": o.vout,
+            "address": o.address,
+            "value": o.value,
+            "script_type": o.script_type,
+            "spent_txid": o.spent_txid if o.spent_txid in known else None,
+        }
+        for t in txs
+        for o in t.outputs
+    ]
+    ins = [
+        {
+            "txid": t.txid,
+            "vin": n,
+            "prev_txid": i.prev_txid,
+            "prev_vout": i.prev_vout,
+            "address": i.address,
+            "value": i.value,
+            "script_type": i.script_type,
+            "sequence": i.sequence,
+        }
+        for t in txs
+        for n, i in enumerate(t.inputs)
+    ]
+    out_cols = ["txid", "vout", "address", "value", "script_type", "spent_txid"]
+    in_cols = [
+        "txid",
+        "vin",
+        "prev_txid",
+        "prev_vout",
+        "address",
+        "value",
+        "script_type",
+        "sequence",
+    ]
+    return build(
+        pd.DataFrame(tx_rows, columns=["txid", "height", "version", "locktime", "coinbase"]),
+        pd.DataFrame(outs, columns=out_cols).astype({"spent_txid": object}),
+        pd.DataFrame(ins, columns=in_cols),
+    )

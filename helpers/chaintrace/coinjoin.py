@@ -1,0 +1,341 @@
+"""CoinJoin detection: transactions where several owners spend together on purpose.
+
+A CoinJoin breaks common-input ownership (its inputs belong to many people), so clustering must
+skip it, and a trace through it can only go on with a caveat. The rules follow the public
+detectors used to count real rounds (Dumplings, see ``notes/REALISM.md`` §6):
+
+- ``whirlpool``: 5-10 inputs and as many outputs, every output exactly one pool size (0.001,
+  0.01, 0.05 or 0.5 BTC), all outputs P2WPKH, every input between the pool size and 0.0011
+  BTC above it. (Dumplings also wants one input of exactly the pool size, a remix; a pool's
+  first mixes have none, so we only report the remixes in the reason.)
+- ``wasabi``: at least 10 equal outputs of 0.1 BTC ± 0.02, every input and output P2WPKH, and
+  at least 5 distinct input addresses (one wallet paying ten 0.1 BTC outputs is not a round).
+- ``wasabi2``: at least 50 inputs, only P2WPKH/P2TR, inputs and outputs in descending value
+  order, at least half of the outputs at Wasabi 2's standard denominations.
+- ``joinmarket``: k ≥ 3 equal outputs (≥ 100,000 sat) and k-1 or k other outputs, each of which
+  is the change of a subset of at most three inputs (inputs - denomination - change within
+  the fees a maker earns or a taker pays).
+- ``equal_outputs``: any other transaction with at least 5 equal outputs and at least as many
+  distinct input addresses: CoinJoin-like, but a batch payout can look the same.
+- ``whirlpool_tx0`` (not a CoinJoin: one owner): two or more equal outputs just above a pool
+  size, the entrant's "Tx0" that prepares coins for Whirlpool.
+
+>>> from chaintrace import load_case, open_chain
+>>> chain = open_chain("course")
+>>> case = load_case("coinjoin-01")
+>>> v = is_coinjoin(chain.tx(case.received_txid))
+>>> bool(v), v.kind
+(False, None)
+>>> table = coinjoin_table("course")
+>>> sorted(set(table.loc[table["is_coinjoin"], "kind"]))
+['wasabi', 'whirlpool']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .model import Transaction
+from .txtables import SCRIPT_TYPES, TxTables, tables
+from .units import btc
+
+__all__ = ["CoinJoinVerdict", "is_coinjoin", "coinjoin_table", "WHIRLPOOL_POOLS", "WASABI2_DENOMS"]
+
+WHIRLPOOL_POOLS = (100_000, 1_000_000, 5_000_000, 50_000_000)
+WHIRLPOOL_MARGIN = 110_000  # inputs may exceed the pool by the mix's mining fee share
+WASABI_RANGE = (8_000_000, 12_000_000)
+WASABI_MIN_OWNERS = 5
+JOINMARKET_MIN = 100_000
+EQUAL_MIN = 5
+MAX_SUBSET = 3
+
+
+def _wasabi2_denominations() -> frozenset[int]:
+    lo, hi = 5_000, 134_375_000_000
+    out = set()
+    for base in (1, 2, 5):
+        out.update(base * 10**e for e in range(12))
+    for b in (2, 3):
+        out.update(b**e for e in range(40))
+    out.update(2 * 3**e for e in range(30))
+    return frozenset(v for v in out if lo <= v <= hi)
+
+
+WASABI2_DENOMS = _wasabi2_denominations()
+
+
+@dataclass(frozen=True)
+class CoinJoinVerdict:
+    """Whether a transaction is a CoinJoin, of which kind, and why (truthy when it is)."""
+
+    txid: str
+    is_coinjoin: bool
+    kind: str | None
+    reason: str
+    denomination: int | None = None
+    n_equal: int = 0
+
+    def __bool__(self) -> bool:
+        return self.is_coinjoin
+
+    def __str__(self) -> str:
+        return f"{self.txid}: {self.reason}"
+
+
+# ----------------------------------------------------------------------------- per transaction
+
+
+def _top_equal(values: list[int]) -> tuple[int, int]:
+    """(value, count) of the most repeated output value; ties go to the larger value."""
+    if not values:
+        return 0, 0
+    counts = Counter(values)
+    value = max(counts, key=lambda v: (counts[v], v))
+    return value, counts[value]
+
+
+def _whirlpool(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
+    n = len(ins)
+    if not (5 <= n <= 10 and len(outs) == n and len(set(outs)) == 1 and outs[0] in WHIRLPOOL_POOLS):
+        return None
+    pool = outs[0]
+    if set(out_types) != {"p2wpkh"}:
+        return None
+    if min(ins) < pool or max(ins) > pool + WHIRLPOOL_MARGIN:
+        return None
+    return (
+        f"Whirlpool-shaped mix: {n} inputs and {n} outputs of exactly {btc(pool)} (a pool size), "
+        f"all P2WPKH, inputs at most {btc(WHIRLPOOL_MARGIN)} above it; {ins.count(pool)} of "
+        "them remix an earlier output of the pool"
+    )
+
+
+def _wasabi(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
+    value, k = _top_equal(outs)
+    if k < 10 or not WASABI_RANGE[0] <= value <= WASABI_RANGE[1] or n_in_addrs < WASABI_MIN_OWNERS:
+        return None
+    if set(in_types) != {"p2wpkh"} or set(out_types) != {"p2wpkh"}:
+        return None
+    return (
+        f"Wasabi-shaped round: {k} equal outputs of {btc(value)} (about 0.1 BTC) among "
+        f"{len(outs)}, {len(ins)} inputs, all P2WPKH"
+    )
+
+
+def _wasabi2(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
+    if len(ins) < 50 or not set(in_types) | set(out_types) <= {"p2wpkh", "p2tr"}:
+        return None
+    if ins != sorted(ins, reverse=True) or outs != sorted(outs, reverse=True):
+        return None
+    std = sum(v in WASABI2_DENOMS for v in outs)
+    if 2 * std < len(outs):
+        return None
+    return (
+        f"Wasabi 2-shaped round: {len(ins)} inputs and {len(outs)} outputs in descending order, "
+        f"{std} outputs at standard denominations, P2WPKH/P2TR only"
+    )
+
+
+def _subset_pays(ins: list[int], target: int, tolerance: int) -> bool:
+    """Is there a subset of at most MAX_SUBSET inputs summing to ``target`` ± ``tolerance``?"""
+    for size in range(1, min(MAX_SUBSET, len(ins)) + 1):
+        for combo in combinations(ins, size):
+            if abs(sum(combo) - target) <= tolerance:
+                return True
+    return False
+
+
+def _joinmarket_shape(n_in: int, n_out: int, value: int, k: int) -> bool:
+    return k >= 3 and value >= JOINMARKET_MIN and n_in >= k and k - 1 <= n_out - k <= k
+
+
+def _joinmarket(ins, outs, in_types=None, out_types=None, n_in_addrs=None) -> str | None:
+    value, k = _top_equal(outs)
+    if not _joinmarket_shape(len(ins), len(outs), value, k):
+        return None
+    changes = [v for v in outs if v != value]
+    tolerance = value // 200 + 20_000  # a maker's fee or a taker's share of fees
+    matched = sum(_subset_pays(ins, value + c, tolerance) for c in changes)
+    if matched < len(changes) - 1:  # the taker's change may absorb every fee
+        return None
+    return (
+        f"JoinMarket-shaped: {k} equal outputs of {btc(value)} and {len(changes)} change outputs, "
+        f"{matched} of which are the change of a subset of the inputs (a maker's coins)"
+    )
+
+
+def _equal_outputs(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
+    value, k = _top_equal(outs)
+    if k < EQUAL_MIN or n_in_addrs < k:
+        return None
+    return (
+        f"CoinJoin-like: {k} equal outputs of {btc(value)} and {n_in_addrs} distinct input "
+        "addresses (a batch payout can look the same: check who paid)"
+    )
+
+
+def _tx0(outs) -> tuple[int, int] | None:
+    value, k = _top_equal(outs)
+    for pool in WHIRLPOOL_POOLS:
+        if k >= 2 and pool < value <= pool + WHIRLPOOL_MARGIN:
+            return pool, k
+    return None
+
+
+_RULES = (
+    ("whirlpool", _whirlpool),
+    ("wasabi", _wasabi),
+    ("wasabi2", _wasabi2),
+    ("joinmarket", _joinmarket),
+)
+
+
+def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
+    """Is ``tx`` a CoinJoin? The verdict names the kind (see the module text) and the reason.
+
+    >>> from chaintrace import load_case, open_chain
+    >>> truth_free = load_case("coinjoin-01")          # the case file gives only the start
+    >>> chain = open_chain("course")
+    >>> v = is_coinjoin(chain.tx(chain.tx(truth_free.received_txid).inputs[0].prev_txid))
+    >>> v.kind in (None, "equal_outputs")
+    True
+    """
+    if not isinstance(tx, Transaction):
+        raise TypeError(
+            f"is_coinjoin needs a Transaction (chain.tx(txid)), not {type(tx).__name__}"
+        )
+    outs_ = [o for o in tx.outputs if o.script_type != "op_return"]
+    ins, outs = [i.value for i in tx.inputs], [o.value for o in outs_]
+    in_types, out_types = [i.script_type for i in tx.inputs], [o.script_type for o in outs_]
+    value, k = _top_equal(outs)
+    n_addrs = len({i.address for i in tx.inputs})
+    if tx.coinbase or len(ins) < 2:
+        return _tx0_or_none(tx.txid, outs, value, k, "fewer than two inputs: one payer at most")
+    for kind, rule in _RULES:
+        reason = rule(ins, outs, in_types, out_types, n_addrs)
+        if reason:
+            return CoinJoinVerdict(tx.txid, True, kind, reason, value, k)
+    reason = _equal_outputs(ins, outs, in_types, out_types, n_addrs)
+    if reason:
+        return CoinJoinVerdict(tx.txid, True, "equal_outputs", reason, value, k)
+    return _tx0_or_none(
+        tx.txid, outs, value, k, f"no CoinJoin shape ({k} equal outputs at most, {len(ins)} inputs)"
+    )
+
+
+def _tx0_or_none(txid: str, outs: list[int], value: int, k: int, otherwise: str) -> CoinJoinVerdict:
+    tx0 = _tx0(outs)
+    if not tx0:
+        return CoinJoinVerdict(txid, False, None, otherwise, value, k)
+    return CoinJoinVerdict(
+        txid,
+        False,
+        "whirlpool_tx0",
+        f"not a CoinJoin but a Whirlpool Tx0: {tx0[1]} equal outputs just above the "
+        f"{btc(tx0[0])} pool size, prepared by one owner to enter mixes",
+        value,
+        k,
+    )
+
+
+# ----------------------------------------------------------------------------- vectorised
+
+
+def _top_equal_arrays(T: TxTables, rows: np.ndarray):
+    """Per tx: the most repeated value among output ``rows`` (ties: larger) and its count."""
+    frame = pd.DataFrame({"tx": T.out_tx[rows], "value": T.out_value[rows]})
+    counts = frame.groupby(["tx", "value"], sort=True).size().reset_index(name="k")
+    counts = counts.sort_values(["tx", "k", "value"], ascending=[True, False, False])
+    top = counts.drop_duplicates("tx")
+    value = np.zeros(T.n_tx, dtype=np.int64)
+    k = np.zeros(T.n_tx, dtype=np.int64)
+    value[top["tx"].to_numpy()] = top["value"].to_numpy()
+    k[top["tx"].to_numpy()] = top["k"].to_numpy()
+    return value, k
+
+
+def _all(T: TxTables, tx_of: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    return np.bincount(tx_of[~ok], minlength=T.n_tx) == 0
+
+
+def _descending(T: TxTables, tx_of: np.ndarray, values: np.ndarray) -> np.ndarray:
+    bad = (tx_of[1:] == tx_of[:-1]) & (values[1:] > values[:-1])
+    return np.bincount(tx_of[1:][bad], minlength=T.n_tx) == 0
+
+
+def _n_distinct_input_addresses(T: TxTables) -> np.ndarray:
+    pairs = np.unique(T.in_tx * np.int64(T.n_addresses + 1) + T.in_addr)
+    return np.bincount(pairs // np.int64(T.n_addresses + 1), minlength=T.n_tx)
+
+
+def coinjoin_table(dataset="course") -> pd.DataFrame:
+    """One row per transaction: ``is_coinjoin``, ``kind`` (None when no shape fits),
+    ``denomination`` and ``n_equal`` (the most repeated output value and its count).
+
+    Same rules as :func:`is_coinjoin`, on whole columns; JoinMarket's subset matching runs only
+    on the few transactions whose shape fits.
+    """
+    T = tables(dataset)
+    p2wpkh, p2tr = SCRIPT_TYPES.index("p2wpkh"), SCRIPT_TYPES.index("p2tr")
+    rows = np.flatnonzero(T.out_type != SCRIPT_TYPES.index("op_return"))
+    o_tx, o_val, o_type = T.out_tx[rows], T.out_value[rows], T.out_type[rows]
+    n_out = np.bincount(o_tx, minlength=T.n_tx)
+    n_in = T.n_in
+    value, k = _top_equal_arrays(T, rows)
+    in_min = np.full(T.n_tx, 0, dtype=np.int64)
+    in_max = np.full(T.n_tx, 0, dtype=np.int64)
+    has = n_in > 0
+    in_min[has] = np.minimum.reduceat(T.in_value, T.in_start[:-1][has])
+    in_max[has] = np.maximum.reduceat(T.in_value, T.in_start[:-1][has])
+    in_wpkh = _all(T, T.in_tx, T.in_type == p2wpkh)
+    out_wpkh = _all(T, o_tx, o_type == p2wpkh)
+    base = ~T.tx_coinbase & (n_in >= 2)
+
+    whirl = base & (n_in >= 5) & (n_in <= 10) & (n_out == n_in) & (k == n_out)
+    whirl &= np.isin(value, WHIRLPOOL_POOLS) & out_wpkh
+    whirl &= (in_min >= value) & (in_max <= value + WHIRLPOOL_MARGIN)
+    wasabi = base & (k >= 10) & (value >= WASABI_RANGE[0]) & (value <= WASABI_RANGE[1])
+    n_addrs = _n_distinct_input_addresses(T)
+    wasabi &= in_wpkh & out_wpkh & (n_addrs >= WASABI_MIN_OWNERS)
+    seg = (T.in_type == p2wpkh) | (T.in_type == p2tr)
+    wasabi2 = (
+        base
+        & (n_in >= 50)
+        & _all(T, T.in_tx, seg)
+        & _all(T, o_tx, (o_type == p2wpkh) | (o_type == p2tr))
+    )
+    wasabi2 &= _descending(T, T.in_tx, T.in_value) & _descending(T, o_tx, o_val)
+    n_std = np.bincount(o_tx[np.isin(o_val, list(WASABI2_DENOMS))], minlength=T.n_tx)
+    wasabi2 &= 2 * n_std >= n_out
+
+    kind = np.full(T.n_tx, None, dtype=object)
+    for name, mask in (("wasabi2", wasabi2), ("wasabi", wasabi), ("whirlpool", whirl)):
+        kind[mask] = name  # later assignments win: same precedence as is_coinjoin
+    free = base & (kind == None)  # noqa: E711 (elementwise on an object array)
+    jm_shape = free & (k >= 3) & (value >= JOINMARKET_MIN) & (n_in >= k)
+    jm_shape &= (n_out - k >= k - 1) & (n_out - k <= k)
+    for t in np.flatnonzero(jm_shape):
+        ins = T.in_value[T.in_start[t] : T.in_start[t + 1]].tolist()
+        outs = o_val[o_tx == t].tolist()
+        if _joinmarket(ins, outs, None, None):
+            kind[t] = "joinmarket"
+    free = base & (kind == None)  # noqa: E711
+    kind[free & (k >= EQUAL_MIN) & (n_addrs >= k)] = "equal_outputs"
+    is_cj = kind != None  # noqa: E711
+    tx0 = ~is_cj & (k >= 2)
+    for pool in WHIRLPOOL_POOLS:
+        kind[tx0 & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN)] = "whirlpool_tx0"
+    return pd.DataFrame(
+        {
+            "txid": T.txid,
+            "is_coinjoin": is_cj.astype(bool),
+            "kind": pd.array(kind, dtype="str"),
+            "denomination": value,
+            "n_equal": k,
+        }
+    )
