@@ -13,6 +13,10 @@ matplotlib.use("Agg")  # tests never open windows
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+# The suite tests the bundled data unless a variant is asked for explicitly: an instructor's
+# active cohort (`chaintrace cohort use`) must not change what the tests see.
+os.environ.setdefault("CHAINTRACE_VARIANT", "default")
+
 # nbgrader runs `alembic` as a command: the environment's scripts must be on PATH.
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = str(BIN) + os.pathsep + os.environ.get("PATH", "")

@@ -56,6 +56,7 @@ class Course:
     assignment: str
     log: str = ""
     students: list[str] = field(default_factory=list)
+    env: dict = field(default_factory=lambda: dict(os.environ))  # e.g. CHAINTRACE_VARIANT
 
     @classmethod
     def create(cls, tmp: Path, assignment: str) -> "Course":
@@ -65,7 +66,12 @@ class Course:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [NBGRADER, *args], cwd=self.root, capture_output=True, text=True, timeout=900
+            [NBGRADER, *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env=self.env,
         )
         self.log += f"$ nbgrader {' '.join(args)}\n{result.stdout}\n{result.stderr}\n"
         if check and result.returncode != 0:

@@ -5,7 +5,8 @@
     chaintrace address ADDR [ADDR ...]        balance and recent history of addresses
     chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
     chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
-    chaintrace generate ...                   make a dataset (a new cohort's variant)
+    chaintrace generate ...                   make a dataset
+    chaintrace cohort new|use|list|show       a fresh variant of every case for a class
 
 Errors print one line to stderr and exit with status 2.
 
@@ -88,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", help="generate a dataset (options: chaintrace generate --help)", add_help=False
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser(
+        "cohort", help="cohort variants (options: chaintrace cohort --help)", add_help=False
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -145,6 +151,12 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_cohort(args) -> int:
+    from .cohort import main as cohort_main
+
+    return cohort_main(args.rest)
+
+
 def cmd_generate(args) -> int:
     try:
         from .sim.cli import main as generate_main
@@ -181,14 +193,15 @@ COMMANDS = {
     "check": cmd_check,
     "serve": cmd_serve,
     "generate": cmd_generate,
+    "cohort": cmd_cohort,
 }
 
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a finding/failed check, 2 error)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["generate"]:  # every option belongs to the generator, even --help
-        args = argparse.Namespace(command="generate", rest=argv[1:])
+    if argv[:1] in (["generate"], ["cohort"]):  # every option belongs to the subcommand
+        args = argparse.Namespace(command=argv[0], rest=argv[1:])
     else:
         args = build_parser().parse_args(argv)
     try:

@@ -145,6 +145,10 @@ def bwrap_command(
     path = f"{Path(kernel_cmd[0]).parent}:/usr/local/bin:/usr/bin:/bin"
     inside = {"PATH": path, "HOME": "/tmp/home", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
     inside.update(ALLOCATOR_ENV)
+    # The kernel reads the data the grader resolved (the active cohort variant, if any): the
+    # variant file in the course folder is out of the sandbox's sight.
+    inside["CHAINTRACE_DATASETS"] = str(paths.datasets_root())
+    inside["CHAINTRACE_GROUNDTRUTH"] = str(paths.groundtruth_root())
     inside.update({k: v for k, v in env.items() if k in PASSED_ENV})
     for key, value in sorted(inside.items()):
         cmd += ["--setenv", key, value]

@@ -1,0 +1,189 @@
+"""Cohort variants: new data and new answers per class, graded against the right variant.
+
+For three seeds besides the bundled one: every solution earns full automatic marks against its
+variant, every blank release earns zero, and a submission that hard-codes the bundled data's
+answers (which earns full marks on the bundled data) fails on the variant. Trainee-facing files
+of a variant hold no ground truth.
+"""
+
+import copy
+import json
+import re
+
+import nbformat
+import pyarrow.parquet as pq
+import pytest
+from chaintrace import cohort, paths
+from conftest import ASSIGNMENTS, ROOT
+from nbclient import NotebookClient
+from nbgrading import Course, auto_points, nbgrader_cells
+
+SEEDS = [918_273, 5_550_123, 42_424_242]
+TRUTH_COLUMNS = {"entity_id", "change_vout", "typology", "role", "beneficiary_id"}
+SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cohorts")
+    return [
+        cohort.create_cohort(f"class-{i}", seed=seed, root=root) for i, seed in enumerate(SEEDS)
+    ]
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def secret_strings(variant) -> set[str]:
+    """Identifiers the ground truth states as answers and the case briefs do not give away."""
+    secrets = set()
+    for answer in (variant.groundtruth_root / "course" / "cases").glob("*.json"):
+        brief = (variant.datasets_root / "course" / "cases" / answer.name).read_text(
+            encoding="utf-8"
+        )
+        for text in strings(json.loads(answer.read_text(encoding="utf-8"))):
+            if len(text) >= 26 and text not in brief:  # txids and addresses, not words
+                secrets.add(text)
+    return secrets
+
+
+def test_creating_a_cohort_records_it_and_keeps_the_seed_private(variants):
+    for variant in variants:
+        record = variant.record
+        assert record["name"] == variant.name
+        assert str(SEEDS[variants.index(variant)]) not in (variant.path / "cohort.toml").read_text()
+        assert (variant.path / "instructor" / "seed").stat().st_mode & 0o077 == 0
+
+
+def test_an_existing_cohort_is_never_overwritten(variants):
+    with pytest.raises(cohort.CohortError, match="already exists"):
+        cohort.create_cohort(variants[0].name, seed=1, root=variants[0].path.parent)
+
+
+def test_every_variant_has_new_answers(variants):
+    bundled = paths.REPO_ROOT / "groundtruth" / "course" / "cases"
+    for variant in variants:
+        cases = sorted((variant.groundtruth_root / "course" / "cases").glob("*.json"))
+        assert {c.name for c in cases} == {c.name for c in bundled.glob("*.json")}
+        for case in cases:
+            ours = json.loads(case.read_text(encoding="utf-8"))
+            theirs = json.loads((bundled / case.name).read_text(encoding="utf-8"))
+            assert ours != theirs, f"{variant.name}: case {case.stem} has the bundled answers"
+
+
+def test_trainee_side_of_a_variant_holds_no_ground_truth(variants):
+    released = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "exercises").rglob("*.ipynb")
+    )
+    for variant in variants:
+        trainee = variant.datasets_root / "course"
+        for table in trainee.rglob("*.parquet"):
+            leaked = TRUTH_COLUMNS & set(pq.read_schema(table).names)
+            assert not leaked, f"{table} carries ground-truth columns {leaked}"
+        briefs = "\n".join(
+            p.read_text(encoding="utf-8") for p in (trainee / "cases").glob("*.json")
+        )
+        secrets = secret_strings(variant)
+        assert secrets, "the ground truth should state answers"
+        assert not [s for s in secrets if s in briefs], "a case brief gives an answer away"
+        assert not [s for s in secrets if s in released], "a released exercise holds an answer"
+
+
+def answer_names(source) -> list[str]:
+    return [
+        name
+        for cell in nbgrader_cells(source, solution=True, grade=False)
+        for name in SCAFFOLD.findall(cell.source)
+    ]
+
+
+def bundled_answers(source) -> dict[str, str]:
+    """Run the model solution on the bundled data and keep its answers that are plain values."""
+    nb = copy.deepcopy(source)
+    names = answer_names(source)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import json as _json\n"
+            "_found = {}\n"
+            f"for _name in {names!r}:\n"
+            "    _value = globals().get(_name)\n"
+            "    _value = _value.item() if hasattr(_value, 'item') else _value\n"
+            "    if isinstance(_value, (int, float, str)):\n"
+            "        _found[_name] = repr(_value)\n"
+            "print(_json.dumps(_found))"
+        )
+    )
+    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(ROOT)}}).execute()
+    return json.loads(nb.cells[-1].outputs[0]["text"])
+
+
+def hard_coded(source, answers: dict[str, str]):
+    """The model solution with every plain answer overwritten by the bundled data's value."""
+    nb = copy.deepcopy(source)
+    for cell in nbgrader_cells(nb, solution=True, grade=False):
+        mine = [name for name in SCAFFOLD.findall(cell.source) if name in answers]
+        if mine:
+            cell.source += "\n# copied from last year's answers\n" + "\n".join(
+                f"{n} = {answers[n]}" for n in mine
+            )
+    return nb
+
+
+def grade(tmp, assignment, variant_dir, submissions) -> Course:
+    tmp.mkdir(parents=True)
+    course = Course.create(tmp, assignment)
+    course.env["CHAINTRACE_VARIANT"] = str(variant_dir) if variant_dir else "default"
+    course.generate()
+    for student, make in submissions.items():
+        course.submit(student, make(course))
+    course.autograde()
+    course.available = auto_points(course.read_source())
+    return course
+
+
+def total(course, student) -> float:
+    return sum(course.scores(student).values())
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, variants, tmp_path):
+    source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
+    copied = hard_coded(source, bundled_answers(source))
+    submissions = {
+        "solution": lambda course: course.read_source(),
+        "blank": lambda course: course.read_release(),
+        "copied": lambda course: copied,
+    }
+    on_bundled = grade(tmp_path / "bundled", assignment, None, {"copied": submissions["copied"]})
+    assert total(on_bundled, "copied") == on_bundled.available, (
+        "the copied answers are right for the bundled data"
+    )
+    for variant in variants:
+        course = grade(tmp_path / variant.name, assignment, variant.path, submissions)
+        assert total(course, "solution") == course.available, (
+            f"{variant.name}: the model solution lost marks"
+        )
+        assert total(course, "blank") == 0, f"{variant.name}: a blank release earned marks"
+        assert total(course, "copied") < course.available, f"{variant.name}: copied answers passed"
+
+
+def test_using_a_cohort_switches_every_reader_and_back(variants, monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "VARIANT_FILE", tmp_path / ".chaintrace-variant")
+    monkeypatch.delenv("CHAINTRACE_VARIANT", raising=False)
+    monkeypatch.setenv("CHAINTRACE_COHORTS", str(variants[0].path.parent))
+    cohort.use_cohort(variants[1].name)
+    assert paths.datasets_root() == variants[1].datasets_root.resolve()
+    assert paths.groundtruth_root() == variants[1].groundtruth_root.resolve()
+    assert cohort.active_cohort().name == variants[1].name
+    cohort.use_cohort(None)
+    assert paths.datasets_root() == paths.REPO_ROOT / "datasets"
+    with pytest.raises(cohort.CohortError, match="cohort new"):
+        cohort.use_cohort("no-such-cohort")
