@@ -1,0 +1,76 @@
+"""Plots: they draw what the trace holds, summarise big graphs, and never show()."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from chaintrace import load_case  # noqa: E402
+from chaintrace.graph import build_graph  # noqa: E402
+from chaintrace.plot import OKABE_ITO, plot_cluster, plot_flow, plot_timeline  # noqa: E402
+from chaintrace.trace import follow_peel_chain, trace_backward, trace_forward  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _peel():
+    g = build_graph("course")
+    case = load_case("ransom-01")
+    return follow_peel_chain(g.out_label(g.find_output(case.payment_txid, case.ransom_address)))
+
+
+def test_flow_draws_every_node_with_palette_colours(tmp_path):
+    trace = _peel()
+    ax = plot_flow(trace)
+    texts = [t.get_text() for t in ax.texts]
+    assert "Ostrava Coin" in texts and any("BTC" in t for t in texts)
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "hop 8"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "exchange" in legend and "reached a service" in legend
+    faces = {
+        tuple(round(c, 3) for c in fc) for coll in ax.collections for fc in coll.get_facecolors()
+    }
+    blue = tuple(round(int(OKABE_ITO["blue"][i : i + 2], 16) / 255, 3) for i in (1, 3, 5)) + (1.0,)
+    assert blue in faces
+    ax.figure.savefig(tmp_path / "peel.png")
+    assert (tmp_path / "peel.png").stat().st_size > 10_000
+
+
+def test_big_flow_is_summarised_not_a_hairball():
+    trace = trace_forward(load_case("theft-01").theft_txid, hops=12)
+    assert len(trace) > 150
+    ax = plot_flow(trace, max_nodes=60)
+    assert "smaller addresses merged" in ax.get_title()
+    n_nodes = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
+    assert n_nodes <= 60 + 13 * 2  # kept nodes plus one "others" node per hop (and starts)
+
+
+def test_flow_by_time_and_backward():
+    ax = plot_flow(trace_backward(load_case("ransom-01").payment_txid, hops=3), by="time")
+    assert ax.get_xlabel() == "time (UTC)"
+    with pytest.raises(ValueError, match="by must be"):
+        plot_flow(_peel(), by="colour")
+
+
+def test_timeline_and_cluster():
+    ax = plot_timeline(_peel())
+    assert ax.get_yscale() == "log" and "Ostrava Coin" in [t.get_text() for t in ax.texts]
+    case = load_case("cluster-01")
+    g = build_graph("course")
+    t = g.tx_id(case.payment_txid)
+    payer = g.out_addr_text(g.inputs_of(t)[0])
+    ax = plot_cluster([case.suspect_address, payer])
+    assert ax.get_title().startswith("Cluster of 2 addresses")
+
+
+def test_plots_never_open_a_window(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show() called"))
+    plot_flow(_peel())
+    plot_timeline(_peel())
