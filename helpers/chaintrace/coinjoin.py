@@ -18,7 +18,8 @@ detectors used to count real rounds (Dumplings, see ``notes/REALISM.md`` §6):
 - ``equal_outputs``: any other transaction with at least 5 equal outputs and at least as many
   distinct input addresses: CoinJoin-like, but a batch payout can look the same.
 - ``whirlpool_tx0`` (not a CoinJoin: one owner): two or more equal outputs just above a pool
-  size, the entrant's "Tx0" that prepares coins for Whirlpool.
+  size and an output of the pool's fee (5 % of the pool size), the entrant's "Tx0" that
+  prepares coins for Whirlpool.
 
 >>> from chaintrace import load_case, open_chain
 >>> chain = open_chain("course")
@@ -182,7 +183,8 @@ def _equal_outputs(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
 def _tx0(outs) -> tuple[int, int] | None:
     value, k = _top_equal(outs)
     for pool in WHIRLPOOL_POOLS:
-        if k >= 2 and pool < value <= pool + WHIRLPOOL_MARGIN:
+        # premix outputs just above the pool size, and the coordinator's fee (5 % of the pool)
+        if k >= 2 and pool < value <= pool + WHIRLPOOL_MARGIN and pool // 20 in outs:
             return pool, k
     return None
 
@@ -329,7 +331,8 @@ def coinjoin_table(dataset="course") -> pd.DataFrame:
     is_cj = kind != None  # noqa: E711
     tx0 = ~is_cj & (k >= 2)
     for pool in WHIRLPOOL_POOLS:
-        kind[tx0 & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN)] = "whirlpool_tx0"
+        has_fee = np.bincount(o_tx[o_val == pool // 20], minlength=T.n_tx) > 0
+        kind[tx0 & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN) & has_fee] = "whirlpool_tx0"
     return pd.DataFrame(
         {
             "txid": T.txid,
