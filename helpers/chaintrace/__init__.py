@@ -60,6 +60,19 @@ _EXPORTS = {
     "SanctionsList": "sanctions",
     "SanctionEntry": "sanctions",
     "SanctionsError": "sanctions",
+    # change detection, CoinJoins, clustering, attribution
+    "change_candidates": "heuristics",
+    "change_table": "heuristics",
+    "ChangeVerdict": "heuristics",
+    "Vote": "heuristics",
+    "HEURISTICS": "heuristics",
+    "is_coinjoin": "coinjoin",
+    "coinjoin_table": "coinjoin",
+    "CoinJoinVerdict": "coinjoin",
+    "cluster_addresses": "cluster",
+    "Clustering": "cluster",
+    "label_clusters": "attribution",
+    "exposure": "attribution",
     # self-checks
     "check_environment": "check",
 }
