@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from chaintrace import load_case  # noqa: E402
 from chaintrace.graph import build_graph  # noqa: E402
-from chaintrace.plot import OKABE_ITO, plot_cluster, plot_flow, plot_timeline  # noqa: E402
+from chaintrace.plot import GREY, OKABE_ITO, plot_cluster, plot_flow, plot_timeline  # noqa: E402
 from chaintrace.trace import follow_peel_chain, trace_backward, trace_forward  # noqa: E402
 
 
@@ -18,6 +18,10 @@ from chaintrace.trace import follow_peel_chain, trace_backward, trace_forward  #
 def _close():
     yield
     plt.close("all")
+
+
+def _rgba(hex_colour):
+    return tuple(round(int(hex_colour[i : i + 2], 16) / 255, 3) for i in (1, 3, 5)) + (1.0,)
 
 
 def _peel():
@@ -30,15 +34,19 @@ def test_flow_draws_every_node_with_palette_colours(tmp_path):
     trace = _peel()
     ax = plot_flow(trace)
     texts = [t.get_text() for t in ax.texts]
-    assert "Ostrava Coin" in texts and any("BTC" in t for t in texts)
-    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "hop 8"
+    labels = set(trace.hops["label"]) - {""}
+    assert labels and labels <= set(texts) and any("BTC" in t for t in texts)
+    last = int(trace.hops["hop"].max())
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == f"hop {last}"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "exchange" in legend and "reached a service" in legend
+    assert "untagged" in legend and "peeled off" in legend
+    assert set(trace.hops["category"]) - {""} <= set(legend)
     faces = {
         tuple(round(c, 3) for c in fc) for coll in ax.collections for fc in coll.get_facecolors()
     }
-    blue = tuple(round(int(OKABE_ITO["blue"][i : i + 2], 16) / 255, 3) for i in (1, 3, 5)) + (1.0,)
-    assert blue in faces
+    allowed = {_rgba(c) for c in [*OKABE_ITO.values(), GREY]}
+    node_faces = {f for f in faces if f[3] == 1.0}
+    assert node_faces and node_faces <= allowed  # nodes only in palette colours (or grey)
     ax.figure.savefig(tmp_path / "peel.png")
     assert (tmp_path / "peel.png").stat().st_size > 10_000
 
@@ -60,8 +68,10 @@ def test_flow_by_time_and_backward():
 
 
 def test_timeline_and_cluster():
-    ax = plot_timeline(_peel())
-    assert ax.get_yscale() == "log" and "Ostrava Coin" in [t.get_text() for t in ax.texts]
+    trace = _peel()
+    ax = plot_timeline(trace)
+    labels = set(trace.hops["label"]) - {""}
+    assert ax.get_yscale() == "log" and labels <= {t.get_text() for t in ax.texts}
     case = load_case("cluster-01")
     g = build_graph("course")
     t = g.tx_id(case.payment_txid)

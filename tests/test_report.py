@@ -7,13 +7,12 @@ import subprocess
 
 import pandas as pd
 import pytest
-from test_graph import tiny_graph, txid
-from test_trace import PEEL
-
 from chaintrace import __version__, load_case, load_dataset
 from chaintrace.graph import build_graph
 from chaintrace.report import FOOTER_MARK, exhibit_table, export_exhibit, verify_exhibit
 from chaintrace.trace import follow_peel_chain, trace_forward
+from test_graph import tiny_graph, txid
+from test_trace import PEEL
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +64,8 @@ def test_html_footer_hash_is_reproducible_with_head(peel, tmp_path):
 def test_tampering_is_detected(peel, tmp_path):
     files = export_exhibit(peel, tmp_path / "t")
     for path in files.values():
-        path.write_bytes(path.read_bytes().replace(b"Ostrava Coin", b"Ostrava Cain"))
+        data = path.read_bytes()
+        path.write_bytes(data.replace(b"peel", b"pool", 1))
         assert not verify_exhibit(path)
     (tmp_path / "t.csv.sha256").unlink()
     with pytest.raises(FileNotFoundError, match="export_exhibit"):

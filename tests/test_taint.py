@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from _chain_fixtures import address
 from chaintrace import load_case
+from chaintrace.graph import build_graph
 from chaintrace.taint import (
     compare_taint,
     fifo,
@@ -101,17 +102,19 @@ def test_fast_haircut_matches_the_dict_loop_on_course():
 
 def test_models_disagree_and_conserve():
     case = load_case("ransom-01")
-    table = compare_taint(case.payment_txid + ":0", dust=10_000)
+    g = build_graph("course")
+    ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
+    table = compare_taint(ransom, dust=10_000)
     assert list(table.index) == ["poison", "haircut", "fifo", "tiho"]
     assert (
         table.loc["poison", "outputs"]
         > table.loc["haircut", "outputs"]
         >= table.loc["tiho", "outputs"]
     )
-    source_btc = 2.08135127
+    source_btc = case.amount_btc
     for model in ("haircut", "fifo", "tiho"):  # these never create taint (fees and dust lose some)
         assert table.loc[model, "tainted_btc_unspent"] <= source_btc
-    frame = fifo(case.payment_txid + ":0").frame()
+    frame = fifo(ransom).frame()
     assert (frame["tainted_sats"] <= frame["value_sats"]).all() and frame["share"].between(
         0, 1
     ).all()

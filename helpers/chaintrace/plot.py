@@ -99,7 +99,7 @@ def _flow_nodes(trace) -> tuple[pd.DataFrame, pd.DataFrame]:
     seen: dict[str, list[int]] = {}
     for a, hop in zip(nodes["address"], nodes["hop"], strict=True):
         seen.setdefault(a, []).append(int(hop))
-    edges = []
+    edges, starts = [], []
     for src_text, a, hop, sats, t in zip(other, own, h["hop"], h["sats"], h["time"], strict=True):
         src = str(src_text).split(" (+")[0].split(", ")[0]
         if not src:
@@ -107,9 +107,12 @@ def _flow_nodes(trace) -> tuple[pd.DataFrame, pd.DataFrame]:
         earlier = [x for x in seen.get(src, []) if x < hop]
         src_hop = max(earlier) if earlier else int(hop) - 1
         if not earlier:  # the other side is the start transaction's (not itself a row)
-            nodes.loc[len(nodes)] = [src, src_hop, 0, "", "start", "followed", t]
+            starts.append([src, src_hop, 0, "", "start", "followed", t])
             seen.setdefault(src, []).append(src_hop)
         edges.append(((src, src_hop), (a, int(hop)), int(sats), t))
+    if starts:
+        extra = pd.DataFrame(starts, columns=nodes.columns).astype({"time": nodes["time"].dtype})
+        nodes = pd.concat([nodes, extra], ignore_index=True)
     edge_frame = pd.DataFrame(edges, columns=["src", "dst", "sats", "time"])
     if backward:  # money flows from the funders (higher hops) towards the start
         edge_frame = edge_frame.rename(columns={"src": "dst", "dst": "src"})
@@ -187,12 +190,12 @@ def plot_flow(
     for hop, layer in nodes.groupby("hop"):
         layer = layer.sort_values("sats", ascending=False, kind="stable")
         ys = np.linspace(1, -1, len(layer)) if len(layer) > 1 else [0.0]
-        for (a, row), y in zip(layer.set_index("address").iterrows(), ys, strict=True):
-            key = (a, int(hop))
+        for rec, y in zip(layer.to_dict("records"), ys, strict=True):
+            key = (rec["address"], int(hop))
             x = float(hop)
-            if by == "time" and pd.notna(row["time"]):
-                x = pd.Timestamp(row["time"]).timestamp() / 86400.0
-            graph.add_node(key, **row.to_dict())
+            if by == "time" and pd.notna(rec["time"]):
+                x = pd.Timestamp(rec["time"]).timestamp() / 86400.0
+            graph.add_node(key, **rec)
             pos[key] = (x, float(y))
     for e in edges.itertuples(index=False):
         if e.src in pos and e.dst in pos:

@@ -17,7 +17,9 @@ what stops haircut taint smearing over the whole chain). Each returns a :class:`
 per-output tainted sats and shares; :func:`compare_taint` puts the four side by side.
 
 >>> case = load_case("ransom-01")
->>> table = compare_taint(case.payment_txid + ":0", dust=10_000)
+>>> g = build_graph("course")
+>>> ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))  # "txid:vout"
+>>> table = compare_taint(ransom, dust=10_000)
 >>> n = table["outputs"]
 >>> bool(n["poison"] >= n["haircut"] >= n["fifo"])
 True
@@ -118,8 +120,9 @@ def source_outputs(graph: TxGraph, sources) -> np.ndarray:
     """Output ids named by ``sources`` (see the module docstring for the accepted forms).
 
     >>> g = build_graph("course")
-    >>> case = load_case("ransom-01")
-    >>> source_outputs(g, [case.payment_txid + ":0"]).tolist() == [g.output_id(case.payment_txid, 0)]
+    >>> case = load_case("ransom-01"); g = build_graph("course")
+    >>> ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
+    >>> source_outputs(g, [ransom]).tolist() == [g.find_output(case.payment_txid, case.ransom_address)]
     True
     """
     if isinstance(sources, (str, int, np.integer)):
@@ -190,8 +193,9 @@ def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
 def poison(sources, *, dust: int = 0, dataset="course") -> Taint:
     """Everything downstream of a source is wholly tainted (outputs under ``dust`` excepted).
 
-    >>> case = load_case("ransom-01")
-    >>> p = poison(case.payment_txid + ":0")
+    >>> case = load_case("ransom-01"); g = build_graph("course")
+    >>> ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
+    >>> p = poison(ransom)
     >>> f = p.frame()
     >>> bool((f["tainted_sats"] == f["value_sats"]).all())
     True
@@ -261,9 +265,10 @@ def haircut(sources, *, dust: int = 0, dataset="course") -> Taint:
     Solved for every reached transaction at once as a sparse triangular system (chain order
     is a topological order), repeated while new outputs fall under ``dust``.
 
-    >>> case = load_case("ransom-01")
-    >>> h = haircut(case.payment_txid + ":0", dust=1_000)
-    >>> h.as_dict() == haircut_simple(case.payment_txid + ":0", dust=1_000)
+    >>> case = load_case("ransom-01"); g = build_graph("course")
+    >>> ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
+    >>> h = haircut(ransom, dust=1_000)
+    >>> h.as_dict() == haircut_simple(ransom, dust=1_000)
     True
     """
     g, src = _setup(sources, dataset, dust)
@@ -379,8 +384,9 @@ def _tiho_mix(g: TxGraph, t: int, state: dict) -> dict:
 def fifo(sources, *, dust: int = 0, dataset="course") -> Taint:
     """First in, first out inside each transaction (inputs in order, outputs in order).
 
-    >>> case = load_case("ransom-01")
-    >>> f = fifo(case.payment_txid + ":0")
+    >>> case = load_case("ransom-01"); g = build_graph("course")
+    >>> ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
+    >>> f = fifo(ransom)
     >>> int(f.sats.max()) <= int(f.graph.out_value[f.sources].sum())
     True
     """
@@ -392,8 +398,9 @@ def fifo(sources, *, dust: int = 0, dataset="course") -> Taint:
 def tiho(sources, *, dust: int = 0, dataset="course") -> Taint:
     """Taint in, highest out: each transaction's tainted input fills its largest outputs.
 
-    >>> case = load_case("ransom-01")
-    >>> len(tiho(case.payment_txid + ":0").outputs) >= 2
+    >>> case = load_case("ransom-01"); g = build_graph("course")
+    >>> ransom = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
+    >>> len(tiho(ransom).outputs) >= 2
     True
     """
     g, src = _setup(sources, dataset, dust)

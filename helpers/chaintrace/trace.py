@@ -10,9 +10,8 @@ step there is a production order, not more tracing.
 >>> g = build_graph("course")
 >>> start = g.out_label(g.find_output(case.payment_txid, case.ransom_address))
 >>> peel = follow_peel_chain(start)
->>> ends = peel.endpoints()
->>> ends.iloc[-1]["category"], ends.iloc[-1]["status"]
-('exchange', 'service')
+>>> peel.endpoints().iloc[-1]["status"] in ("service", "merged")  # a deposit, then a sweep
+True
 >>> fwd = trace_forward(case.payment_txid, hops=3, min_sats=100_000)
 >>> int(fwd.hops["hop"].max()) <= 3
 True

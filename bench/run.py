@@ -1,0 +1,283 @@
+"""Benchmarks of the analytics engine against the straightforward way, side by side.
+
+    .venv/bin/python bench/run.py --data bench/data/scale      # a generated 10^6-tx economy
+    .venv/bin/python bench/run.py --quick                      # the bundled course data (CI)
+
+Each row times the vectorised way and, where there is one, the baseline (networkx, a Python
+dict loop, spring layout) in the same process on the same data, best of ``--repeat`` runs,
+and checks that both give the same answer before printing the ratio. Times are wall-clock on
+a shared machine: compare ratios, not absolute times. ``--json FILE`` keeps the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def best(fn, repeat: int, warmup: bool = False):
+    """(best seconds, last result) over ``repeat`` runs (after one untimed run if ``warmup``:
+    first calls pay for imports and per-dataset caches such as the TagPack)."""
+    times, result = [], None
+    if warmup:
+        fn()
+    for _ in range(max(repeat, 1)):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), result
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, what, fast, base=None, note="", target=None):
+        ratio = base / fast if base and fast else None
+        ok = "" if target is None or ratio is None else ("meets" if ratio >= target else "MISSES")
+        self.rows.append(
+            {"what": what, "fast_s": fast, "baseline_s": base, "ratio": ratio,
+             "target": target, "verdict": ok, "note": note}
+        )  # fmt: skip
+        r = f"{ratio:7.1f}x" if ratio else "       -"
+        b = f"{base * 1e3:10.1f} ms" if base else "           -"
+        t = f"  (target >= {target}x: {ok})" if target else ""
+        print(f"{what:<44} {fast * 1e3:10.1f} ms {b} {r}  {note}{t}", flush=True)
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def bench_load(folder: Path, table: Table, repeat: int):
+    import chaintrace.dataset as dsmod
+    from chaintrace.graph import TxGraph
+
+    sums = dsmod.verify(folder)
+    verify_s, _ = best(lambda: dsmod.verify(folder), 1)
+
+    def read():
+        ds = dsmod.Dataset(folder, sums)  # a fresh object: nothing cached
+        return ds, ds.transactions, ds.outputs, ds.inputs
+
+    read_s, (ds, tx, outs, ins) = best(read, repeat)
+    table.add("load: read transactions/outputs/inputs", read_s, note=f"{len(tx):,} tx", target=None)
+    table.add("load: verify SHA256SUMS (once per process)", verify_s)
+    build_s, graph = best(lambda: TxGraph.from_tables(tx, outs, ins, name=ds.name), repeat)
+    graph.dataset = ds
+    table.add("graph: dense ids + CSR arrays", build_s, note=f"{graph.n_out:,} outputs")
+    addr_s, _ = best(lambda: _fresh_addresses(graph), repeat)
+    table.add("graph: address ids (first use)", addr_s, note=f"{len(graph.addresses):,} addresses")
+    table.rows[0]["load_total_s"] = read_s + build_s
+    print(
+        f"{'   = dataset tables + graph':<44} {(read_s + build_s) * 1e3:10.1f} ms (target <= 500 ms)"
+    )
+    return ds, graph
+
+
+def _fresh_addresses(graph):
+    graph.__dict__.pop("_address_codes", None)
+    graph.__dict__.pop("_addr_csr", None)
+    return graph.out_addr
+
+
+def bench_cluster(graph, table: Table, repeat: int):
+    import networkx as nx
+
+    in_tx = np.repeat(np.arange(graph.n_tx), np.diff(graph.tx_in_ptr))
+    in_addr = graph.out_addr[graph.in_out]
+    n = len(graph.addresses)
+    try:
+        from chaintrace.cluster import cluster_ids
+
+        def fast():
+            return cluster_ids(in_tx, in_addr, n)
+
+        how = "chaintrace.cluster.cluster_ids"
+    except ImportError:
+        from scipy.sparse import coo_array
+        from scipy.sparse.csgraph import connected_components
+
+        def fast():
+            first = np.full(graph.n_tx, -1)
+            first[in_tx[::-1]] = in_addr[::-1]
+            hub = first[in_tx]
+            m = coo_array((np.ones(len(hub), np.int8), (hub, in_addr)), shape=(n, n))
+            return connected_components(m.tocsr(), directed=False)[1]
+
+        how = "scipy connected_components"
+
+    def baseline():
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        first = {}
+        for t, a in zip(in_tx.tolist(), in_addr.tolist(), strict=True):
+            g.add_edge(first.setdefault(t, a), a)
+        return list(nx.connected_components(g))
+
+    fast_s, labels = best(fast, repeat)
+    base_s, comps = best(baseline, 1)
+    n_fast = len(np.unique(labels))
+    assert n_fast == len(comps), (n_fast, len(comps))
+    table.add("clustering (common input)", fast_s, base_s, f"{how}; {n_fast:,} clusters", 50)
+
+
+def _start(graph) -> int:
+    """A busy early transaction: the one with most outputs in the first 5% of the chain."""
+    early = max(graph.n_tx // 20, 10)
+    counts = np.diff(graph.tx_out_ptr[: early + 1])
+    return int(np.argmax(counts))
+
+
+def bench_trace(graph, table: Table, repeat: int):
+    import networkx as nx
+    from chaintrace.trace import trace_forward
+
+    build_s, g = best(lambda: _nx_tx_graph(graph), 1)
+    start = _start(graph)
+    txid = str(graph.txids[start])
+    for hops in (10, 25):
+
+        def fast(hops=hops):
+            return trace_forward(
+                txid, hops, stop_at_services=False, dataset=graph, max_outputs=10**8
+            )
+
+        fast_s, trace = best(fast, repeat, warmup=True)
+        base_s, reached = best(
+            lambda hops=hops: nx.single_source_shortest_path_length(g, start, cutoff=hops - 1),
+            repeat,
+        )
+        txs_fast = set(graph.out_tx[trace._out].tolist()) | {start}
+        assert txs_fast == set(reached), (len(txs_fast), len(reached))
+        table.add(
+            f"forward trace, {hops} hops",
+            fast_s,
+            base_s,
+            f"networkx BFS; {len(reached):,} tx reached",
+        )
+    table.add(
+        "graph build (for comparison)",
+        table.rows[2]["fast_s"],
+        build_s,
+        "networkx DiGraph of tx->tx",
+    )
+    return txid
+
+
+def _nx_tx_graph(graph):
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(range(graph.n_tx))
+    spent = graph.out_spent_tx >= 0
+    g.add_edges_from(
+        zip(graph.out_tx[spent].tolist(), graph.out_spent_tx[spent].tolist(), strict=True)
+    )
+    return g
+
+
+def bench_taint(graph, txid: str, table: Table, repeat: int):
+    from chaintrace.taint import fifo, haircut, haircut_simple, poison
+
+    src = f"{txid}:0"
+    fast_s, fast = best(lambda: haircut(src, dataset=graph), repeat, warmup=True)
+    base_s, slow = best(lambda: haircut_simple(src, dataset=graph), 1)
+    got = fast.as_dict()
+    assert got.keys() == slow.keys() and max(abs(got[k] - slow[k]) for k in got) <= 1
+    table.add("haircut taint", fast_s, base_s, f"dict loop; {len(got):,} outputs tainted", 10)
+    dust_s, d = best(lambda: haircut(src, dust=10_000, dataset=graph), repeat)
+    table.add("haircut taint, dust 10,000 sats", dust_s, note=f"{len(d.outputs):,} outputs")
+    p_s, p = best(lambda: poison(src, dataset=graph), repeat)
+    table.add("poison taint", p_s, note=f"{len(p.outputs):,} outputs")
+    f_s, f = best(lambda: fifo(src, dataset=graph), repeat)
+    table.add("FIFO taint (pure Python, taint's own path)", f_s, note=f"{len(f.outputs):,} outputs")
+
+
+def bench_draw(graph, txid: str, table: Table, repeat: int, sizes=(200, 2000)):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+    from chaintrace.plot import _flow_nodes, plot_flow
+    from chaintrace.trace import trace_forward
+
+    for size in sizes:
+        trace = None
+        for hops in range(2, 60):
+            trace = trace_forward(
+                txid, hops, stop_at_services=False, dataset=graph, max_outputs=size
+            )
+            if len(trace) >= size:
+                break
+        _ = trace.hops  # the table is built once; drawing is what we time
+        nodes, edges = _flow_nodes(trace)
+        n_nodes = len(nodes)
+
+        def fast(trace=trace, n_nodes=n_nodes):
+            ax = plot_flow(trace, max_nodes=n_nodes + 1)
+            ax.figure.savefig("/dev/null", format="png", dpi=80)
+            plt.close(ax.figure)
+
+        def baseline(edges=edges):
+            g = nx.DiGraph()
+            g.add_edges_from(zip(edges["src"], edges["dst"], strict=True))
+            fig, ax = plt.subplots(figsize=(9, 4.5))
+            nx.draw(g, nx.spring_layout(g, seed=1), ax=ax, node_size=30)
+            fig.savefig("/dev/null", format="png", dpi=80)
+            plt.close(fig)
+
+        fast_s, _ = best(fast, min(repeat, 2), warmup=True)
+        base_s, _ = best(baseline, 1)
+        table.add(
+            f"draw a {n_nodes:,}-node flow (layered)", fast_s, base_s, "spring layout + nx.draw"
+        )
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data" / "scale")
+    parser.add_argument("--quick", action="store_true", help="the bundled course dataset, 1 run")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--no-draw", action="store_true", help="skip the drawing benchmarks")
+    args = parser.parse_args(argv)
+    if args.quick:
+        from chaintrace import paths
+
+        folder, repeat = paths.dataset_dir("course"), 1
+    else:
+        folder, repeat = args.data, args.repeat
+    if not (folder / "SHA256SUMS").is_file():
+        sys.exit(
+            f"no dataset at {folder}. Generate one first:\n  .venv/bin/python -m chaintrace.sim "
+            f"generate --transactions 1000000 --out {folder} --truth {folder}-truth"
+        )
+    print(f"dataset {folder} ({'quick' if args.quick else f'best of {repeat}'})")
+    print(f"{'what':<44} {'fast':>13} {'baseline':>13} {'ratio':>8}")
+    table = Table()
+    _, graph = bench_load(folder, table, repeat)
+    bench_cluster(graph, table, repeat)
+    txid = bench_trace(graph, table, repeat)
+    bench_taint(graph, txid, table, repeat)
+    if not args.no_draw:
+        bench_draw(graph, txid, table, repeat, sizes=(50, 200) if args.quick else (200, 2000))
+    if args.json:
+        args.json.write_text(json.dumps(table.rows, indent=1))
+    return table.rows
+
+
+if __name__ == "__main__":
+    main()
