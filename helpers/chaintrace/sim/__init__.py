@@ -21,9 +21,19 @@ __all__ = ["generate", "raw_transaction"]
 
 
 def generate(
-    seed: int, n_transactions: int, out_dir, truth_dir, name: str = "course", progress=None
+    seed: int,
+    n_transactions: int,
+    out_dir,
+    truth_dir,
+    name: str = "course",
+    progress=None,
+    cases: bool = True,
 ) -> dict:
-    """Simulate and write one dataset; returns a summary dict (counts, files, days)."""
+    """Simulate and write one dataset; returns a summary dict (counts, files, days).
+
+    ``cases=False`` is the scale profile: the same economy without the scripted curriculum
+    cases (no case files), for benchmark datasets.
+    """
     from .build import build
 
-    return build(seed, n_transactions, out_dir, truth_dir, name, progress)
+    return build(seed, n_transactions, out_dir, truth_dir, name, progress, cases)

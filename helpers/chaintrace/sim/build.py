@@ -25,15 +25,18 @@ CASE_MODULES = {
 ATTEMPTS = 6
 
 
-def simulate(seed: int, n_transactions: int, progress=None) -> Economy:
+def simulate(seed: int, n_transactions: int, progress=None, cases: bool = True) -> Economy:
     """Run the economy; if a case's story does not hold, rerun with derived seeds.
 
     Attempt ``k`` > 0 uses the derived seed text ``"<seed>/retry-<k>"``, so the result is still a
     pure function of ``seed``. Raises :class:`CaseError` (listing every failure) if none works.
+    Without ``cases`` (the scale profile) no case is scripted and nothing needs checking.
     """
     errors = []
     for attempt in range(ATTEMPTS):
-        eco = Economy(seed, n_transactions, progress=progress, attempt=attempt).run()
+        eco = Economy(seed, n_transactions, progress=progress, attempt=attempt, cases=cases).run()
+        if not cases:
+            return eco
         try:
             invariants.finalise(eco)
             return eco
@@ -45,23 +48,69 @@ def simulate(seed: int, n_transactions: int, progress=None) -> Economy:
     )
 
 
-def build(seed: int, n_transactions: int, out_dir, truth_dir, name: str, progress=None) -> dict:
-    eco = simulate(seed, n_transactions, progress)
-    chain = writer.Chain(eco)
+# above this many transactions the tables are built and compressed in two processes
+PARALLEL_FROM = 100_000
+_JOB: dict = {}  # what forked workers inherit (the finished chain)
+
+
+def _tables_job(keys: tuple[str, ...]) -> dict[str, bytes]:
+    chain = _JOB["chain"]
+    out = {
+        f"{k}.parquet": writer.parquet_bytes(t) for k, t in writer.chain_tables(chain, keys).items()
+    }
+    if "truth" in keys:
+        truth = writer.truth_tables(chain)
+        out.update({f"truth/{k}.parquet": writer.parquet_bytes(t) for k, t in truth.items()})
+    return out
+
+
+def _write_tables(chain, parallel: bool) -> dict[str, bytes]:
+    # two balanced halves: outputs (the biggest table) alone, everything else together
+    jobs = [("outputs",), ("blocks", "transactions", "inputs", "truth")]
+    if not parallel:
+        return {k: v for job in jobs for k, v in _tables_job_with(chain, job).items()}
+    import multiprocessing
+
+    _JOB["chain"] = chain
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            parts = pool.map(_tables_job, jobs)
+    finally:
+        _JOB.clear()
+    return {k: v for part in parts for k, v in part.items()}
+
+
+def _tables_job_with(chain, keys):
+    _JOB["chain"] = chain
+    try:
+        return _tables_job(keys)
+    finally:
+        _JOB.clear()
+
+
+def build(
+    seed: int,
+    n_transactions: int,
+    out_dir,
+    truth_dir,
+    name: str,
+    progress=None,
+    cases: bool = True,
+) -> dict:
+    eco = simulate(seed, n_transactions, progress, cases)
+    chain = writer.Chain(eco, progress)
     rng = random.Random(f"chaintrace-extras-{seed}")
-    data: dict[str, bytes] = {}
-    for key, table in writer.chain_tables(chain).items():
-        data[f"{key}.parquet"] = writer.parquet_bytes(table)
-    dates = [date_text(START_TIME + 86_400 * d) for d in range(eco.n_days + 1)]
-    data["prices.csv"] = extras.prices_csv(dates, eco.prices[: len(dates)])
+    tables = _write_tables(chain, len(eco.ledger.t_height) >= PARALLEL_FROM)
+    data = {k: v for k, v in tables.items() if not k.startswith("truth/")}
+    truth = {k.removeprefix("truth/"): v for k, v in tables.items() if k.startswith("truth/")}
+    dates = [date_text(START_TIME + 86_400 * d) for d in range(len(eco.prices))]
+    data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     data["tags.yaml"] = extras.tagpack(eco, chain, rng)
     rows, actors, acct = extras.account_ledger(eco, rng)
     data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
     data.update(extras.sanctions(eco, rng, actors))
-    _account_case(eco, acct)
-    truth: dict[str, bytes] = {}
-    for key, table in writer.truth_tables(chain).items():
-        truth[f"{key}.parquet"] = writer.parquet_bytes(table)
+    if cases:
+        _account_case(eco, acct)
     for case_id, case in sorted(eco.cases.items()):
         brief = chain.resolve(case["brief"])
         brief.setdefault("module", CASE_MODULES.get(case_id, ""))

@@ -45,7 +45,7 @@ def fan_out(eco, entity, coins: list[int], shares: list[tuple[int, float]], typo
         entity=entity.id,
         typology=typology,
         version=prof.version,
-        locktime=eco.height if prof.anti_fee_sniping else 0,
+        locktime=eco.locktime(prof),
         sequence=SEQ_RBF if prof.rbf else 0xFFFFFFFF,
     )
 

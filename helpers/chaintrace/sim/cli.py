@@ -15,10 +15,12 @@ import time
 from .. import paths
 
 
-def _progress(done: int, total: int) -> None:
+def _progress(done: int, total: int, label: str = "simulating blocks") -> None:
     width = 30
     filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r  blocks [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
+    end = "\n" if done >= total else ""
+    bar = f"{'#' * filled}{'.' * (width - filled)}"
+    sys.stderr.write(f"\r  {label:<18} [{bar}] {done:,}/{total:,}{end}")
     sys.stderr.flush()
 
 
@@ -32,6 +34,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", help="dataset folder (default: <datasets>/<name>)")
     g.add_argument("--truth", help="ground-truth folder (default: <groundtruth>/<name>)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--no-cases",
+        action="store_true",
+        help="scale profile: the same economy without the scripted curriculum cases",
+    )
     return p
 
 
@@ -51,11 +58,10 @@ def main(argv=None) -> int:
             truth,
             args.name,
             progress=None if args.quiet else _progress,
+            cases=not args.no_cases,
         )
     except (ValueError, FileExistsError) as exc:
         raise SystemExit(str(exc)) from None
-    if not args.quiet:
-        sys.stderr.write("\n")
     print(
         f"wrote {summary['transactions']:,} transactions over {summary['days']} days "
         f"({summary['blocks']:,} blocks) to {out}; ground truth in {truth} "

@@ -17,7 +17,7 @@ import random
 from collections import deque
 
 from . import people, services
-from .addresses import AddressBook
+from .addresses import OUTPUT_VBYTES, AddressBook
 from .calendar import (
     COINBASE_MATURITY,
     START_HEIGHT,
@@ -47,13 +47,15 @@ def n_days_for(n_transactions: int) -> int:
 class Economy:
     """State and main loop of one simulated chain."""
 
-    def __init__(self, seed: int, n_transactions: int, progress=None, attempt: int = 0):
+    def __init__(
+        self, seed: int, n_transactions: int, progress=None, attempt: int = 0, cases: bool = True
+    ):
         if n_transactions < 200:
             raise ValueError(
                 f"n_transactions={n_transactions} is too small for an economy; ask for 200 or more"
             )
         self.seed, self.n_target, self.progress = seed, n_transactions, progress
-        self.attempt = attempt
+        self.attempt, self.with_cases = attempt, cases
         key = f"{seed}/retry-{attempt}" if attempt else f"{seed}"
         self.rng = random.Random(f"chaintrace-sim-{key}")
         self.book = AddressBook(random.Random(f"chaintrace-addr-{key}"))
@@ -68,8 +70,10 @@ class Economy:
         # everyday activity per day relative to the course data (recurring jobs scale with it)
         self.activity_scale = n_transactions / self.n_days / TX_PER_DAY
         self.times = block_times(self.rng, START_TIME, self.n_blocks)
-        self.prices = daily_prices(self.rng, self.n_days + 1)
-        self.fee_rates = daily_fee_rates(self.rng, self.n_days + 1)
+        # random block gaps may run a little past the planned days: cover every day of the chain
+        span = max(self.n_days, day_of(self.times[-1])) + 1
+        self.prices = daily_prices(self.rng, span)
+        self.fee_rates = daily_fee_rates(self.rng, span)
         self.height, self.time, self.day = START_HEIGHT, START_TIME, 0
         self._events: list = []
         self._event_seq = 0
@@ -85,6 +89,17 @@ class Economy:
     def fee_rate(self) -> float:
         """A fee rate for one transaction: today's median with per-wallet spread."""
         return max(1.0, self.fee_rates[self.day] * self.rng.lognormvariate(0.0, 0.45))
+
+    def locktime(self, prof) -> int:
+        """Anti fee-sniping as Bitcoin Core does it: the tip height, 10 % of the time a bit less."""
+        if not prof.anti_fee_sniping:
+            return 0
+        return self.height - (self.rng.randrange(100) if self.rng.random() < 0.1 else 0)
+
+    def wallet(self, entity):
+        """The wallet software ``entity`` uses for this spend (some people run two)."""
+        alt = entity.data.get("alt_profile")
+        return alt if alt is not None and self.rng.random() < 0.3 else entity.profile
 
     def schedule(self, height: int, fn, *args) -> None:
         """Run ``fn(self, *args)`` when block ``height`` is built."""
@@ -107,9 +122,9 @@ class Economy:
 
     def values(self, entity_id: int, pocket: str = "main") -> dict[int, int]:
         """Spendable output ids -> value in one pocket."""
-        v = self.ledger.o_value
         # a wallet looks at its oldest few hundred coins: bounded work for huge service wallets
-        return {o: v[o] for o in itertools.islice(self.ledger.pocket(entity_id, pocket), 400)}
+        keys = list(itertools.islice(self.ledger.pocket(entity_id, pocket), 400))
+        return dict(zip(keys, map(self.ledger.o_value.__getitem__, keys), strict=True))
 
     # ------------------------------------------------------------------ spending
     def spend(
@@ -132,7 +147,7 @@ class Economy:
         ``payments`` are ``(address id, sats)`` (``sats`` ignored with ``send_all``, which pays
         everything selected, minus the fee, to the single payment address).
         """
-        prof = profile or entity.profile
+        prof = profile or self.wallet(entity)
         book, led = self.book, self.ledger
         rate = fee_rate or self.fee_rate()
         pay_types = [
@@ -145,14 +160,13 @@ class Economy:
             if not vals:
                 return None
 
+            # rough while selecting (every input a P2WPKH one, as estimate_vsize would count
+            # it); exact below
+            out_vb = sum(OUTPUT_VBYTES.get(t, 11) for t in pay_types + [change_type])
+            dust = 0 if send_all else DUST
+
             def target(n):
-                types = ["p2wpkh"] * n  # rough while selecting; exact below
-                extra = [] if send_all else [change_type]
-                return (
-                    want
-                    + rate * estimate_vsize(types, pay_types + extra)
-                    + (DUST if not send_all else 0)
-                )
+                return want + rate * int(68 * n + out_vb + 11.0) + dust
 
             if send_all:  # empty the pocket (up to max_inputs coins, in the wallet's order)
                 picked = _all_of(self.rng, vals, prof.selection, max_inputs)
@@ -161,7 +175,7 @@ class Economy:
             if picked is None:
                 return None
             coins, total = picked
-            if not send_all and prof.selection != "largest" and self.rng.random() < 0.1:
+            if not send_all and prof.selection != "largest" and self.rng.random() < 0.03:
                 # coin control / privacy-minded selection: one more coin than needed, so the
                 # payment, not the change, may be the output smaller than every input
                 spare = [o for o in vals if o not in coins]
@@ -189,7 +203,7 @@ class Economy:
                 outputs.append((change_addr, change))
                 change_index = len(outputs) - 1
         outputs, change_index = order_outputs(self.rng, outputs, change_index, prof.ordering, book)
-        locktime = self.height if prof.anti_fee_sniping and self.rng.random() < 0.9 else 0
+        locktime = self.locktime(prof)
         return led.add(
             self.height,
             coins,
@@ -205,6 +219,9 @@ class Economy:
     def _change_address(self, entity, prof, coins, role: str) -> int:
         if prof.change_reuse and self.rng.random() < prof.change_reuse:
             return self.ledger.o_addr[coins[0]]
+        old = entity.data.get("receive")
+        if old and self.rng.random() < 0.04:  # change to an old receive address (not an input)
+            return self.rng.choice(old)
         return self.new_address(entity, role, prof.change_type)
 
     # ------------------------------------------------------------------ main loop
@@ -240,7 +257,8 @@ class Economy:
         services.setup(self)
         privacy.setup(self)
         illicit.setup(self)
-        cases.plan(self)
+        if self.with_cases:
+            cases.plan(self)
         for i in range(self.n_blocks):
             self.height, self.time = START_HEIGHT + i, self.times[i]
             self.day = day_of(self.time)
@@ -250,6 +268,8 @@ class Economy:
             services.mine_block(self, subsidy(self.height) + self.ledger.block_fees())
             if self.progress and i % 144 == 0:
                 self.progress(i, self.n_blocks)
+        if self.progress:
+            self.progress(self.n_blocks, self.n_blocks)
         return self
 
 

@@ -300,6 +300,9 @@ def population(rng, n_transactions: int) -> list[Entity]:
     for kind, count in extra:
         for i in range(count):
             ents.append(Entity(len(ents), f"{kind}-{i + 1:05d}", kind, _pick_profile(rng), {}))
+            if kind == "individual" and rng.random() < 0.1:
+                # a second wallet app on the same keys: mixed fingerprints, as on the real chain
+                ents[-1].data["alt_profile"] = _pick_profile(rng)
     # privacy users: individuals whose wallet mixes (Wasabi-like or Samourai-like software)
     for wallet in ("wasabi", "samourai"):
         for i in range(max(40, n_transactions // 400)):

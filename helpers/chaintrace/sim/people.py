@@ -21,7 +21,7 @@ def pick_payer(eco, kind: str = "individual", tries: int = 4):
     """An actor of ``kind`` with coins, preferring those who just received some."""
     ents, led = eco.by_kind[kind], eco.ledger
     for _ in range(tries):
-        if kind == "individual" and eco.recent and eco.rng.random() < 0.6:
+        if kind == "individual" and eco.recent and eco.rng.random() < 0.8:
             ent = eco.entities[eco.rng.choice(eco.recent)]
         else:
             ent = eco.rng.choice(ents)
@@ -38,7 +38,7 @@ def amount(eco, payer, usd_median: float, sigma: float) -> int | None:
     if sats > balance * 0.9:
         sats = int(balance * rng.uniform(0.1, 0.8))
     if rng.random() < payer.profile.round_share:
-        digits = rng.choices((4, 5, 6, 7, 8), (30, 35, 22, 10, 3))[0]
+        digits = rng.choices((3, 4, 5, 6, 7, 8), (25, 30, 25, 12, 6, 2))[0]
         sats = (sats // 10**digits) * 10**digits
     return sats if sats >= 5_000 else None
 
@@ -85,7 +85,7 @@ def deposit(eco):
     if payer is None:
         return None
     addr = services.deposit_address(eco, payer)
-    if eco.rng.random() < 0.12:
+    if eco.rng.random() < 0.08:
         return _pay(eco, payer, addr, 0, "exchange_deposit", send_all=True, max_inputs=8)
     sats = amount(eco, payer, 800.0, 1.3)
     return _pay(eco, payer, addr, sats, "exchange_deposit")
@@ -129,7 +129,7 @@ def miner_sell(eco):
     if miner is None:
         return None
     addr = services.deposit_address(eco, miner)
-    if eco.rng.random() < 0.5:
+    if eco.rng.random() < 0.2:
         return _pay(eco, miner, addr, 0, "exchange_deposit", send_all=True, max_inputs=30)
     return _pay(eco, miner, addr, amount(eco, miner, 5_000.0, 1.0), "exchange_deposit")
 
@@ -168,5 +168,5 @@ ACTIONS = (
         privacy.use_mixer,
         privacy.postmix_spend,
     ],
-    [22, 12, 16, 24, 4, 3, 5, 3, 3, 1, 2, 0.5, 1, 1, 0.3, 0.6, 0.4, 0.8],
+    [22, 12, 16, 24, 4, 3, 7, 3, 3, 1, 2, 0.5, 1, 1, 0.3, 0.6, 0.4, 0.8],
 )

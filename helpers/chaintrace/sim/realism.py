@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
+from . import changeheur
 
 
 @dataclass
@@ -163,6 +164,29 @@ def measure(name: str = "course") -> list[Check]:
         )
     )
     rows.append(_optimal_change(normal, outs, ins, t["truth_tx"]))
+    rows += change_heuristics(tx, outs, ins, t["truth_tx"])
+    return rows
+
+
+def change_heuristics(tx, outs, ins, truth) -> list[Check]:
+    """Coverage / precision of each reference change heuristic vs Möser & Narayanan.
+
+    Tolerance: precision within ±7 pp and coverage within ±15 pp of the real figures (and so
+    never 0 % or 100 %): the heuristics must be useful and fallible as on the real chain.
+    """
+    rows = []
+    for s in changeheur.scores(tx, outs, ins, truth):
+        cov, prec = changeheur.REAL[s.heuristic]
+        ok = abs(100 * s.precision - prec) <= 7 and abs(100 * s.coverage - cov) <= 15
+        rows.append(
+            Check(
+                f"change heuristic: {s.heuristic} (coverage / precision)",
+                f"{cov:.1f} / {prec:.1f} %",
+                f"{100 * s.coverage:.1f} / {100 * s.precision:.1f} % (n = {s.n:,})",
+                "±15 / ±7 pp",
+                ok,
+            )
+        )
     return rows
 
 

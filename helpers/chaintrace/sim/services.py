@@ -16,13 +16,13 @@ from .addresses import TRUE_TYPES
 
 # cold storage script per exchange: single-sig HSM keys for some, 2-of-3 multisig for others
 COLD_TYPES = {
-    "Northmint": "p2wsh-multisig",
-    "Baltica Exchange": "p2sh-multisig",
-    "Kestrel Markets": "p2wpkh",
-    "Harbourline": "p2pkh",
-    "Ostrava Coin": "p2pkh",
-    "Kupolex": "p2wpkh",
-    "Bystrobit": "p2sh-multisig",
+    "Northmint": ("p2wsh-multisig", "p2sh-multisig"),
+    "Baltica Exchange": ("p2sh-multisig", "p2wpkh"),
+    "Kestrel Markets": ("p2wpkh", "p2wpkh"),
+    "Harbourline": ("p2pkh", "p2pkh"),
+    "Ostrava Coin": ("p2pkh", "p2wpkh"),
+    "Kupolex": ("p2wpkh", "p2wpkh"),
+    "Bystrobit": ("p2sh-multisig", "p2wpkh"),
 }
 EXCHANGE_WEIGHTS = {
     "Northmint": 30,
@@ -40,8 +40,8 @@ def setup(eco) -> None:
     start = eco.height + 100
     for ex in eco.by_kind["exchange"]:
         ex.data["hot_addrs"] = [eco.new_address(ex, "hot") for _ in range(ex.data["hot"])]
-        cold = COLD_TYPES.get(ex.name, "p2wsh-multisig")
-        ex.data["cold_addrs"] = [eco.new_address(ex, "cold", cold) for _ in range(2)]
+        cold = COLD_TYPES.get(ex.name, ("p2wsh-multisig", "p2wpkh"))
+        ex.data["cold_addrs"] = [eco.new_address(ex, "cold", t) for t in cold]
         ex.data["queue"] = []
         eco.schedule(start + eco.rng.randrange(12), sweep)
         if ex.data["batch"]:
@@ -121,7 +121,7 @@ def sweep(eco, ex=None) -> None:
     for service in [ex] if ex else eco.by_kind["exchange"] + eco.by_kind["gambling"]:
         _sweep_one(eco, service)
     if ex is None:
-        eco.schedule(eco.height + eco.rng.randrange(12, 40), sweep)
+        eco.schedule(eco.height + eco.rng.randrange(36, 100), sweep)
 
 
 def _sweep_one(eco, service) -> None:
@@ -129,7 +129,7 @@ def _sweep_one(eco, service) -> None:
     deposits = list(led.pocket(service.id, "deposit"))
     if not deposits:
         return
-    if service.profile.ordering in ("random",) and service.kind == "exchange" and len(deposits) < 3:
+    if service.name == "Bystrobit" and len(deposits) < 3:
         # forwarders: each deposit swept on its own (one input, one output)
         for out in deposits:
             eco.spend(
@@ -148,6 +148,18 @@ def _sweep_one(eco, service) -> None:
             send_all=True,
             typology="deposit_sweep",
             fee_rate=max(1.0, eco.fee_rate() * 0.5),
+        )
+    hot_coins = led.pocket(service.id, "hot")
+    if len(hot_coins) > 80:
+        # hot-wallet housekeeping: merge the smallest coins (one big many-input transaction)
+        small = sorted(hot_coins, key=led.o_value.__getitem__)[: eco.rng.randrange(60, 140)]
+        eco.spend(
+            service,
+            [(hot_address(eco, service), 0)],
+            coins=small,
+            send_all=True,
+            typology="hot_consolidation",
+            fee_rate=max(1.0, eco.fee_rate() * 0.4),
         )
     hot = led.balance(service.id, "hot")
     if service.kind == "exchange" and hot > 40 * 100_000_000 and eco.rng.random() < 0.3:

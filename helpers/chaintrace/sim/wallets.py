@@ -41,10 +41,10 @@ PROFILES = {
     p.name: p
     for p in (
         Profile(
-            "core", 0.24, "p2wpkh", "p2wpkh", 0.0, 0.02, "random", 2, True, True, "random", 0.15
+            "core", 0.24, "p2wpkh", "p2wpkh", 0.0, 0.15, "random", 2, True, True, "random", 0.45
         ),
         Profile(
-            "electrum", 0.12, "p2wpkh", "p2wpkh", 0.0, 0.05, "bip69", 2, True, True, "oldest", 0.2
+            "electrum", 0.12, "p2wpkh", "p2wpkh", 0.0, 0.2, "bip69", 2, True, True, "oldest", 0.5
         ),
         Profile(
             "mobile",
@@ -52,13 +52,13 @@ PROFILES = {
             "p2wpkh",
             "p2wpkh",
             0.02,
-            0.15,
+            0.3,
             "change_last",
             2,
             False,
             False,
             "largest",
-            0.2,
+            0.5,
         ),
         Profile(
             "wrapped",
@@ -72,23 +72,23 @@ PROFILES = {
             False,
             False,
             "largest",
-            0.25,
+            0.5,
         ),
         Profile(
             "legacy",
             0.13,
             "p2pkh",
             "p2pkh",
-            0.6,
+            0.45,
             0.7,
             "change_first",
             1,
             False,
             False,
             "oldest",
-            0.3,
+            0.55,
         ),
-        Profile("taproot", 0.09, "p2tr", "p2tr", 0.0, 0.0, "random", 2, True, True, "random", 0.1),
+        Profile("taproot", 0.09, "p2tr", "p2tr", 0.0, 0.0, "random", 2, True, True, "random", 0.4),
         # privacy wallets: only the privacy users population runs them (weight 0)
         Profile(
             "wasabi", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "random", 1, False, False, "random", 0.0
@@ -101,14 +101,14 @@ PROFILES = {
             0.10,
             "p2wpkh",
             "p2wpkh",
-            0.4,
+            0.3,
             0.8,
             "random",
             1,
             False,
             False,
             "largest",
-            0.2,
+            0.5,
         ),
     )
 }

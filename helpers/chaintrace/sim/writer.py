@@ -13,11 +13,12 @@ import json
 import struct
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..encoding import sha256d
-from .addresses import SPEND_TYPE
+from .addresses import SPEND_TYPE, TRUE_TYPES
 from .fastser import output, transaction, unlock, varint
 from .rebuild import COINBASE_VOUT, coinbase_script_sig
 
@@ -95,7 +96,9 @@ class Chain:
             self.block_hash.append("0" * 19 + digest[::-1].hex()[19:])
             prev_hash = digest
             if progress and b % 1_000 == 0:
-                progress(b, len(led.blocks))
+                progress(b, len(led.blocks), "computing txids")
+        if progress:
+            progress(len(led.blocks), len(led.blocks), "computing txids")
 
     def _serialise(self, t: int) -> bytes:
         led, spk = self.ledger, self.eco.book.script_pubkey
@@ -150,12 +153,33 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def chain_tables(chain: Chain) -> dict[str, pa.Table]:
-    """blocks, transactions, outputs and inputs as Arrow tables, in block order."""
-    eco, led, book = chain.eco, chain.ledger, chain.eco.book
+def _col(values, index, type_, null=None) -> pa.Array:
+    """``values[index]`` as an Arrow array of ``type_`` (null where the ``null`` mask is set)."""
+    arr = values.take(pa.array(index, mask=null)) if isinstance(values, pa.Array) else None
+    if arr is None:
+        arr = pa.array(np.asarray(values)[index], type=type_, mask=null)
+    return arr.cast(type_) if arr.type != type_ else arr
+
+
+def chain_tables(chain: Chain, only=None) -> dict[str, pa.Table]:
+    """blocks, transactions, outputs and inputs as Arrow tables, in block order.
+
+    ``only`` names the tables to build (default all), so a worker process builds just its own.
+    """
+    makers = {
+        "blocks": blocks_table,
+        "transactions": transactions_table,
+        "outputs": outputs_table,
+        "inputs": inputs_table,
+    }
+    return {k: f(chain) for k, f in makers.items() if only is None or k in only}
+
+
+def blocks_table(chain: Chain) -> pa.Table:
     from .calendar import START_HEIGHT
 
-    blocks = _table(
+    eco, led = chain.eco, chain.ledger
+    return _table(
         {
             "height": [START_HEIGHT + i for i in range(len(led.blocks))],
             "hash": chain.block_hash,
@@ -164,95 +188,86 @@ def chain_tables(chain: Chain) -> dict[str, pa.Table]:
         },
         {"height": pa.int32(), "hash": pa.string(), "time": pa.int64(), "n_tx": pa.int32()},
     )
-    order = chain.order
-    tx_cols = {
-        "txid": [chain.txid[t] for t in order],
-        "height": [led.t_height[t] for t in order],
-        "position": [chain.position[t] for t in order],
-        "time": [eco.times[led.t_height[t] - START_HEIGHT] for t in order],
-        "version": [led.t_version[t] for t in order],
-        "locktime": [led.t_locktime[t] for t in order],
-        "size": [chain.size[t] for t in order],
-        "vsize": [chain.vsize[t] for t in order],
-        "weight": [chain.weight[t] for t in order],
-        "fee": [led.t_fee[t] for t in order],
-        "n_inputs": [len(led.t_inputs[t]) for t in order],
-        "n_outputs": [len(led.t_outputs[t]) for t in order],
-        "coinbase": [not led.t_inputs[t] for t in order],
+
+
+def transactions_table(chain: Chain) -> pa.Table:
+    from .calendar import START_HEIGHT
+
+    eco, led = chain.eco, chain.ledger
+    order = np.asarray(chain.order, dtype=np.int64)
+    height = np.asarray(led.t_height, dtype=np.int64)[order]
+    n_in = np.fromiter(map(len, led.t_inputs), np.int64, len(led.t_inputs))[order]
+    i32, i64 = pa.int32(), pa.int64()
+    cols = {
+        "txid": _col(pa.array(chain.txid), order, pa.string()),
+        "height": pa.array(height, i32),
+        "position": _col(chain.position, order, i32),
+        "time": pa.array(np.asarray(eco.times, np.int64)[height - START_HEIGHT], i64),
+        "version": _col(led.t_version, order, i32),
+        "locktime": _col(led.t_locktime, order, i64),
+        "size": _col(chain.size, order, i32),
+        "vsize": _col(chain.vsize, order, i32),
+        "weight": _col(chain.weight, order, i32),
+        "fee": _col(led.t_fee, order, i64),
+        "n_inputs": pa.array(n_in, i32),
+        "n_outputs": _col(list(map(len, led.t_outputs)), order, i32),
+        "coinbase": pa.array(n_in == 0, pa.bool_()),
     }
-    i32, i64, s = pa.int32(), pa.int64(), pa.string()
-    transactions = _table(
-        tx_cols,
+    return pa.table(cols)
+
+
+def _visible_types(book) -> pa.Array:
+    """The on-chain script type of every address id, plus "op_return" at index ``len(book)``."""
+    names = {t: TRUE_TYPES[t][0] for t in set(book.true_type)}
+    return pa.array([names[t] for t in book.true_type] + ["op_return"])
+
+
+def outputs_table(chain: Chain) -> pa.Table:
+    led, book = chain.ledger, chain.eco.book
+    o_ids = np.fromiter((o for t in chain.order for o in led.t_outputs[t]), np.int64)
+    addr = np.asarray(led.o_addr, dtype=np.int64)[o_ids]
+    addr[addr < 0] = len(book)
+    spent = np.asarray(led.o_spent, dtype=np.int64)[o_ids]
+    unspent = spent < 0
+    op_return = [""] * len(o_ids)
+    for k in np.flatnonzero(addr == len(book)):
+        op_return[k] = led.o_data[int(o_ids[k])].hex()
+    txids = pa.array(chain.txid)
+    return pa.table(
         {
-            "txid": s,
-            "height": i32,
-            "position": i32,
-            "time": i64,
-            "version": i32,
-            "locktime": i64,
-            "size": i32,
-            "vsize": i32,
-            "weight": i32,
-            "fee": i64,
-            "n_inputs": i32,
-            "n_outputs": i32,
-            "coinbase": pa.bool_(),
-        },
+            "txid": _col(txids, np.asarray(led.o_tx, np.int64)[o_ids], pa.string()),
+            "vout": _col(led.o_vout, o_ids, pa.int32()),
+            "address": _col(pa.array(book.address + [""]), addr, pa.string()),
+            "value": _col(led.o_value, o_ids, pa.int64()),
+            "script_type": _col(_visible_types(book), addr, pa.string()),
+            "spent_txid": _col(txids, np.where(unspent, 0, spent), pa.string(), unspent),
+            "spent_vin": _col(led.o_vin, o_ids, pa.int32(), unspent),
+            "op_return": pa.array(op_return, pa.string()),
+        }
     )
-    o_ids = [o for t in order for o in led.t_outputs[t]]
-    vis = {a: book.visible_type(a) for a in set(led.o_addr) if a >= 0}
-    outputs = _table(
+
+
+def inputs_table(chain: Chain) -> pa.Table:
+    led, book = chain.ledger, chain.eco.book
+    tx = np.fromiter((t for t in chain.order for _ in led.t_inputs[t]), np.int64)
+    outs = np.fromiter((o for t in chain.order for o in led.t_inputs[t]), np.int64)
+    vin = np.fromiter((v for t in chain.order for v in range(len(led.t_inputs[t]))), np.int64)
+    addr = np.asarray(led.o_addr, dtype=np.int64)[outs]
+    txids = pa.array(chain.txid)
+    s = pa.string()
+    return pa.table(
         {
-            "txid": [chain.txid[led.o_tx[o]] for o in o_ids],
-            "vout": [led.o_vout[o] for o in o_ids],
-            "address": [book.address[led.o_addr[o]] if led.o_addr[o] >= 0 else "" for o in o_ids],
-            "value": [led.o_value[o] for o in o_ids],
-            "script_type": [
-                vis[led.o_addr[o]] if led.o_addr[o] >= 0 else "op_return" for o in o_ids
-            ],
-            "spent_txid": [
-                chain.txid[led.o_spent[o]] if led.o_spent[o] >= 0 else None for o in o_ids
-            ],
-            "spent_vin": [led.o_vin[o] if led.o_spent[o] >= 0 else None for o in o_ids],
-            "op_return": [led.o_data[o].hex() if led.o_addr[o] < 0 else "" for o in o_ids],
-        },
-        {
-            "txid": s,
-            "vout": i32,
-            "address": s,
-            "value": i64,
-            "script_type": s,
-            "spent_txid": s,
-            "spent_vin": i32,
-            "op_return": s,
-        },
+            "txid": _col(txids, tx, s),
+            "vin": pa.array(vin, pa.int32()),
+            "prev_txid": _col(txids, np.asarray(led.o_tx, np.int64)[outs], s),
+            "prev_vout": _col(led.o_vout, outs, pa.int32()),
+            "address": _col(pa.array(book.address), addr, s),
+            "value": _col(led.o_value, outs, pa.int64()),
+            "script_type": _col(_visible_types(book), addr, s),
+            "sequence": _col(led.t_sequence, tx, pa.int64()),
+            "spend_type": _col(pa.array(chain.spend_type), outs, s),
+        }
     )
-    rows = [(t, vin, o) for t in order for vin, o in enumerate(led.t_inputs[t])]
-    inputs = _table(
-        {
-            "txid": [chain.txid[t] for t, _, _ in rows],
-            "vin": [vin for _, vin, _ in rows],
-            "prev_txid": [chain.txid[led.o_tx[o]] for _, _, o in rows],
-            "prev_vout": [led.o_vout[o] for _, _, o in rows],
-            "address": [book.address[led.o_addr[o]] for _, _, o in rows],
-            "value": [led.o_value[o] for _, _, o in rows],
-            "script_type": [vis[led.o_addr[o]] for _, _, o in rows],
-            "sequence": [led.t_sequence[t] for t, _, _ in rows],
-            "spend_type": [chain.spend_type[o] for _, _, o in rows],
-        },
-        {
-            "txid": s,
-            "vin": i32,
-            "prev_txid": s,
-            "prev_vout": i32,
-            "address": s,
-            "value": i64,
-            "script_type": s,
-            "sequence": i64,
-            "spend_type": s,
-        },
-    )
-    return {"blocks": blocks, "transactions": transactions, "outputs": outputs, "inputs": inputs}
 
 
 def truth_tables(chain: Chain) -> dict[str, pa.Table]:
