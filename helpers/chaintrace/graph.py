@@ -308,8 +308,12 @@ class TxGraph:
         return f"{self.txids[self.out_tx[o]]}:{int(self.out_vout[o])}"
 
     def in_value(self) -> np.ndarray:
-        """Total input value of every transaction (0 for coinbase)."""
-        return segment_sums(self.out_value[self.in_out], self.tx_in_ptr)
+        """Total input value of every transaction (0 for coinbase); computed once, read-only."""
+        if "_in_value" not in self.__dict__:
+            sums = segment_sums(self.out_value[self.in_out], self.tx_in_ptr)
+            sums.flags.writeable = False
+            self.__dict__["_in_value"] = sums
+        return self.__dict__["_in_value"]
 
     def outputs_of_txs(self, txs: np.ndarray) -> np.ndarray:
         """All output ids of the transactions ``txs`` (vectorised)."""

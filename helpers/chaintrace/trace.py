@@ -408,8 +408,7 @@ def _bfs(g, first, h0, hops, min_sats, services, stop, max_outputs, direction):
         else:
             txs = np.unique(g.out_tx[movable])
             new = g.inputs_of_txs(txs)
-        new = new[(g.out_value[new] >= min_sats) & ~seen[new]]
-        new = np.unique(new)
+        new = new[(g.out_value[new] >= min_sats) & ~seen[new]]  # distinct txs: distinct outputs
         if total + len(new) > max_outputs:
             new = new[: max(max_outputs - total, 0)]
         seen[new] = True
