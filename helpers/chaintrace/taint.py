@@ -157,18 +157,20 @@ def _setup(sources, dataset, dust):
 # ----------------------------------------------------------------------------- poison
 
 
-def _reach_matrix(g: TxGraph, dust: int):
-    """Outputs and transactions as one directed graph: output -> spender -> its outputs."""
-    from scipy.sparse import csr_array
+def _reach_arrays(g: TxGraph, dust: int):
+    """Outputs and transactions as one directed CSR graph: output -> spender -> its outputs.
 
+    Node ids: outputs ``0..n_out-1``, then transactions, then one last node with no edges yet
+    (each call points it at that call's sources). int32 indices and float64 weights are what
+    scipy.sparse.csgraph works in, so nothing is converted per call.
+    """
     n_out, n_tx = g.n_out, g.n_tx
     has = (g.out_spent_tx >= 0) & (g.out_value >= dust)
     ptr_out = np.concatenate([[0], np.cumsum(has)])
     ptr_tx = ptr_out[-1] + g.tx_out_ptr[1:]
-    indptr = np.concatenate([ptr_out, ptr_tx, [ptr_tx[-1] if n_tx else ptr_out[-1]]])
+    indptr = np.concatenate([ptr_out, ptr_tx, ptr_tx[-1:] if n_tx else ptr_out[-1:]])
     indices = np.concatenate([n_out + g.out_spent_tx[has], np.arange(n_out)])
-    n = n_out + n_tx + 1
-    return csr_array((np.ones(len(indices), np.int8), indices, indptr), shape=(n, n))
+    return indptr.astype(np.int32), indices.astype(np.int32)
 
 
 def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
@@ -179,13 +181,13 @@ def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
     cache = g.__dict__.setdefault("_taint_reach", {})
     if dust not in cache:
         cache.clear()  # keep one: it is as big as the graph
-        cache[dust] = _reach_matrix(g, dust)
-    base = cache[dust]
-    n = base.shape[0]
-    indptr = base.indptr.copy()
-    indptr[-1] = indptr[-2] + len(src)  # the last node is a virtual source feeding every source
-    indices = np.concatenate([base.indices[: indptr[-2]], src])
-    m = csr_array((np.ones(len(indices), np.int8), indices, indptr), shape=(n, n))
+        cache[dust] = _reach_arrays(g, dust)
+    base_ptr, base_idx = cache[dust]
+    n = len(base_ptr) - 1
+    indptr = base_ptr.copy()
+    indptr[-1] += len(src)  # the last node is a virtual source feeding every source
+    indices = np.concatenate([base_idx, src.astype(np.int32)])
+    m = csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n), copy=False)
     nodes = breadth_first_order(m, n - 1, directed=True, return_predecessors=False)
     return np.sort(nodes[nodes < g.n_out])
 
