@@ -133,7 +133,7 @@ class Trace:
         self._out = np.asarray(rows, np.int64)
         self._status = np.asarray(status, dtype=object)
         self._hop = np.asarray(hop, np.int64)
-        self._method = list(method)
+        self._method = method  # a list of (method, confidence), or _Methods for big traces
         self._services = services
         self._link_tx = np.asarray(link_tx, np.int64)
         self.notes: list[str] = []
@@ -187,8 +187,8 @@ class Trace:
                 "height": g.tx_height[np.maximum(link, 0)] if len(o) else np.empty(0, np.int64),
                 "label": [x[0] for x in labels],
                 "category": [x[1] for x in labels],
-                "method": [m[0] for m in self._method],
-                "confidence": [m[1] for m in self._method],
+                "method": _method_column(self._method, 0),
+                "confidence": _method_column(self._method, 1),
                 "status": self._status,
             }
         )
@@ -264,6 +264,19 @@ _STATUS_WORDS = {
 }
 
 
+class _Methods:
+    """Method and confidence of many rows as a code per row into a small table (no lists)."""
+
+    def __init__(self, codes, table):
+        self.codes, self.table = np.asarray(codes, np.int64), table
+
+
+def _method_column(method, i: int):
+    if isinstance(method, _Methods):
+        return np.asarray([m[i] for m in method.table], dtype=object)[method.codes]
+    return [m[i] for m in method]
+
+
 def own_addr(g: TxGraph, o: int) -> str:
     return g.out_addr_text(int(o))
 
@@ -333,7 +346,7 @@ def trace_forward(
     rows, hop, status, link = _bfs(
         g, first, h0, hops, min_sats, services, stop_at_services, max_outputs, "forward"
     )
-    method = [START if h == 0 else SPENT_BY for h in hop]
+    method = _Methods(hop > 0, (START, SPENT_BY))
     trace = Trace(g, "forward", where, rows, status, hop, method, _params(locals()), services, link)
     _note_limits(trace, status, max_outputs)
     return trace
@@ -368,7 +381,7 @@ def trace_backward(
     rows, hop, status, link = _bfs(
         g, first, h0, hops, min_sats, services, stop_at_services, max_outputs, "backward"
     )
-    method = [START if h == 0 else FUNDED_BY for h in hop]
+    method = _Methods(hop > 0, (START, FUNDED_BY))
     trace = Trace(
         g, "backward", where, rows, status, hop, method, _params(locals()), services, link
     )
@@ -382,7 +395,7 @@ def _params(scope: dict) -> dict:
 
 
 def _note_limits(trace: Trace, status, max_outputs) -> None:
-    if any(s == "limit" for s in status):
+    if np.any(np.asarray(status) == "limit"):
         trace.notes.append(
             f"Stopped after {max_outputs:,} outputs: raise max_outputs, min_sats or lower hops."
         )
