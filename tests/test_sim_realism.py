@@ -18,7 +18,9 @@ MET = [
     "block interval vs Exp(600 s)",
     "txs fully spent (first half of chain)",
     "optimal-change precision (2-out txs)",
+    "change heuristic: address type (coverage / precision)",
     "change heuristic: power of ten (coverage / precision)",
+    "change heuristic: version fingerprint (coverage / precision)",
 ]
 
 

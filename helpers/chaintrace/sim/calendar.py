@@ -100,6 +100,6 @@ def daily_fee_rates(rng: random.Random, n_days: int) -> list[float]:
     """
     rates, level = [], 0.0
     for _ in range(n_days):
-        level = 0.8 * level + rng.gauss(0.0, 0.45)
+        level = 0.5 * level + rng.gauss(0.0, 0.45)
         rates.append(max(1.0, round(math.exp(math.log(12.0) + level + rng.gauss(0, 0.5)), 1)))
     return rates

@@ -5,7 +5,7 @@ The scripts set things in motion; the answers are read back from the finished le
 never describe a transaction that did not happen.
 
 >>> from chaintrace.sim.economy import Economy
->>> eco = Economy(12, 3_000).run()
+>>> eco = Economy(14, 3_000).run()
 >>> sorted(k for k in eco.cases if k in ("darknet-01", "sanctions-01"))
 ['darknet-01', 'sanctions-01']
 """

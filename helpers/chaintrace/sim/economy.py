@@ -72,8 +72,10 @@ class Economy:
         self.times = block_times(self.rng, START_TIME, self.n_blocks)
         # random block gaps may run a little past the planned days: cover every day of the chain
         span = max(self.n_days, day_of(self.times[-1])) + 1
-        self.prices = daily_prices(self.rng, span)
-        self.fee_rates = daily_fee_rates(self.rng, span)
+        # the market has its own stream, so tuning behaviours does not redraw prices and fees
+        market = random.Random(f"chaintrace-market-{key}")
+        self.prices = daily_prices(market, span)
+        self.fee_rates = daily_fee_rates(market, span)
         self.height, self.time, self.day = START_HEIGHT, START_TIME, 0
         self._events: list = []
         self._event_seq = 0
@@ -233,7 +235,11 @@ class Economy:
         # coinbases count towards the total; scheduled work (sweeps, payouts) adds ~20 %
         wanted = max(self.n_target - self.n_blocks, self.n_target // 2)
         mean = wanted / active * gap / 600 * 0.8
-        return _poisson(self.rng, mean)
+        # big economies fall short of the requested total (scheduled work does not grow with
+        # activity): spread any shortfall so far over the next day; never throttle below ``mean``
+        made = len(self.ledger.t_height) - len(self.ledger.blocks)
+        due = wanted * (i - COINBASE_MATURITY) / active
+        return _poisson(self.rng, mean + max(0.0, due - made) / 144)
 
     def _run_events(self) -> None:
         events = self._events

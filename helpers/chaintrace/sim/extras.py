@@ -131,7 +131,10 @@ def tagpack(eco, chain, rng: random.Random) -> bytes:
         "is_public": True,
         "tags": tags,
     }
-    return yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000).encode()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10x faster
+    return yaml.dump(
+        header, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1000
+    ).encode()
 
 
 # ---------------------------------------------------------------------------- sanctions

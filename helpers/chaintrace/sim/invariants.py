@@ -8,7 +8,7 @@ and :func:`check` raises :class:`CaseError` when a story does not hold. The buil
 with a derived seed, and fails loudly if no attempt works: a broken case is never emitted.
 
 >>> from chaintrace.sim.economy import Economy
->>> eco = Economy(12, 3_000).run()
+>>> eco = Economy(14, 3_000).run()
 >>> finalise(eco)
 >>> sorted(eco.cases)
 ['cluster-01', 'coinjoin-01', 'darknet-01', 'ransom-01', 'sanctions-01', 'theft-01']

@@ -85,7 +85,7 @@ def deposit(eco):
     if payer is None:
         return None
     addr = services.deposit_address(eco, payer)
-    if eco.rng.random() < 0.08:
+    if eco.rng.random() < 0.05:
         return _pay(eco, payer, addr, 0, "exchange_deposit", send_all=True, max_inputs=8)
     sats = amount(eco, payer, 800.0, 1.3)
     return _pay(eco, payer, addr, sats, "exchange_deposit")
