@@ -48,12 +48,34 @@ CATEGORY_COLOURS = {
     "untagged": GREY,
     "others (merged)": OKABE_ITO["sky blue"],
 }
-STATUS_MARKERS = {"service": "D", "unspent": "s", "peel": "v", "followed": "o", "others": "h"}
+STATUS_MARKERS = {
+    "service": "D",
+    "unspent": "s",
+    "peel": "v",
+    "merged": "P",
+    "followed": "o",
+    "others": "h",
+}
+# tag categories that name a crime rather than a business: drawn in vermillion
+ILLICIT = frozenset(
+    "ransomware scam market darknet_market sanction extortion sextortion phishing "
+    "service_hack ponzi_scheme investment_fraud perpetrator".split()
+)
+
+
+def _new_axes(plt, size, left):
+    """A figure with room on the right for the legend. Fixed margins, not a layout engine:
+    constrained layout measures every text and doubles the drawing time."""
+    fig, ax = plt.subplots(figsize=size)
+    fig.subplots_adjust(left=left, right=0.80, top=0.91, bottom=0.13)
+    return ax
 
 
 def _colour(category: str) -> str:
     if not category:
         return CATEGORY_COLOURS["untagged"]
+    if category in ILLICIT:
+        return OKABE_ITO["vermillion"]
     return CATEGORY_COLOURS.get(category, CATEGORY_COLOURS["other service"])
 
 
@@ -184,7 +206,7 @@ def plot_flow(
     nodes, edges = _flow_nodes(trace)
     nodes, edges, merged = _summarise(nodes, edges, max_nodes)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        ax = _new_axes(plt, (9, 4.5), left=0.02)
     graph = nx.DiGraph()
     pos = {}
     for hop, layer in nodes.groupby("hop"):
@@ -327,6 +349,7 @@ def _flow_axes(ax, trace, graph, pos, by, merged, title):
         "unspent": "unspent (at rest)",
         "followed": "moved on",
         "peel": "peeled off",
+        "merged": "merged with other coins",
         "others": "merged small ones",
     }
     handles += [
@@ -400,7 +423,7 @@ def plot_cluster(
         dropped = graph.number_of_nodes() - len(keep)
         graph = graph.subgraph(keep).copy()
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+        ax = _new_axes(plt, (8, 4.5), left=0.02)
     pos = (
         nx.spring_layout(graph, seed=7, k=1.5 / max(graph.number_of_nodes(), 1) ** 0.5)
         if graph.number_of_nodes() > 1
@@ -502,7 +525,8 @@ def plot_timeline(trace, *, ax=None, title=None):
 
     h = trace.hops
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+        ax = _new_axes(plt, (9, 4), left=0.09)
+        ax.figure.subplots_adjust(bottom=0.2)  # room for two-line dates
     times = pd.to_datetime(h["time"]).dt.tz_convert("UTC").dt.tz_localize(None)
     btc = np.maximum(h["sats"].to_numpy() / 1e8, 1e-8)
     for status, marker in STATUS_MARKERS.items():
