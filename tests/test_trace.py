@@ -171,6 +171,13 @@ def test_plain_python_and_csr_versions_agree_on_course(hops, min_sats):
     assert slow == dict(zip(fast.hops["output"], fast.hops["hop"], strict=True))
 
 
+def test_plain_python_and_csr_versions_agree_from_an_address():
+    case = load_case("ransom-01")
+    slow = simple_forward("course", case.ransom_address, 5)
+    fast = trace_forward(case.ransom_address, 5, stop_at_services=False)
+    assert slow == dict(zip(fast.hops["output"], fast.hops["hop"], strict=True))
+
+
 def test_plain_python_and_csr_versions_agree_on_fixture(mini_path):  # noqa: F811
     from chaintrace import load_dataset
 

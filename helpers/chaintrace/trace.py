@@ -660,17 +660,21 @@ def simple_forward(dataset, start: str, hops: int, min_sats: int = 0) -> dict[st
 
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     outs = ds.outputs
-    spent_by, tx_outputs = {}, {}
-    for txid, vout, value, spent in zip(
-        outs["txid"], outs["vout"], outs["value"], outs["spent_txid"], strict=True
+    spent_by, tx_outputs, paid_to = {}, {}, {}
+    for txid, vout, value, spent, address in zip(
+        outs["txid"], outs["vout"], outs["value"], outs["spent_txid"], outs["address"], strict=True
     ):
         key = f"{txid}:{vout}"
         tx_outputs.setdefault(txid, []).append((key, int(value)))
+        paid_to.setdefault(address, []).append((key, int(value)))
         if isinstance(spent, str):
             spent_by[key] = spent
     if ":" in start:
         reached, first_hop = {start: 0}, 1
         frontier = [start]
+    elif start not in tx_outputs:  # an address: hop 0 is every output paying it
+        first = [k for k, v in paid_to.get(start, []) if v >= min_sats]
+        reached, frontier, first_hop = dict.fromkeys(first, 0), first, 1
     else:
         first = [k for k, v in tx_outputs[start] if v >= min_sats]
         reached, frontier, first_hop = dict.fromkeys(first, 1), first, 2
