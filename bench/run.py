@@ -164,12 +164,8 @@ def bench_trace(graph, table: Table, repeat: int):
             base_s,
             f"networkx BFS; {len(reached):,} tx reached",
         )
-    table.add(
-        "graph build (for comparison)",
-        table.rows[2]["fast_s"],
-        build_s,
-        "networkx DiGraph of tx->tx",
-    )
+    csr_s = next(r["fast_s"] for r in table.rows if r["what"].startswith("graph: dense"))
+    table.add("graph build (for comparison)", csr_s, build_s, "networkx DiGraph of tx->tx")
     return txid
 
 
@@ -188,7 +184,9 @@ def _nx_tx_graph(graph):
 def bench_taint(graph, txid: str, table: Table, repeat: int):
     from chaintrace.taint import fifo, haircut, haircut_simple, poison
 
-    src = f"{txid}:0"
+    outs = graph.outputs_of(graph.tx_id(txid))
+    spent = outs[graph.out_spent_tx[outs] >= 0]
+    src = graph.out_label(int(spent[0] if len(spent) else outs[0]))  # a coin that moves on
     fast_s, fast = best(lambda: haircut(src, dataset=graph), repeat, warmup=True)
     base_s, slow = best(lambda: haircut_simple(src, dataset=graph), 1)
     got = fast.as_dict()
@@ -243,6 +241,64 @@ def bench_draw(graph, txid: str, table: Table, repeat: int, sizes=(200, 2000)):
         )
 
 
+# ----------------------------------------------------------------------------- synthetic
+
+
+def synthetic_tables(n_tx: int, seed: int = 1):
+    """Three tables shaped like the contract's (random txids and addresses), in seconds.
+
+    Not an economy: outputs are spent a few transactions later by chance, addresses are
+    reused with a heavy tail. Enough for engine timings when no generated dataset is at hand.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n_out_tx = rng.choice([1, 2, 2, 2, 3, 4], size=n_tx)
+    out_tx = np.repeat(np.arange(n_tx), n_out_tx)
+    n_out = len(out_tx)
+    spend = out_tx + 1 + rng.geometric(0.002, n_out)
+    spend[rng.random(n_out) < 0.3] = n_tx  # ~30% stay unspent
+    spent = spend < n_tx
+    order = np.lexsort((np.arange(n_out)[spent], spend[spent]))
+    in_out, in_tx = np.nonzero(spent)[0][order], spend[spent][order]
+    n_in = np.bincount(in_tx, minlength=n_tx)
+    vin = np.arange(len(in_tx)) - np.repeat(np.cumsum(n_in) - n_in, n_in)
+    hexes = np.frombuffer(b"0123456789abcdef", "S1")[rng.integers(0, 16, (n_tx, 64))]
+    txids = pd.array(hexes.view("S64").ravel().astype(str), dtype="str")
+    addr_ids = rng.integers(50, int(n_out * 0.6), n_out)  # mostly fresh-ish addresses
+    busy = rng.random(n_out) < 0.15
+    addr_ids[busy] = rng.integers(0, 50, busy.sum())  # 50 service addresses, reused a lot
+    addresses = pd.array(np.char.add("bc1qsynthetic", addr_ids.astype(str)), dtype="str")
+    vout = np.arange(n_out) - np.repeat(np.cumsum(n_out_tx) - n_out_tx, n_out_tx)
+    value = (rng.lognormal(15, 2.5, n_out)).astype(np.int64) + 546
+    transactions = pd.DataFrame({
+        "txid": txids, "height": np.arange(n_tx) // 200, "time": 1_700_000_000 + np.arange(n_tx),
+        "coinbase": n_in == 0, "n_inputs": n_in, "n_outputs": n_out_tx,
+    })  # fmt: skip
+    outputs = pd.DataFrame({
+        "txid": txids[out_tx], "vout": vout, "address": addresses, "value": value,
+    })  # fmt: skip
+    inputs = pd.DataFrame({
+        "txid": txids[in_tx], "vin": vin, "prev_txid": txids[out_tx[in_out]],
+        "prev_vout": vout[in_out], "address": addresses[in_out], "value": value[in_out],
+    })  # fmt: skip
+    return transactions, outputs, inputs
+
+
+def bench_synthetic(n_tx: int, table: Table, repeat: int):
+    from chaintrace.graph import TxGraph
+
+    t0 = time.perf_counter()
+    tx, outs, ins = synthetic_tables(n_tx)
+    print(f"synthetic tables: {len(tx):,} tx, {len(outs):,} outputs, {len(ins):,} inputs "
+          f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    build_s, graph = best(lambda: TxGraph.from_tables(tx, outs, ins, name="synthetic"), repeat)
+    table.add("graph: dense ids + CSR arrays", build_s, note=f"{graph.n_out:,} outputs")
+    addr_s, _ = best(lambda: _fresh_addresses(graph), repeat)
+    table.add("graph: address ids (first use)", addr_s, note=f"{len(graph.addresses):,} addresses")
+    return graph
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -253,7 +309,16 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--no-draw", action="store_true", help="skip the drawing benchmarks")
+    parser.add_argument(
+        "--synthetic", type=int, metavar="N", help="random tables of N tx instead of a dataset"
+    )
     args = parser.parse_args(argv)
+    if args.synthetic:
+        print(f"synthetic tables of {args.synthetic:,} transactions (engine timings only)")
+        print(f"{'what':<44} {'fast':>13} {'baseline':>13} {'ratio':>8}")
+        table = Table()
+        graph = bench_synthetic(args.synthetic, table, args.repeat)
+        return _engine(graph, table, args, args.repeat, quick=False)
     if args.quick:
         from chaintrace import paths
 
@@ -269,11 +334,15 @@ def main(argv=None) -> list[dict]:
     print(f"{'what':<44} {'fast':>13} {'baseline':>13} {'ratio':>8}")
     table = Table()
     _, graph = bench_load(folder, table, repeat)
+    return _engine(graph, table, args, repeat, quick=args.quick)
+
+
+def _engine(graph, table, args, repeat, quick):
     bench_cluster(graph, table, repeat)
     txid = bench_trace(graph, table, repeat)
     bench_taint(graph, txid, table, repeat)
     if not args.no_draw:
-        bench_draw(graph, txid, table, repeat, sizes=(50, 200) if args.quick else (200, 2000))
+        bench_draw(graph, txid, table, repeat, sizes=(50, 200) if quick else (200, 2000))
     if args.json:
         args.json.write_text(json.dumps(table.rows, indent=1))
     return table.rows
