@@ -24,10 +24,10 @@ def change(truth):
 # heuristic: (coverage range, minimum precision)
 PINS = {
     "address_reuse": ((0.15, 0.40), 0.98),
-    "one_time_change": ((0.08, 0.35), 0.95),
+    "one_time_change": ((0.08, 0.35), 0.90),
     "address_type": ((0.30, 0.60), 0.95),
     "optimal_change": ((0.02, 0.20), 0.65),
-    "round_payment": ((0.03, 0.20), 0.95),
+    "round_payment": ((0.05, 0.30), 0.95),
     "bip69": ((0.15, 0.40), 0.45),
     "locktime": ((0.15, 0.40), 0.80),
     "version": ((0.15, 0.40), 0.95),
