@@ -106,18 +106,21 @@ def answer_names(source) -> list[str]:
 
 
 def bundled_answers(source) -> dict[str, str]:
-    """Run the model solution on the bundled data and keep its answers that are plain values."""
+    """Run the model solution on the bundled data and keep every answer that can be typed as a literal."""
     nb = copy.deepcopy(source)
     names = answer_names(source)
     nb.cells.append(
         nbformat.v4.new_code_cell(
-            "import json as _json\n"
+            "import ast as _ast, json as _json\n"
             "_found = {}\n"
             f"for _name in {names!r}:\n"
             "    _value = globals().get(_name)\n"
             "    _value = _value.item() if hasattr(_value, 'item') else _value\n"
-            "    if isinstance(_value, (int, float, str)):\n"
-            "        _found[_name] = repr(_value)\n"
+            "    try:\n"
+            "        if _ast.literal_eval(repr(_value)) == _value:  # numbers, text, lists, dicts\n"
+            "            _found[_name] = repr(_value)\n"
+            "    except (ValueError, SyntaxError, TypeError):\n"
+            "        pass  # tables and objects cannot be typed in as literals\n"
             "print(_json.dumps(_found))"
         )
     )
