@@ -100,6 +100,25 @@ def test_fast_haircut_matches_the_dict_loop_on_course():
         assert max(abs(fast[k] - slow[k]) for k in fast) <= 1
 
 
+def test_haircut_walk_and_solve_agree_under_dust(monkeypatch):
+    import chaintrace.taint as taint_module
+
+    case = load_case("theft-01")
+    walked = haircut(case.theft_txid, dust=20_000).as_dict()  # few txs: the heap walk
+    real_walk = taint_module._walk
+
+    def no_budget(*args, **kwargs):
+        if kwargs.get("limit") is not None:
+            raise taint_module._TooBig
+        return real_walk(*args, **kwargs)
+
+    monkeypatch.setattr(taint_module, "_walk", no_budget)
+    solved = haircut(case.theft_txid, dust=20_000).as_dict()  # forced: the triangular solve
+    slow = haircut_simple(case.theft_txid, dust=20_000)
+    assert walked.keys() == solved.keys() == slow.keys()
+    assert max(abs(walked[k] - solved[k]) for k in walked) <= 1
+
+
 def test_models_disagree_and_conserve():
     case = load_case("ransom-01")
     g = build_graph("course")

@@ -274,18 +274,29 @@ def haircut(sources, *, dust: int = 0, dataset="course") -> Taint:
     True
     """
     g, src = _setup(sources, dataset, dust)
+    if dust >= 1:  # a dust threshold keeps taint on few transactions: walk just those first
+        try:
+            outs, sats = _walk(g, src, dust, _haircut_mix, limit=20_000)
+            return Taint(g, "haircut", src, outs, sats, dust)
+        except _TooBig:
+            pass  # it spreads widely after all: solve it for everything at once
     reach = _reach(g, src)
     txs = np.unique(g.out_spent_tx[reach][g.out_spent_tx[reach] >= 0])
     in_value = g.in_value()
     cut = np.zeros(g.n_out, bool)
+    is_src = np.zeros(g.n_out, bool)
+    is_src[src] = True
     outs, sats = np.empty(0, np.int64), np.empty(0)
-    for _ in range(1000):  # each pass can only cut more; converges in a few
+    for _ in range(1000):  # each pass can only cut more and reach less; converges in a few
         outs, sats = _haircut_pass(g, src, txs, in_value, cut) if len(txs) else (outs, sats)
-        low = outs[(sats < dust) & ~cut[outs] & ~np.isin(outs, src)]
+        low = outs[(sats < dust) & ~cut[outs] & ~is_src[outs]]
         if not len(low):
             break
         cut[low] = True
-    keep = ~np.isin(outs, src) & ~cut[outs] & (np.rint(sats) > 0)
+        alive = np.concatenate([src, outs[(sats >= dust) & ~cut[outs]]])
+        spenders = g.out_spent_tx[alive]
+        txs = np.unique(spenders[spenders >= 0])  # only these can still hold taint
+    keep = ~is_src[outs] & ~cut[outs] & (np.rint(sats) > 0)
     out_ids = np.concatenate([src, outs[keep]])
     out_sats = np.concatenate([g.out_value[src], np.rint(sats[keep]).astype(np.int64)])
     mask = out_sats >= max(dust, 1)
@@ -321,7 +332,11 @@ def haircut_simple(sources, *, dust: int = 0, dataset="course") -> dict[str, int
 # ----------------------------------------------------------------------------- FIFO and TIHO
 
 
-def _walk(g: TxGraph, src: np.ndarray, dust: int, mix) -> tuple[list[int], list[int]]:
+class _TooBig(Exception):
+    """A walk visited more transactions than its budget."""
+
+
+def _walk(g: TxGraph, src: np.ndarray, dust: int, mix, limit: int | None = None):
     """Visit, in chain order, only transactions that spend a tainted output (a heap of tx ids).
 
     ``mix(t, inputs, state)`` returns ``{output: state}`` for the outputs of ``t``; state is
@@ -331,10 +346,14 @@ def _walk(g: TxGraph, src: np.ndarray, dust: int, mix) -> tuple[list[int], list[
     state: dict[int, object] = {}
     for o in src.tolist():
         state[o] = [(0, int(value[o]))] if mix is _fifo_mix else int(value[o])
+    if mix is _haircut_mix:
+        state = {o: float(v) for o, v in state.items()}
     heap = sorted({int(spent_tx[o]) for o in src.tolist() if spent_tx[o] >= 0})
     queued = set(heap)
     sources = set(src.tolist())
     while heap:
+        if limit is not None and len(queued) > limit:
+            raise _TooBig
         t = heapq.heappop(heap)
         for o, s in mix(g, t, state).items():
             if o in sources or _amount(s) < max(dust, 1):
@@ -344,12 +363,19 @@ def _walk(g: TxGraph, src: np.ndarray, dust: int, mix) -> tuple[list[int], list[
             if nxt >= 0 and nxt not in queued:
                 queued.add(nxt)
                 heapq.heappush(heap, nxt)
-    outs = sorted(state)
-    return outs, [_amount(state[o]) for o in outs]
+    outs = sorted(o for o in state if round(_amount(state[o])) >= max(dust, 1))
+    return outs, [round(_amount(state[o])) for o in outs]
 
 
-def _amount(s) -> int:
-    return s if isinstance(s, int) else sum(b - a for a, b in s)
+def _amount(s):
+    return s if isinstance(s, (int, float)) else sum(b - a for a, b in s)
+
+
+def _haircut_mix(g: TxGraph, t: int, state: dict) -> dict:
+    """Pro rata: each output gets its value times the transaction's tainted share of inputs."""
+    ins = g.inputs_of(t).tolist()
+    ratio = sum(state.get(o, 0) for o in ins) / int(g.in_value()[t])
+    return {o: int(g.out_value[o]) * ratio for o in g.outputs_of(t).tolist()}
 
 
 def _fifo_mix(g: TxGraph, t: int, state: dict) -> dict:
