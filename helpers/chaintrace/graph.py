@@ -79,7 +79,10 @@ def txid_keys(column) -> np.ndarray:
     >>> txid_keys(["00" * 31 + "ff", "ff" * 32]).tolist()
     [0, 18446744073709551615]
     """
-    chars = _hex_chars(column)
+    return _keys_of(_hex_chars(column))
+
+
+def _keys_of(chars: np.ndarray) -> np.ndarray:
     nib = _HEX[chars[:, :16]]
     if nib.size and nib.max() > 15:
         bad = int(np.nonzero((nib > 15).any(axis=1))[0][0])
@@ -170,8 +173,9 @@ class TxGraph:
         ptr = np.concatenate([[0], np.cumsum(counts)])
         if ptr[-1] == len(column):
             guess = np.repeat(np.arange(len(counts)), counts)
-            if np.array_equal(position, np.arange(len(guess)) - ptr[guess]) and _same_text(
-                column, ptr[:-1][counts > 0], transactions["txid"], np.nonzero(counts > 0)[0]
+            firsts = np.nonzero(counts > 0)[0]
+            if np.array_equal(position, np.arange(len(guess)) - ptr[guess]) and np.array_equal(
+                _keys_of(_hex_chars(column)[ptr[firsts]]), self._keys.to_numpy()[firsts]
             ):
                 return guess, np.arange(len(guess)), ptr.astype(np.int64)
         row_tx = self._lookup_keys(txid_keys(column), f"{what}.txid")
@@ -199,22 +203,24 @@ class TxGraph:
         return f"<TxGraph {self.name!r}: {self.n_tx:,} transactions, {self.n_out:,} outputs>"
 
     @cached_property
-    def _address_codes(self) -> tuple[np.ndarray, np.ndarray]:
+    def _address_codes(self):
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         arr = pa.array(self._outputs_addr.array)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        encoded = arr.dictionary_encode()
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-        codes = codes[self._out_rows]
-        blank = np.nonzero(names == "")[0]
-        if len(blank):  # OP_RETURN outputs have no address: code -1, and drop the name
-            b = int(blank[0])
+        encoded = arr.dictionary_encode()  # Arrow's C++ hash of the address strings
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)[self._out_rows]
+        names = encoded.dictionary
+        b = pc.index(names, "").as_py()
+        if b >= 0:  # OP_RETURN outputs have no address: code -1, and drop the name
             codes = np.where(codes == b, -1, np.where(codes > b, codes - 1, codes))
-            names = np.delete(names, b)
-        return codes, names
+            keep = np.ones(len(names), bool)
+            keep[b] = False
+            names = names.filter(pa.array(keep))
+        # kept as an Arrow-backed array: indexing gives str without 10^6 Python objects
+        return codes, names.to_pandas().array
 
     @property
     def out_addr(self) -> np.ndarray:
@@ -332,6 +338,25 @@ class TxGraph:
         return self.in_out[_ranges(self.tx_in_ptr[txs], self.tx_in_ptr[txs + 1])]
 
 
+def unique_ids(ids: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct values of ``ids`` (all in ``0..n-1``), negatives dropped.
+
+    A boolean mask for big inputs and a sort for small ones: numpy's hash-based ``np.unique``
+    is several times slower than either on 10^6 integers.
+
+    >>> unique_ids(np.array([5, -1, 2, 5]), 10).tolist()
+    [2, 5]
+    """
+    ids = np.asarray(ids, np.int64)
+    ids = ids[ids >= 0]
+    if len(ids) * 16 > n:
+        mark = np.zeros(n, bool)
+        mark[ids] = True
+        return np.flatnonzero(mark)
+    ids = np.sort(ids)
+    return ids[np.concatenate([[True], ids[1:] != ids[:-1]])] if len(ids) else ids
+
+
 def segment_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     """``values[ptr[i]:ptr[i+1]].sum()`` for every i (0 for empty segments), vectorised.
 
@@ -343,19 +368,6 @@ def segment_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     if len(values):
         out[nonempty] = np.add.reduceat(values, ptr[:-1][nonempty])
     return out
-
-
-def _same_text(column, rows, other, other_rows) -> bool:
-    """``column[rows] == other[other_rows]`` for text columns, compared in Arrow (C++)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        a = pa.array(column.array).take(pa.array(rows))
-        b = pa.array(other.array).take(pa.array(other_rows))
-        return bool(pc.all(pc.equal(a, b)).as_py() is not False)
-    except (pa.ArrowException, AttributeError, TypeError):
-        return bool(np.array_equal(np.asarray(column)[rows], np.asarray(other)[other_rows]))
 
 
 def _group_order(row_tx: np.ndarray, position: np.ndarray) -> np.ndarray:

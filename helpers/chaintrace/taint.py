@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import load_case  # noqa: F401 (doctests)
-from .graph import TxGraph, build_graph
+from .graph import TxGraph, build_graph, unique_ids
 
 __all__ = [
     "Taint",
@@ -189,7 +189,7 @@ def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
     indices = np.concatenate([base_idx, src.astype(np.int32)])
     m = csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n), copy=False)
     nodes = breadth_first_order(m, n - 1, directed=True, return_predecessors=False)
-    return np.sort(nodes[nodes < g.n_out])
+    return unique_ids(nodes[nodes < g.n_out], g.n_out)
 
 
 def poison(sources, *, dust: int = 0, dataset="course") -> Taint:
@@ -281,7 +281,7 @@ def haircut(sources, *, dust: int = 0, dataset="course") -> Taint:
         except _TooBig:
             pass  # it spreads widely after all: solve it for everything at once
     reach = _reach(g, src)
-    txs = np.unique(g.out_spent_tx[reach][g.out_spent_tx[reach] >= 0])
+    txs = unique_ids(g.out_spent_tx[reach], g.n_tx)
     in_value = g.in_value()
     cut = np.zeros(g.n_out, bool)
     is_src = np.zeros(g.n_out, bool)
@@ -295,7 +295,7 @@ def haircut(sources, *, dust: int = 0, dataset="course") -> Taint:
         cut[low] = True
         alive = np.concatenate([src, outs[(sats >= dust) & ~cut[outs]]])
         spenders = g.out_spent_tx[alive]
-        txs = np.unique(spenders[spenders >= 0])  # only these can still hold taint
+        txs = unique_ids(spenders, g.n_tx)  # only these can still hold taint
     keep = ~is_src[outs] & ~cut[outs] & (np.rint(sats) > 0)
     out_ids = np.concatenate([src, outs[keep]])
     out_sats = np.concatenate([g.out_value[src], np.rint(sats[keep]).astype(np.int64)])

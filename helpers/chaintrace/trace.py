@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import load_case  # noqa: F401 (doctests)
-from .graph import TxGraph, build_graph
+from .graph import TxGraph, build_graph, unique_ids
 
 __all__ = [
     "Trace",
@@ -416,10 +416,10 @@ def _bfs(g, first, h0, hops, min_sats, services, stop, max_outputs, direction):
     for h in range(h0 + 1, hops + 1):
         movable = _movable(g, frontier, services, stop, forward, at_start=(h == h0 + 1 and h0 == 0))
         if forward:
-            txs = np.unique(g.out_spent_tx[movable])
+            txs = unique_ids(g.out_spent_tx[movable], g.n_tx)
             new = g.outputs_of_txs(txs)
         else:
-            txs = np.unique(g.out_tx[movable])
+            txs = unique_ids(g.out_tx[movable], g.n_tx)
             new = g.inputs_of_txs(txs)
         new = new[(g.out_value[new] >= min_sats) & ~seen[new]]  # distinct txs: distinct outputs
         if total + len(new) > max_outputs:
