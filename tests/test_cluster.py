@@ -138,6 +138,17 @@ def test_tag_conflicts_and_super_clusters():
     assert len(frame) == naive.T.n_addresses and frame["cluster_size"].max() == 8
 
 
+def test_one_address_with_two_labels_is_a_conflict_without_a_merge():
+    clusters = cluster_addresses(story())
+    tags = TagPack.from_yaml(
+        f"{{title: t, creator: c, source: s, currency: BTC, confidence: web_crawl,\n"
+        f" tags: [{{address: {A1}, label: Alice}}, {{address: {A1}, label: Mallory}}]}}"
+    )
+    row = clusters.tag_conflicts(tags).iloc[0]
+    assert row["address_a"] == row["address_b"] == A1
+    assert row["merge_txid"] is None and row["merge_heuristic"] == "one address, two labels"
+
+
 def test_course_case_cluster_01_matches_ground_truth():
     from chaintrace import load_case, truth
 

@@ -405,8 +405,12 @@ class Clustering:
             labels = group.drop_duplicates("label_key")
             if len(labels) < 2:
                 continue
-            first, second = labels.iloc[0], labels.iloc[1]
-            merge = self.merged_by(first["address"], second["address"])
+            first = labels.iloc[0]
+            # Prefer a conflict between two addresses: that one has a merge to show. When the
+            # only conflict is one address tagged twice, no transaction is to blame.
+            elsewhere = labels[labels["address"] != first["address"]]
+            second = elsewhere.iloc[0] if len(elsewhere) else labels.iloc[1]
+            merge = self.merged_by(first["address"], second["address"]) if len(elsewhere) else None
             rows.append(
                 {
                     "cluster": int(cluster_id),
@@ -414,9 +418,9 @@ class Clustering:
                     "labels": "; ".join(labels["label"]),
                     "address_a": first["address"],
                     "address_b": second["address"],
-                    "merge_txid": merge.txid,
-                    "merge_height": merge.height,
-                    "merge_heuristic": merge.heuristic,
+                    "merge_txid": merge.txid if merge else None,
+                    "merge_height": merge.height if merge else None,
+                    "merge_heuristic": merge.heuristic if merge else "one address, two labels",
                 }
             )
         cols = [
@@ -429,7 +433,8 @@ class Clustering:
             "merge_height",
             "merge_heuristic",
         ]
-        return pd.DataFrame(rows, columns=cols)
+        frame = pd.DataFrame(rows, columns=cols)
+        return frame.astype({"merge_height": "Int64"})
 
     def _tagged(self, tags) -> pd.DataFrame:
         """Tagged addresses of this dataset with their cluster, best-confidence tag first."""
