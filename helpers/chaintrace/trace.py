@@ -93,24 +93,26 @@ class _Services:
         return label, category
 
 
-_SERVICE_CACHE: dict = {}
-
-
 def _services(graph: TxGraph, tags, categories) -> _Services:
-    """Services of ``graph``; ``tags`` None means the graph's dataset's own ``tags.yaml``."""
+    """Services of ``graph``; ``tags`` None means the graph's dataset's own ``tags.yaml``.
+
+    Cached on the graph itself, so it goes when the graph goes (a TagPack passed in is keyed
+    by identity: pass the same object to reuse the work).
+    """
+    cache = graph.__dict__.setdefault("_services", {})
     categories = frozenset(categories)
     if tags is None and graph.dataset is not None and graph.dataset.tags_path.is_file():
-        from .tags import load_tagpack
+        key = ("dataset", categories)
+        if key not in cache:
+            from .tags import load_tagpack
 
-        key = (id(graph), "dataset", categories)
-        if key not in _SERVICE_CACHE:
             pack = load_tagpack(graph.dataset.tags_path, strict=False)
-            _SERVICE_CACHE[key] = (graph, _Services(graph, pack, categories))
-        return _SERVICE_CACHE[key][1]
-    key = (id(graph), id(tags), categories)
-    if key not in _SERVICE_CACHE:
-        _SERVICE_CACHE[key] = (graph, _Services(graph, tags, categories))
-    return _SERVICE_CACHE[key][1]
+            cache[key] = _Services(graph, pack, categories)
+        return cache[key]
+    key = (id(tags), categories)
+    if key not in cache or cache[key][0] is not tags:
+        cache[key] = (tags, _Services(graph, tags, categories))
+    return cache[key][1]
 
 
 # ----------------------------------------------------------------------------- the result
