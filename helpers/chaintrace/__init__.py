@@ -47,7 +47,6 @@ _EXPORTS = {
     "NotFound": "chain",
     "Esplora": "esplora",
     "EsploraError": "esplora",
-    "serve": "serve",
     "make_server": "serve",
     # attribution and screening
     "load_tagpack": "tags",

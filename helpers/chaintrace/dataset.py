@@ -137,7 +137,12 @@ def load_dataset(name: str | Path = paths.DEFAULT_DATASET) -> Dataset:
 
 
 def load_case(case_id: str, dataset: str | Path = paths.DEFAULT_DATASET) -> Case:
-    """The case file ``case_id`` of ``dataset`` (see :meth:`Dataset.case`)."""
+    """The case file ``case_id`` of ``dataset`` (see :meth:`Dataset.case`).
+
+    >>> case = load_case("ransom-01")
+    >>> case.case_id, len(case.payment_txid)
+    ('ransom-01', 64)
+    """
     return load_dataset(dataset).case(case_id)
 
 
