@@ -65,3 +65,17 @@ def test_run_py_needs_only_the_standard_library():
     source = (ROOT / "run.py").read_text(encoding="utf-8")
     imported = set(re.findall(r"^(?:import|from) (\w+)", source, flags=re.M))
     assert imported <= set(sys.stdlib_module_names)
+
+
+def test_readme_toolkit_example_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1)
+    result = subprocess.run(
+        [sys.executable, "-c", example],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "MPLBACKEND": "Agg"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Peel chain trace" in result.stdout
