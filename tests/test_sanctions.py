@@ -330,6 +330,29 @@ def test_screen_tables_and_traces(sdn):
     assert sdn.screen(Trace())["address"].tolist() == [GRANITEX_TAPROOT]
 
 
+def test_screen_a_real_trace_with_joined_addresses(sdn):
+    """A trace's hop lists several addresses as 'a, b': each is screened."""
+    hops = pd.DataFrame(
+        {"from_address": [f"{CLEAN}, {GRANITEX_TAPROOT}"], "to_address": [NORTHWIND_ETH]}
+    )
+    hits = sdn.screen(hops)
+    assert set(hits["address"]) == {GRANITEX_TAPROOT, NORTHWIND_ETH}
+
+
+def test_screen_the_toolkits_own_trace():
+    import chaintrace
+
+    dataset = chaintrace.load_dataset()
+    sanctions = chaintrace.load_sanctions(dataset.sanctions_dir)
+    case = chaintrace.load_case("sanctions-01")
+    trace = chaintrace.trace_backward(case.deposit_txid, hops=3, stop_at_services=False)
+    hits = sanctions.screen(trace)
+    assert set(hits["address"]) <= set(
+        trace.frame()["from_address"].str.split(", ").explode()
+    ) | set(trace.frame()["to_address"].str.split(", ").explode())
+    assert len(hits) > 0, "the sanctions-01 flow passes a listed address within three hops"
+
+
 def test_screen_rejects_what_it_cannot_read(sdn):
     with pytest.raises(SanctionsError, match=r"needs an 'address' column .*rename the column"):
         sdn.screen(pd.DataFrame({"addr": [CLEAN]}))

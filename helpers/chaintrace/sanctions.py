@@ -313,6 +313,9 @@ _FRAME_COLUMNS = [
 ]  # fmt: skip
 
 
+_PARTY_COLUMNS = ("from", "to", "from_address", "to_address")
+
+
 def _addresses_from(addresses) -> Iterator[str]:
     if isinstance(addresses, str):
         addresses = [addresses]
@@ -322,11 +325,12 @@ def _addresses_from(addresses) -> Iterator[str]:
         addresses = addresses.frame()
     if isinstance(addresses, pd.DataFrame):
         columns = ["address"] if "address" in addresses.columns else []
-        columns = columns or [c for c in ("from", "to") if c in addresses.columns]
+        columns = columns or [c for c in _PARTY_COLUMNS if c in addresses.columns]
         if not columns:
             raise SanctionsError(
                 f"cannot screen a table with columns {list(addresses.columns)}: it needs an "
-                "'address' column (or 'from'/'to'); rename the column or pass df['<column>']."
+                "'address' column (or 'from'/'to', as in transfers, or 'from_address'/"
+                "'to_address', as in a trace); rename the column or pass df['<column>']."
             )
         table = addresses
         addresses = (a for c in columns for a in table[c])
@@ -337,8 +341,8 @@ def _addresses_from(addresses) -> Iterator[str]:
             raise SanctionsError(
                 f"cannot screen {value!r} ({type(value).__name__}): pass address strings"
             )
-        if value.strip():
-            yield value.strip()
+        # a trace joins the several addresses of one hop with ", "
+        yield from (part.strip() for part in value.split(",") if part.strip())
 
 
 # --- text lists --------------------------------------------------------------------------------
