@@ -14,12 +14,16 @@ MET = [
     "outputs to previously used addresses",
     "change to an input address, 2-out txs",
     "outputs that are whole BTC",
+    "mean inputs/tx, outputs/tx",
     "median fee rate (2024)",
     "block interval vs Exp(600 s)",
+    "outputs spent ≤1 day / ≤1 month",
     "txs fully spent (first half of chain)",
     "optimal-change precision (2-out txs)",
+    "change heuristic: optimal change (coverage / precision)",
     "change heuristic: address type (coverage / precision)",
     "change heuristic: power of ten (coverage / precision)",
+    "change heuristic: locktime fingerprint (coverage / precision)",
     "change heuristic: version fingerprint (coverage / precision)",
 ]
 

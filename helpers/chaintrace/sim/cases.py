@@ -62,7 +62,7 @@ def vout_of(eco, tx: int, addr: int) -> int:
 
 def add_entity(eco, name: str, kind: str, profile) -> Entity:
     """A case actor outside the everyday population (it only does what its script says)."""
-    ent = Entity(len(eco.entities), name, kind, profile, {})
+    ent = Entity(len(eco.entities), name, kind, profile, {"scripted": True})
     eco.entities.append(ent)
     eco.by_name[name] = ent
     return ent

@@ -177,7 +177,7 @@ class Economy:
             if picked is None:
                 return None
             coins, total = picked
-            if not send_all and prof.selection != "largest" and self.rng.random() < 0.03:
+            if not send_all and self.rng.random() < 0.1:
                 # coin control / privacy-minded selection: one more coin than needed, so the
                 # payment, not the change, may be the output smaller than every input
                 spare = [o for o in vals if o not in coins]
@@ -224,6 +224,9 @@ class Economy:
         old = entity.data.get("receive")
         if old and self.rng.random() < 0.04:  # change to an old receive address (not an input)
             return self.rng.choice(old)
+        if prof.change_type == "p2wpkh" and self.rng.random() < 0.04:
+            # a wallet trying out taproot change: the address-type heuristic then errs
+            return self.new_address(entity, role, "p2tr")
         return self.new_address(entity, role, prof.change_type)
 
     # ------------------------------------------------------------------ main loop

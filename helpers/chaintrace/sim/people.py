@@ -15,6 +15,8 @@ from . import illicit, privacy, services
 # USD medians and spread of everyday payments (lognormal)
 P2P_USD, P2P_SIGMA = 150.0, 1.4
 SHOP_USD, SHOP_SIGMA = 60.0, 1.1
+BIG_SHARE = 0.7  # payments that take most of a multi-coin wallet (Möser & Narayanan: 61 % of
+# ground-truth 2-output txs have several inputs)
 
 
 def pick_payer(eco, kind: str = "individual", tries: int = 4):
@@ -25,7 +27,8 @@ def pick_payer(eco, kind: str = "individual", tries: int = 4):
             ent = eco.entities[eco.rng.choice(eco.recent)]
         else:
             ent = eco.rng.choice(ents)
-        if led.pocket(ent.id, "main"):
+        # case actors only do what their script says (their coins must be there for it)
+        if led.pocket(ent.id, "main") and not ent.data.get("scripted"):
             return ent
     return None
 
@@ -37,10 +40,25 @@ def amount(eco, payer, usd_median: float, sigma: float) -> int | None:
     sats = eco.usd_to_sats(rng.lognormvariate(math.log(usd_median), sigma))
     if sats > balance * 0.9:
         sats = int(balance * rng.uniform(0.1, 0.8))
+    elif rng.random() < BIG_SHARE:
+        sats = _several_coins(eco, payer) or sats
     if rng.random() < payer.profile.round_share:
         digits = rng.choices((3, 4, 5, 6, 7, 8), (25, 30, 25, 12, 6, 2))[0]
         sats = (sats // 10**digits) * 10**digits
     return sats if sats >= 5_000 else None
+
+
+def _several_coins(eco, payer) -> int | None:
+    """An amount that needs the payer's k largest coins (k = 2-6), leaving a change smaller
+    than each of them: the multi-input payments "optimal change" feeds on."""
+    led, rng = eco.ledger, eco.rng
+    coins = list(led.pocket(payer.id, "main"))
+    if len(coins) < 2:
+        return None
+    values = sorted((led.o_value[c] for c in coins[:400]), reverse=True)
+    k = min(len(values), rng.choice((2, 2, 2, 3, 3, 4, 5, 6)))
+    top = values[:k]
+    return int(sum(top) - top[-1] * rng.uniform(0.05, 0.9))
 
 
 def _pay(eco, payer, to_addr, sats, typology, **kw):
@@ -51,6 +69,8 @@ def _pay(eco, payer, to_addr, sats, typology, **kw):
         recv = eco.entities[eco.book.entity[to_addr]]
         if recv.kind == "individual":
             eco.recent.append(recv.id)
+        if payer.kind == "individual" and eco.rng.random() < 0.5:
+            eco.recent.append(payer.id)  # people often spend again soon (and their change)
     return tx
 
 
@@ -73,7 +93,7 @@ def merchant_payment(eco):
     sats = amount(eco, payer, SHOP_USD, SHOP_SIGMA)
     if sats is None:
         return None
-    if eco.rng.random() < 0.5:  # checkout through the payment processor: a fresh invoice address
+    if eco.rng.random() < 0.3:  # checkout through the payment processor: a fresh invoice address
         proc = eco.by_kind["payment_processor"][0]
         addr = eco.new_address(proc, "invoice", beneficiary=merchant.id)
         return _pay(eco, payer, addr, sats, "merchant_payment")

@@ -121,7 +121,8 @@ def sweep(eco, ex=None) -> None:
     for service in [ex] if ex else eco.by_kind["exchange"] + eco.by_kind["gambling"]:
         _sweep_one(eco, service)
     if ex is None:
-        eco.schedule(eco.height + eco.rng.randrange(36, 100), sweep)
+        # two or three sweeps a day: bigger many-input sweeps, deposits still spent within a day
+        eco.schedule(eco.height + eco.rng.randrange(50, 120), sweep)
 
 
 def _sweep_one(eco, service) -> None:
@@ -224,7 +225,8 @@ def pool_payout(eco, pool) -> None:
             typology="pool_payout",
             change_addr=pool.data["coinbase_addr"],
         ) if sum(p[1] for p in pays) < total else None
-    eco.schedule(eco.height + eco.rng.randrange(36, 100), pool_payout, pool)
+    # pools pay out soon after rewards mature (a few hours), as PPS/FPPS pools do
+    eco.schedule(eco.height + eco.rng.randrange(12, 40), pool_payout, pool)
 
 
 def settle_merchants(eco, proc) -> None:

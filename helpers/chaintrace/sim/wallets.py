@@ -41,10 +41,10 @@ PROFILES = {
     p.name: p
     for p in (
         Profile(
-            "core", 0.24, "p2wpkh", "p2wpkh", 0.0, 0.15, "random", 2, True, True, "random", 0.45
+            "core", 0.24, "p2wpkh", "p2wpkh", 0.0, 0.5, "random", 2, True, True, "random", 0.45
         ),
         Profile(
-            "electrum", 0.12, "p2wpkh", "p2wpkh", 0.0, 0.2, "bip69", 2, True, True, "oldest", 0.5
+            "electrum", 0.12, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, True, True, "oldest", 0.5
         ),
         Profile(
             "mobile",
@@ -52,7 +52,7 @@ PROFILES = {
             "p2wpkh",
             "p2wpkh",
             0.02,
-            0.3,
+            0.55,
             "change_last",
             2,
             False,
@@ -66,7 +66,7 @@ PROFILES = {
             "p2sh-p2wpkh",
             "p2wpkh",
             0.05,
-            0.2,
+            0.45,
             "random",
             1,
             False,
@@ -88,7 +88,9 @@ PROFILES = {
             "oldest",
             0.55,
         ),
-        Profile("taproot", 0.09, "p2tr", "p2tr", 0.0, 0.0, "random", 2, True, True, "random", 0.4),
+        Profile(
+            "taproot", 0.09, "p2tr", "p2tr", 0.0, 0.35, "random", 2, False, True, "random", 0.4
+        ),
         # privacy wallets: only the privacy users population runs them (weight 0)
         Profile(
             "wasabi", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "random", 1, False, False, "random", 0.0
@@ -104,7 +106,7 @@ PROFILES = {
             0.3,
             0.8,
             "random",
-            1,
+            2,
             False,
             False,
             "largest",
