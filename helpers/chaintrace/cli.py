@@ -134,11 +134,8 @@ def cmd_screen(args) -> int:
 
 
 def cmd_check(args) -> int:
-    try:
-        from .check import check_environment
-    except ImportError:
-        print("chaintrace: the environment check is not installed in this version", file=sys.stderr)
-        return 2
+    from .check import check_environment
+
     report = check_environment()
     print(report)
     return 0 if report.ok else 1
@@ -158,32 +155,9 @@ def cmd_cohort(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    try:
-        from .sim.cli import main as generate_main
-    except ImportError:
-        return _generate_fallback(args.rest)
+    from .sim.cli import main as generate_main
+
     return generate_main(["generate", *args.rest]) or 0  # it parses "chaintrace generate ..."
-
-
-def _generate_fallback(argv) -> int:
-    """A minimal front end to ``chaintrace.sim.generate`` until the generator ships its own."""
-    from . import paths
-    from .sim import generate
-
-    p = argparse.ArgumentParser(
-        prog="chaintrace generate", description="Generate a seeded dataset."
-    )
-    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same bytes)")
-    p.add_argument("--transactions", type=int, default=20_000, help="about how many transactions")
-    p.add_argument("--name", default="course", help="dataset name (default course)")
-    p.add_argument("--out", help="dataset folder (default datasets/<name>)")
-    p.add_argument("--truth", help="ground-truth folder (default groundtruth/<name>)")
-    a = p.parse_args(argv)
-    out = a.out or paths.datasets_root() / a.name
-    truth = a.truth or paths.groundtruth_root() / a.name
-    summary = generate(a.seed, a.transactions, out, truth, name=a.name)
-    print(f"wrote {out} and {truth}: {summary}")
-    return 0
 
 
 COMMANDS = {
