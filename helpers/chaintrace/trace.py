@@ -341,17 +341,10 @@ def trace_forward(
     >>> t.hops["confidence"].unique().tolist()
     ['certain']
     """
-    g = build_graph(dataset)
-    hops = _check_hops(hops)
-    services = _services(g, tags, categories)
-    first, h0, where = _resolve_start(g, start, "forward")
-    rows, hop, status, link = _bfs(
-        g, first, h0, hops, min_sats, services, stop_at_services, max_outputs, "forward"
-    )
-    method = _Methods(hop > 0, (START, SPENT_BY))
-    trace = Trace(g, "forward", where, rows, status, hop, method, _params(locals()), services, link)
-    _note_limits(trace, status, max_outputs)
-    return trace
+    return _directed(
+        "forward", SPENT_BY, start, hops, min_sats, stop_at_services, dataset, tags,
+        categories, max_outputs,
+    )  # fmt: skip
 
 
 def trace_backward(
@@ -376,17 +369,27 @@ def trace_backward(
     >>> bool((t.hops["to_address"] != "").all()), t.hops["hop"].unique().tolist()
     (True, [1])
     """
+    return _directed(
+        "backward", FUNDED_BY, start, hops, min_sats, stop_at_services, dataset, tags,
+        categories, max_outputs,
+    )  # fmt: skip
+
+
+def _directed(
+    direction, link_method, start, hops, min_sats, stop_at_services, dataset, tags,
+    categories, max_outputs,
+) -> Trace:  # fmt: skip
+    """The body both trace directions share: resolve the start, walk, wrap as a Trace."""
     g = build_graph(dataset)
     hops = _check_hops(hops)
     services = _services(g, tags, categories)
-    first, h0, where = _resolve_start(g, start, "backward")
+    first, h0, where = _resolve_start(g, start, direction)
     rows, hop, status, link = _bfs(
-        g, first, h0, hops, min_sats, services, stop_at_services, max_outputs, "backward"
+        g, first, h0, hops, min_sats, services, stop_at_services, max_outputs, direction
     )
-    method = _Methods(hop > 0, (START, FUNDED_BY))
-    trace = Trace(
-        g, "backward", where, rows, status, hop, method, _params(locals()), services, link
-    )
+    method = _Methods(hop > 0, (START, link_method))
+    params = _params(locals())
+    trace = Trace(g, direction, where, rows, status, hop, method, params, services, link)
     _note_limits(trace, status, max_outputs)
     return trace
 
