@@ -331,18 +331,7 @@ def _flow_axes(ax, trace, graph, pos, by, merged, title):
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     cats = dict.fromkeys(d["category"] or "untagged" for _, d in graph.nodes(data=True))
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=_colour("" if c == "untagged" else c),
-            markeredgecolor="black",
-            label=c,
-        )
-        for c in cats
-    ]
+    handles = _category_handles(cats)
     stats = dict.fromkeys(_status_group(d["status"]) for _, d in graph.nodes(data=True))
     names = {
         "service": "reached a service",
@@ -485,22 +474,24 @@ def _co_spends(g, ids: dict[int, str], transactions) -> dict[str, list[str]]:
     return links
 
 
+def _category_handles(categories) -> list:
+    """One legend marker per entity category, in the plot's colours."""
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D(
+            [], [], marker="o", ls="", color=_colour("" if c == "untagged" else c),
+            markeredgecolor="black", label=c,
+        )
+        for c in categories
+    ]  # fmt: skip
+
+
 def _cluster_legend(ax, graph, addr_nodes):
     from matplotlib.lines import Line2D
 
     cats = dict.fromkeys(graph.nodes[n]["category"] or "untagged" for n in addr_nodes)
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=_colour("" if c == "untagged" else c),
-            markeredgecolor="black",
-            label=c,
-        )
-        for c in cats
-    ]
+    handles = _category_handles(cats)
     handles.append(Line2D([], [], marker="s", ls="", color="#666666", label="co-spend transaction"))
     ax.legend(
         handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
@@ -521,7 +512,6 @@ def plot_timeline(trace, *, ax=None, title=None):
     """
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
     h = trace.hops
     if ax is None:
@@ -561,18 +551,7 @@ def plot_timeline(trace, *, ax=None, title=None):
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d\n%H:%M"))
     ax.grid(True, which="major", alpha=0.3)
     cats = dict.fromkeys(c or "untagged" for c in h["category"])
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=_colour("" if c == "untagged" else c),
-            markeredgecolor="black",
-            label=c,
-        )
-        for c in cats
-    ]
+    handles = _category_handles(cats)
     ax.legend(
         handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
     )
