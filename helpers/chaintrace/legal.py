@@ -1,0 +1,538 @@
+"""From a trace to legal process: which links are facts, which are inferences, and a request.
+
+A trace mixes three kinds of statement, and a prosecutor (and the defence) must be able to tell
+them apart:
+
+* **facts of the ledger**: transaction B spent output A; an output paid N satoshis at block
+  time T. Anyone can re-check them on any copy of the chain.
+* **analytic inferences**: "the larger output is the sender's remainder, so the same person
+  still holds it" (a change heuristic), "these addresses share an owner" (clustering). Each has
+  a measured error rate, and a court may ask for it (Daubert's "known or potential error rate";
+  the Bitcoin Fog defence attacked tracing software for having "no known error rates").
+* **attribution**: "this address belongs to exchange X", from a tag (with its source and
+  confidence), directly or through the address's cluster.
+
+:func:`reliability_table` states, for every link of a :class:`~chaintrace.Trace`, which kind
+it is, the method, the measured precision behind an inference (computed by
+:mod:`chaintrace.accuracy` against the dataset's ground truth, see :func:`measured_rates`), and
+a plain-language grade. :func:`draft_request` turns the deposits at one exchange into a
+freeze / preservation / production request in Markdown, with the exhibit's SHA-256 and the
+caveats; the legal basis is left as a bracketed placeholder for the jurisdiction.
+
+>>> from chaintrace.trace import follow_peel_chain
+>>> from chaintrace.graph import build_graph
+>>> case = load_case("ransom-01")
+>>> g = build_graph("course")
+>>> peel = follow_peel_chain(g.out_label(g.find_output(case.payment_txid, case.ransom_address)))
+>>> table = reliability_table(peel)
+>>> sorted(table["kind"].unique())
+['fact', 'inference']
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dataset import load_case  # noqa: F401 (doctests)
+from .report import exhibit_table, verify_exhibit
+from .trace import (
+    FUNDED_BY,
+    ONLY_OUTPUT,
+    PATH,
+    PEEL_PAYMENT,
+    PEEL_REMAINDER,
+    SPENT_BY,
+    SPLIT,
+    START,
+)
+
+__all__ = ["measured_rates", "reliability_table", "draft_request", "INFERENCES", "VOTE_SURE"]
+
+# The inferences a trace can rest on: method text -> (the change heuristic whose measured
+# precision applies, what is inferred in plain words). Any other "certain" method is a fact.
+INFERENCES = {
+    PEEL_REMAINDER[0]: (
+        "peel_chain",
+        "the larger output is the sender's remainder (change): the same person still holds it",
+    ),
+}
+FACTS = {
+    START[0]: "the starting output, as reported (check it against the victim's own records)",
+    SPENT_BY[0]: "this transaction spent the traced output (on-chain fact)",
+    FUNDED_BY[0]: "this output funded the traced transaction (on-chain fact)",
+    PATH[0]: "this transaction spent the traced output (on-chain fact)",
+    PEEL_PAYMENT[0]: "the smaller output was paid out of the traced funds (on-chain fact)",
+    ONLY_OUTPUT[0]: "the transaction's only output: all the traced funds moved on (on-chain fact)",
+    SPLIT[0]: "the traced funds were split evenly (on-chain fact; no remainder to follow)",
+}
+VOTE_SURE = 0.95  # the vote's confidence from which its own measured precision is cited
+VOTE_ROW = f"vote, confidence >= {VOTE_SURE}"
+FACT_GRADE = "fact of the ledger: anyone can re-check it"
+
+
+def measured_rates(dataset="course", clustering=None, truth=None) -> pd.DataFrame:
+    """Measured precision of every change heuristic (and of ``clustering``), indexed by method.
+
+    Columns ``precision``, ``picks``, ``correct``, ``wrong`` and ``source``; measured with
+    :func:`chaintrace.accuracy.change_accuracy` (and ``cluster_accuracy`` as row
+    ``common_input_clustering``: its pair precision) against the dataset's ground truth. Takes
+    well under a second once the dataset's tables are built; compute it once and pass it as
+    ``rates=`` to :func:`reliability_table` when you build several tables.
+
+    >>> rates = measured_rates("course")
+    >>> bool(0.5 < rates.loc["peel_chain", "precision"] <= 1)
+    True
+    """
+    from . import accuracy
+    from .truth import TruthError
+
+    try:
+        change = accuracy.change_accuracy(dataset, truth, thresholds=(VOTE_SURE,))
+    except (FileNotFoundError, TruthError) as exc:
+        raise TruthError(
+            f"measured error rates need the dataset's ground truth ({exc}); on a real case pass "
+            "rates= yourself, e.g. Möser & Narayanan's published precisions (docs/accuracy.md)"
+        ) from None
+    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "the dataset")
+    where = f"in dataset {name!r}, against its ground truth"
+    frame = change.set_index("heuristic")[["precision", "picks", "correct"]].astype(float)
+    frame["source"] = [f"change picks measured: {n:,.0f} {where}" for n in frame["picks"]]
+    if clustering is not None:
+        scores = accuracy.cluster_accuracy(clustering, truth if truth is not None else name)
+        frame.loc["common_input_clustering"] = [
+            scores["pair_precision"], np.nan, np.nan,
+            f"pair precision over {scores['addresses']:,} addresses {where}",
+        ]  # fmt: skip
+    frame["wrong"] = frame["picks"] - frame["correct"]
+    return frame
+
+
+def _as_rates(rates) -> pd.DataFrame:
+    """``rates`` as a table with a ``precision`` column; a dict {method: precision} is accepted."""
+    if isinstance(rates, pd.DataFrame):
+        if "precision" not in rates.columns:
+            raise ValueError("rates needs a 'precision' column per method; see measured_rates()")
+        return rates
+    try:
+        values = {str(k): float(v) for k, v in dict(rates).items()}
+    except (TypeError, ValueError):
+        raise ValueError(
+            "rates is measured_rates()'s table or a dict {method: precision between 0 and 1}, "
+            f"e.g. {{'peel_chain': 0.9}}; got {rates!r}"
+        ) from None
+    if any(not 0 <= v <= 1 for v in values.values()):
+        raise ValueError(f"precisions are fractions between 0 and 1, got {values}")
+    return pd.DataFrame({"precision": pd.Series(values, dtype=float)})
+
+
+def _wrong_1_in(precision: float) -> float:
+    """'Wrong about 1 time in N' for a precision; NaN when no error was measured."""
+    if pd.isna(precision) or precision >= 1:
+        return float("nan")
+    return float(round(1 / (1 - precision)))
+
+
+def _grade(precision: float, agrees: bool | None, why: str = "") -> str:
+    if agrees is False:
+        return "weak inference: the other change heuristics point elsewhere; corroborate"
+    if pd.isna(precision):
+        return "inference with no measured error rate: corroborate before relying on it"
+    words = (
+        "strong inference" if precision >= 0.99 else
+        "good inference" if precision >= 0.95 else
+        "fair inference: corroborate" if precision >= 0.90 else
+        "weak inference: corroborate"
+    )  # fmt: skip
+    return f"{words} ({why or 'measured right'} {100 * precision:.1f} % of the time)"
+
+
+def _votes(trace, txids: list[str]) -> dict[str, tuple[int, float]]:
+    """The change vote (vout, confidence) of each transaction the inferences rest on."""
+    from .heuristics_table import change_table
+    from .txtables import tables
+
+    if not txids:
+        return {}
+    source = trace.graph.dataset if trace.graph.dataset is not None else trace.dataset_name
+    T = tables(source)
+    table = change_table(T)
+    rows = pd.Index(T.txid).get_indexer(txids)
+    return {
+        t: (int(table["vout"].iat[r]), float(table["confidence"].iat[r]))
+        for t, r in zip(txids, rows, strict=True)
+        if r >= 0
+    }
+
+
+def _funded_share(trace, frame: pd.DataFrame) -> list[float]:
+    """Share of each link transaction's input value that came from outputs on the trace."""
+    g = trace.graph
+    if trace.kind == "backward":
+        return [float("nan")] * len(frame)
+    traced = {g.parse_output(o) for o in frame["output"]}
+    shares = {}
+    for txid in frame["txid"].unique():
+        if not txid:
+            continue
+        ins = g.inputs_of(g.tx_id(txid))
+        values = g.out_value[ins].astype(np.int64)
+        mine = np.array([x in traced for x in ins.tolist()], bool)
+        # no traced input: the transaction the trace started from (its payer is not traced)
+        shares[txid] = float(values[mine].sum() / values.sum()) if mine.any() else np.nan
+    starts = frame["method"] == START[0]  # the reported output: its payer is not on the trace
+    return [
+        np.nan if s else shares.get(t, np.nan) for t, s in zip(frame["txid"], starts, strict=True)
+    ]
+
+
+def _attribution(address: str, tags, clustering, rates) -> tuple[str, str, str, float]:
+    """(label, basis, words, confidence score) of one address: its tag, else its cluster's."""
+    if not address:
+        return "", "", "", float("nan")
+    a = tags.attribute(address)
+    if a.found:
+        words = (
+            f"tag: {a.label} ({a.category}), confidence {a.confidence} "
+            f"({a.confidence_score}/100), source {a.source}"
+        )
+        return a.label, "tag", words, float(a.confidence_score)
+    if clustering is None:
+        return "", "", "", float("nan")
+    from .attribution import attribute
+
+    try:
+        c = attribute(address, clustering, tags)
+    except (KeyError, LookupError):
+        return "", "", "", float("nan")
+    if not c.found:
+        return "", "", "", float("nan")
+    pp = rates["precision"].get("common_input_clustering", float("nan"))
+    measured = "" if pd.isna(pp) else f"; clustering pair precision {100 * pp:.1f} % measured"
+    words = (
+        f"common-input cluster of {len(clustering.members(clustering.cluster_of(address)))} "
+        f"addresses labelled {c.label} ({c.category}) by {c.n_tagged} tagged member(s), best "
+        f"confidence {c.confidence} ({c.confidence_score}/100), source {c.source}{measured}"
+    )
+    return c.label, "cluster + tag", words, float(c.confidence_score)
+
+
+def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.DataFrame:
+    """One row per link of ``trace``: fact or inference, the method, its measured reliability.
+
+    Starts from :func:`~chaintrace.exhibit_table` (``hop``, ``txid``, ``address`` the funds
+    reached (the payer for a backward trace), ``output``, ``sats``, ``btc``, ``usd_at_time``,
+    ``time_utc``, ``status``) and adds:
+
+    ``kind``
+        ``fact`` (a fact of the ledger) or ``inference`` (an analytic judgement);
+    ``method`` / ``statement``
+        the trace's method, and what it states in plain words;
+    ``heuristic``, ``precision``, ``wrong_1_in``
+        for an inference, the heuristic whose measured precision applies and "wrong about 1
+        time in N" (NaN when no error was measured);
+    ``vote_vout``, ``vote_confidence``, ``vote_agrees``
+        the ten change heuristics' vote on that very transaction, and whether it picks the
+        same output (an independent cross-check of the link);
+    ``funded_share``
+        the share of the link transaction's input value that came from traced outputs (1.0:
+        every satoshi it moved came from the traced funds, a fact whatever the owner);
+    ``attributed_to``, ``attribution_basis``, ``attribution``, ``attribution_score``
+        who the address belongs to per its tag, else per its common-input cluster (pass
+        ``clustering``), with source and confidence (0-100);
+    ``grade``
+        the link's reliability in plain language.
+
+    ``rates`` is :func:`measured_rates`'s table (computed from the trace's dataset and its
+    ground truth when omitted), or a dict ``{method: precision}`` such as published figures on
+    a real case; ``tags`` defaults to the dataset's ``tags.yaml``.
+
+    >>> from chaintrace.trace import trace_forward
+    >>> t = reliability_table(trace_forward(load_case("ransom-01").payment_txid, hops=2))
+    >>> t["kind"].unique().tolist(), t["grade"].iat[0]
+    (['fact'], 'fact of the ledger: anyone can re-check it')
+    """
+    if not hasattr(trace, "hops") or not hasattr(trace, "graph"):
+        raise TypeError(
+            f"reliability_table needs a Trace (from trace_forward, trace_backward or "
+            f"follow_peel_chain), not {type(trace).__name__}"
+        )
+    ds = trace.graph.dataset
+    if rates is None:
+        rates = measured_rates(ds if ds is not None else trace.dataset_name, clustering)
+    rates = _as_rates(rates)
+    if tags is None:
+        from .tags import load_tagpack
+
+        if ds is None:
+            raise ValueError("this trace has no dataset to read tags from; pass tags=")
+        tags = load_tagpack(ds.tags_path, strict=False)
+    base = exhibit_table(trace)
+    side = "from_address" if trace.kind == "backward" else "to_address"
+    frame = base[["hop", "txid", side, "output", "sats", "btc", "usd_at_time",
+                  "btc_usd_close", "time_utc", "status", "method"]].rename(columns={side: "address"})  # fmt: skip
+    frame["kind"] = [
+        "fact" if m in FACTS or (m not in INFERENCES and c == "certain") else "inference"
+        for m, c in zip(base["method"], base["confidence"], strict=True)
+    ]
+    frame["statement"] = [
+        INFERENCES[m][1] if m in INFERENCES else FACTS.get(m, m) for m in base["method"]
+    ]
+    heuristic = [INFERENCES[m][0] if m in INFERENCES else "" for m in base["method"]]
+    frame["heuristic"] = heuristic
+    precision = rates["precision"]
+    frame["precision"] = [float(precision.get(h, np.nan)) if h else np.nan for h in heuristic]
+    frame["wrong_1_in"] = [_wrong_1_in(p) for p in frame["precision"]]
+    _add_votes(trace, frame, precision)
+    frame["funded_share"] = _funded_share(trace, frame)
+    if trace.kind != "backward":  # outputs of the starting transaction are given, not followed
+        given = frame["funded_share"].isna() & (frame["kind"] == "fact")
+        frame.loc[given, "statement"] = FACTS[START[0]]
+    found = [_attribution(a, tags, clustering, rates) for a in frame["address"]]
+    for i, col in enumerate(["attributed_to", "attribution_basis", "attribution"]):
+        frame[col] = [f[i] for f in found]
+    frame["attribution_score"] = [f[3] for f in found]
+    return frame
+
+
+def _add_votes(trace, frame: pd.DataFrame, precision: pd.Series) -> None:
+    """Vote columns and the grade: an inference's grade weighs the vote on its transaction."""
+    inferred = frame["kind"] == "inference"
+    votes = _votes(trace, frame.loc[inferred, "txid"].unique().tolist())
+    vout = [
+        votes.get(t, (-1, np.nan))[0] if i else -1
+        for t, i in zip(frame["txid"], inferred, strict=True)
+    ]
+    conf = [
+        votes.get(t, (-1, np.nan))[1] if i else np.nan
+        for t, i in zip(frame["txid"], inferred, strict=True)
+    ]
+    mine = frame["output"].str.rsplit(":", n=1).str[1].astype(int)
+    frame["vote_vout"] = vout
+    frame["vote_confidence"] = conf
+    frame["vote_agrees"] = [
+        (None if v < 0 else bool(v == m)) if i else None
+        for v, m, i in zip(vout, mine, inferred, strict=True)
+    ]
+    sure = float(precision.get(VOTE_ROW, np.nan))
+    grades = []
+    for row, agrees in zip(frame.itertuples(index=False), frame["vote_agrees"], strict=True):
+        if row.kind == "fact":
+            grades.append(FACT_GRADE)
+            continue
+        p, why = row.precision, ""
+        if agrees and row.vote_confidence >= VOTE_SURE and not pd.isna(sure) and not p >= sure:
+            # the rule and the heuristics' confident vote agree: cite the vote's measured figure
+            p, why = (
+                sure,
+                f"the change vote agrees with confidence >= {VOTE_SURE}; such votes right",
+            )
+        grades.append(_grade(p, agrees, why))
+    frame["grade"] = grades
+
+
+# ----------------------------------------------------------------------------- the request
+
+ASKS = {
+    "freeze": (
+        "**Freeze**: hold the balance of the account(s) credited through the deposit(s) below, "
+        "and any funds traceable to them, pending a seizure order [ORDER / LEGAL BASIS FOR THE "
+        "FREEZE]."
+    ),
+    "preserve": (
+        "**Preserve**: keep every record of the account(s) and of the deposit(s) below "
+        "unchanged until further notice, whatever your retention schedule."
+    ),
+    "produce": (
+        "**Produce**, from account opening to the date of this request: identification (KYC) "
+        "records and beneficial owners; every deposit address issued to the account; all "
+        "deposits and withdrawals with transaction ids, destination addresses and bank "
+        "accounts; log-in IP addresses and device data; and any internal notes or "
+        "suspicious-activity reports about the account."
+    ),
+}
+
+
+def _money(sats: int, usd: float, close: float) -> tuple[str, str]:
+    btc = f"{sats / 1e8:.8f}"
+    if pd.isna(usd):
+        return btc, "(no price for that day)"
+    return btc, f"{usd:,.2f} (at {close:,.2f} USD/BTC)"
+
+
+def _exhibit_lines(exhibit) -> list[str]:
+    """One Markdown table row per exhibit file with its verified SHA-256."""
+    paths = list(exhibit.values()) if isinstance(exhibit, dict) else [exhibit]
+    if isinstance(exhibit, (list, tuple)):
+        paths = list(exhibit)
+    lines = ["| file | SHA-256 |", "|---|---|"]
+    for path in map(Path, paths):
+        if not verify_exhibit(path):
+            raise ValueError(
+                f"{path.name} does not match its .sha256 file: it changed after export; "
+                "export the exhibit again (export_exhibit) before citing it"
+            )
+        digest = path.with_name(path.name + ".sha256").read_text(encoding="utf-8").split()[0]
+        lines.append(f"| `{path.name}` | `{digest}` |")
+    return lines
+
+
+def _deposits(table: pd.DataFrame, exchange: str, deposits) -> pd.DataFrame:
+    if deposits is not None:
+        wanted = [deposits] if isinstance(deposits, str) else list(deposits)
+        rows = table[table["address"].isin(wanted)]
+        missing = sorted(set(wanted) - set(rows["address"]))
+        if missing:
+            raise ValueError(f"deposit address(es) {missing} are not on this trace; check them")
+        return rows
+    rows = table[table["attributed_to"].str.casefold() == exchange.casefold()]
+    if rows.empty:
+        names = sorted(set(table["attributed_to"]) - {""})
+        raise ValueError(
+            f"no link of the trace reaches an address attributed to {exchange!r} (attributed "
+            f"here: {names or 'none'}); pass deposits=[address, ...], or build the table with "
+            "clustering=cluster_addresses(dataset) so an untagged deposit address is attributed "
+            "through its cluster"
+        )
+    return rows
+
+
+def _provenance(table: pd.DataFrame) -> list[str]:
+    """A sentence when every link transaction spent only traced coins (a fact of the ledger)."""
+    shares = table["funded_share"].dropna()
+    if len(shares) and bool((shares >= 1).all()):
+        return [
+            "",
+            "Every transaction on the path spent only outputs of the traced funds: the coins "
+            "deposited come wholly from the starting output. That is a fact of the ledger, "
+            "whoever controlled the addresses in between.",
+        ]
+    return []
+
+
+def _caveats(table: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
+    lines = []
+    for r in table[table["kind"] == "inference"].itertuples(index=False):
+        wrong = "" if math.isnan(r.wrong_1_in) else f", wrong about 1 time in {r.wrong_1_in:,.0f}"
+        measured = "no measured error rate" if pd.isna(r.precision) else (
+            f"measured precision {100 * r.precision:.1f} %{wrong}"
+        )  # fmt: skip
+        vote = (
+            "the other change heuristics cast no vote"
+            if r.vote_agrees is None
+            else f"the change heuristics' vote {'agrees' if r.vote_agrees else 'DISAGREES'} "
+            f"(confidence {r.vote_confidence:.2f})"
+        )
+        lines.append(
+            f"- Hop {r.hop}, transaction `{r.txid}`: inferred that {r.statement} "
+            f"({r.heuristic}: {measured}; {vote}). Grade: {r.grade}."
+        )
+    for r in rows.drop_duplicates("address").itertuples(index=False):
+        basis = r.attribution or "given by the requester (no tag or cluster label on the trace)"
+        lines.append(f"- Attribution of `{r.address}` to the exchange: {basis}.")
+    lines += [
+        "- Every other link is a fact of the ledger (a transaction spending an output) that "
+        "anyone can re-check on a copy of the Bitcoin blockchain.",
+        "- USD values use the day's closing BTC/USD price (UTC) from the dataset's price file.",
+        "- This request does not allege that the account holder committed the offence: the "
+        "account is where the traced funds arrived, and its records are sought to find out who "
+        "controls it.",
+    ]
+    return lines
+
+
+def draft_request(
+    trace,
+    *,
+    exchange: str,
+    case=None,
+    exhibit=None,
+    deposits=None,
+    asks=("freeze", "preserve", "produce"),
+    clustering=None,
+    rates=None,
+    requester: str = "[requesting officer, unit, contact details]",
+) -> str:
+    """A freeze / preservation / production request to ``exchange`` as Markdown text.
+
+    ``trace`` is a Trace or its :func:`reliability_table`. The deposits are the links
+    attributed to ``exchange`` (by tag, or by cluster if ``clustering`` is given), or the
+    addresses in ``deposits``. ``case`` is a :class:`~chaintrace.Case` (reference and title);
+    ``exhibit`` is what :func:`~chaintrace.export_exhibit` returned (or file paths): each file
+    is verified and cited with its SHA-256. ``asks`` picks from ``freeze``, ``preserve`` and
+    ``produce``. Legal bases are bracketed placeholders: no statute is invented here.
+
+    >>> from chaintrace.trace import trace_forward
+    >>> trace = trace_forward(load_case("ransom-01").payment_txid, hops=2)
+    >>> to = trace.hops["to_address"].iat[0]
+    >>> text = draft_request(trace, exchange="Example Exchange", deposits=[to])
+    >>> "[LEGAL BASIS" in text and to in text
+    True
+    """
+    unknown = set(asks) - set(ASKS)
+    if unknown or not asks:
+        raise ValueError(f"asks must be some of {sorted(ASKS)}, got {sorted(unknown) or 'none'}")
+    if not isinstance(exchange, str) or not exchange.strip():
+        raise ValueError("exchange is the name of the exchange the request goes to, e.g. 'Kestrel'")
+    table = trace if isinstance(trace, pd.DataFrame) else reliability_table(
+        trace, rates=rates, clustering=clustering
+    )  # fmt: skip
+    if "kind" not in table.columns:
+        raise ValueError(
+            "pass a Trace or a table from reliability_table (exhibit_table lacks 'kind')"
+        )
+    rows = _deposits(table, exchange, deposits)
+    ref = f"{case.case_id}: {case.title}" if case is not None else "[case reference]"
+    lines = [
+        f"# Request to {', '.join(asks[:-1]) + ' and ' if len(asks) > 1 else ''}{asks[-1]}: "
+        f"{exchange}",
+        "",
+        f"- **To:** law-enforcement response / compliance team, {exchange}",
+        f"- **From:** {requester}",
+        f"- **Our reference:** {ref}",
+        "- **Date:** [date of sending]",
+        "- **Legal basis:** [LEGAL BASIS: statute, court order or mutual legal assistance "
+        "request under which this is sent, for the jurisdiction]",
+        "- **Confidentiality:** please do not inform the account holder "
+        "[NON-DISCLOSURE PROVISION, if any].",
+        "",
+        "## What we ask",
+        "",
+        *[f"{i}. {ASKS[a]}" for i, a in enumerate(asks, 1)],
+        "",
+        "## The deposits",
+        "",
+        "| deposit address | transaction (txid) | output | BTC | USD at the time | time (UTC) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows.itertuples(index=False):
+        btc, usd = _money(int(r.sats), r.usd_at_time, r.btc_usd_close)
+        lines.append(
+            f"| `{r.address}` | `{r.txid}` | {r.output.rsplit(':', 1)[1]} | {btc} | {usd} | {r.time_utc} |"
+        )
+    total = int(rows["sats"].sum())
+    n_fact = int((table["kind"] == "fact").sum())
+    n_inf = int((table["kind"] == "inference").sum())
+    lines += [
+        "",
+        f"Total: {total / 1e8:.8f} BTC in {len(rows)} deposit(s). Time window of the funds' "
+        f"movement: {table['time_utc'].min()} to {rows['time_utc'].max()} (UTC).",
+        "",
+        "## Grounds",
+        "",
+        f"The funds were traced from `{table['output'].iat[0]}` ({ref}) in {len(table)} links "
+        f"of the attached exhibit: {n_fact} are facts of the ledger, {n_inf} are analytic "
+        "inferences, listed under caveats with their measured error rates.",
+        *_provenance(table),
+        "",
+        "## Caveats",
+        "",
+        *_caveats(table, rows),
+    ]
+    if exhibit is not None:
+        lines += ["", "## Exhibit", "", *_exhibit_lines(exhibit), "",
+                  "Each file's SHA-256 is in `<file>.sha256`; re-check with `sha256sum -c`."]  # fmt: skip
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,231 @@
+"""Reliability tables and legal requests: facts vs inferences, measured rates, verified exhibits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from chaintrace import load_case, load_dataset, load_tagpack, open_chain, truth
+from chaintrace.accuracy import change_accuracy
+from chaintrace.cluster import cluster_addresses
+from chaintrace.graph import build_graph
+from chaintrace.heuristics_table import change_table
+from chaintrace.legal import (
+    FACT_GRADE,
+    INFERENCES,
+    draft_request,
+    measured_rates,
+    reliability_table,
+)
+from chaintrace.report import export_exhibit
+from chaintrace.trace import PEEL_REMAINDER, follow_peel_chain, trace_backward, trace_forward
+from chaintrace.truth import TruthError
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case("ransom-01")
+
+
+@pytest.fixture(scope="module")
+def answers():
+    return truth.load().case("ransom-01")
+
+
+@pytest.fixture(scope="module")
+def peel(case):
+    g = build_graph("course")
+    return follow_peel_chain(g.out_label(g.find_output(case.payment_txid, case.ransom_address)))
+
+
+@pytest.fixture(scope="module")
+def clusters():
+    return cluster_addresses(load_dataset("course"))
+
+
+@pytest.fixture(scope="module")
+def rates(clusters):
+    return measured_rates("course", clusters)
+
+
+@pytest.fixture(scope="module")
+def table(peel, rates, clusters):
+    return reliability_table(peel, rates=rates, clustering=clusters)
+
+
+def test_one_row_per_link_in_trace_order(peel, table):
+    assert len(table) == len(peel.hops)
+    assert table["output"].tolist() == peel.hops["output"].tolist()
+    assert table["sats"].tolist() == peel.hops["sats"].tolist()
+
+
+def test_only_heuristic_links_are_inferences(peel, table):
+    heuristic = peel.hops["method"] == PEEL_REMAINDER[0]
+    assert heuristic.any() and (~heuristic).any()
+    assert (table["kind"] == "inference").tolist() == heuristic.tolist()
+    facts = table[table["kind"] == "fact"]
+    assert (facts["grade"] == FACT_GRADE).all()
+    assert facts["precision"].isna().all() and (facts["heuristic"] == "").all()
+
+
+def test_inferences_carry_the_measured_precision(table):
+    measured = change_accuracy("course").set_index("heuristic")["precision"]
+    inferred = table[table["kind"] == "inference"]
+    heuristic = INFERENCES[PEEL_REMAINDER[0]][0]
+    assert (inferred["heuristic"] == heuristic).all()
+    assert np.allclose(inferred["precision"], measured[heuristic])
+    assert (inferred["wrong_1_in"] == round(1 / (1 - measured[heuristic]))).all()
+
+
+def test_the_vote_on_each_inferred_transaction_is_the_heuristics_table(table):
+    votes = change_table("course").set_index("txid")
+    inferred = table[table["kind"] == "inference"]
+    assert len(inferred)
+    for row in inferred.itertuples(index=False):
+        vout = int(votes.loc[row.txid, "vout"])
+        assert row.vote_vout == vout
+        followed = int(row.output.rsplit(":", 1)[1])
+        assert row.vote_agrees is (None if vout < 0 else vout == followed)
+        if row.vote_agrees is False:
+            assert row.grade.startswith("weak inference")
+        else:
+            assert "inference" in row.grade and row.grade != FACT_GRADE
+
+
+def test_a_disagreeing_vote_is_graded_weak_whatever_the_rate(table):
+    # the ransom split pays the affiliate the larger share: not change, and the vote says so
+    split = table[(table["kind"] == "inference") & (table["vote_agrees"] == False)]  # noqa: E712
+    assert len(split), "the case's split transaction should be contradicted by the vote"
+    assert split["grade"].str.contains("point elsewhere").all()
+
+
+def test_funded_share_is_computed_from_the_inputs(case):
+    trace = trace_forward(case.payment_txid, hops=3)
+    table = reliability_table(trace, rates={"peel_chain": 0.9})
+    chain = open_chain("course")
+    traced = set(trace.hops["output"])
+    for txid, share in table.groupby("txid")["funded_share"].first().items():
+        tx = chain.tx(txid)
+        mine = sum(i.value for i in tx.inputs if f"{i.prev_txid}:{i.prev_vout}" in traced)
+        expected = mine / sum(i.value for i in tx.inputs) if tx.inputs else np.nan
+        if txid == case.payment_txid:
+            assert np.isnan(share), "the start's payer is not on the trace"
+        else:
+            assert share == pytest.approx(expected)
+    assert (table["kind"] == "fact").all() and (table["grade"] == FACT_GRADE).all()
+
+
+def test_peel_chain_deposit_is_wholly_funded_and_attributed_through_its_cluster(
+    table, answers, peel, rates
+):
+    deposit = table[table["address"] == answers["deposit_address"]]
+    assert len(deposit) == 1
+    row = deposit.iloc[0]
+    assert row["attributed_to"] == answers["exchange"]
+    assert row["attribution_basis"] == "cluster + tag"
+    assert "common-input cluster" in row["attribution"] and 0 < row["attribution_score"] <= 100
+    assert (table["funded_share"].iloc[1:] == 1).all()
+    # tags alone do not name the untagged deposit address
+    alone = reliability_table(peel, rates=rates)
+    assert alone.loc[alone["address"] == answers["deposit_address"], "attributed_to"].iat[0] == ""
+
+
+def test_tagged_addresses_cite_the_tag_source_and_confidence(table):
+    tags = load_tagpack(load_dataset("course").tags_path)
+    tagged = table[table["attribution_basis"] == "tag"]
+    assert len(tagged)
+    for row in tagged.itertuples(index=False):
+        a = tags.attribute(row.address)
+        assert row.attributed_to == a.label and row.attribution_score == a.confidence_score
+        assert a.source in row.attribution
+
+
+def test_rates_given_as_a_dict_replace_the_measured_ones(peel):
+    table = reliability_table(peel, rates={"peel_chain": 0.5})
+    inferred = table[table["kind"] == "inference"]
+    assert (inferred["precision"] == 0.5).all() and (inferred["wrong_1_in"] == 2).all()
+    assert inferred["grade"].str.startswith("weak inference").all()
+
+
+def test_confident_vote_cites_the_votes_measured_precision(peel, rates):
+    table = reliability_table(peel, rates=rates)
+    sure = table[(table["vote_agrees"] == True) & (table["vote_confidence"] >= 0.95)]  # noqa: E712
+    assert len(sure)
+    expected = f"{100 * rates.loc['vote, confidence >= 0.95', 'precision']:.1f} %"
+    assert sure["grade"].str.contains(expected, regex=False).all()
+
+
+def test_backward_trace_names_the_payers(case):
+    trace = trace_backward(case.payment_txid, hops=1)
+    table = reliability_table(trace, rates={"peel_chain": 0.9})
+    assert table["address"].tolist() == trace.hops["from_address"].tolist()
+    assert (table["kind"] == "fact").all()
+
+
+@pytest.mark.parametrize(
+    ("rates", "message"),
+    [
+        ({"peel_chain": 90}, "between 0 and 1"),
+        ("high", "dict"),
+        (pd.DataFrame({"p": [1]}), "precision"),
+    ],
+)
+def test_bad_rates_say_what_to_pass(peel, rates, message):
+    with pytest.raises(ValueError, match=message):
+        reliability_table(peel, rates=rates)
+
+
+def test_not_a_trace_is_refused():
+    with pytest.raises(TypeError, match="trace_forward"):
+        reliability_table(pd.DataFrame({"txid": []}))
+
+
+def test_measured_rates_without_ground_truth_say_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("CHAINTRACE_GROUNDTRUTH", str(tmp_path))
+    with pytest.raises(TruthError, match="rates="):
+        measured_rates("course")
+
+
+def test_request_names_the_deposit_amounts_and_placeholders(table, answers, case, tmp_path, peel):
+    files = export_exhibit(peel, tmp_path / "ransom-01", case_id=case.case_id)
+    text = draft_request(table, exchange=answers["exchange"], case=case, exhibit=files)
+    row = table[table["address"] == answers["deposit_address"]].iloc[0]
+    assert answers["deposit_address"] in text and row["txid"] in text
+    assert f"{answers['deposit_sats'] / 1e8:.8f}" in text
+    assert f"{row['usd_at_time']:,.2f}" in text
+    assert "[LEGAL BASIS" in text and case.case_id in text
+    for path in files.values():
+        digest = path.with_name(path.name + ".sha256").read_text().split()[0]
+        assert f"`{path.name}` | `{digest}`" in text
+    n_inferred = int((table["kind"] == "inference").sum())
+    assert text.count("- Hop ") == n_inferred
+    assert "DISAGREES" in text and "wholly from the starting output" in text
+
+
+def test_request_refuses_an_altered_exhibit(table, answers, tmp_path, peel):
+    files = export_exhibit(peel, tmp_path / "ransom-01", formats=("csv",))
+    files["csv"].write_text(files["csv"].read_text() + "# edited\n")
+    with pytest.raises(ValueError, match="export the exhibit again"):
+        draft_request(table, exchange=answers["exchange"], exhibit=files)
+
+
+def test_request_to_an_exchange_not_on_the_trace_lists_the_names(table):
+    with pytest.raises(ValueError, match="clustering=cluster_addresses") as err:
+        draft_request(table, exchange="No Such Exchange")
+    assert "LuckyOrbit Casino" in str(err.value)
+
+
+def test_request_asks_only_what_is_chosen(table, answers):
+    text = draft_request(table, exchange=answers["exchange"], asks=("preserve",))
+    assert "**Preserve**" in text and "**Freeze**" not in text and "**Produce**" not in text
+    with pytest.raises(ValueError, match="asks must be"):
+        draft_request(table, exchange=answers["exchange"], asks=("seize",))
+
+
+def test_request_from_a_trace_with_explicit_deposits(case, answers, peel, clusters):
+    text = draft_request(
+        peel, exchange="Any Name", deposits=[answers["deposit_address"]], clustering=clusters
+    )
+    assert answers["deposit_address"] in text and "Any Name" in text
+    with pytest.raises(ValueError, match="not on this trace"):
+        draft_request(peel, exchange="Any Name", deposits=["bc1qnotonthetrace"], rates={})
