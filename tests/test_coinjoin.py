@@ -29,8 +29,10 @@ def wasabi2(n=60):
     return tx("3", ins, outs)
 
 
-def joinmarket(makers=4, denom=2_000_000, honest=True):
-    """A taker and ``makers`` makers; each maker gets the denomination plus change (+ a fee)."""
+def joinmarket(makers=4, denom=2_000_000, honest=True, taker_change=0, pay_to="p2wpkh"):
+    """A taker and ``makers`` makers; each maker gets the denomination plus change (+ a fee).
+
+    The taker sends its equal output to ``pay_to`` (sendpayment may pay anyone's address)."""
     ins, outs = [], []
     for m in range(makers):
         coins = [1_500_000 + 10_000 * m, 900_000]
@@ -38,9 +40,49 @@ def joinmarket(makers=4, denom=2_000_000, honest=True):
         outs.append((addr(f"jm-out-{m}"), denom, "p2wpkh"))
         change = sum(coins) - denom + 1_000  # the maker earns 1,000 sat
         outs.append((addr(f"jm-ch-{m}"), change if honest else change + 5_000_000, "p2wpkh"))
-    ins.append((addr("taker"), 2_100_000, "p2wpkh"))
-    outs.append((addr("taker-out"), denom, "p2wpkh"))  # the taker spends all: no change
+    ins.append((addr("taker"), 2_100_000 + taker_change, "p2wpkh"))
+    outs.append((addr("taker-out", pay_to), denom, pay_to))
+    if taker_change:
+        outs.append((addr("taker-change"), taker_change - 10_000, "p2wpkh"))
     return tx("4", ins, outs)
+
+
+def exchange_batch_seed3():
+    """An exchange batch the old rule called JoinMarket (regenerated economy, seed 3): six
+    hot-wallet coins pay three customers 0.00675216 BTC each; only one of the two other outputs
+    is the change of any input subset."""
+    ins = [986_806, 823_203, 252_105, 221_271, 135_619, 104_610]
+    outs = [(428_515, "p2wpkh"), (675_216, "p2wpkh"), (55_197, "p2wpkh")]
+    outs += [(675_216, "p2pkh"), (675_216, "p2wpkh")]
+    return tx(
+        "a",
+        [(addr(f"hot3-{i}"), v, "p2wpkh") for i, v in enumerate(ins)],
+        [(addr(f"cust3-{i}", t), v, t) for i, (v, t) in enumerate(outs)],
+    )
+
+
+def exchange_batch_seed15():
+    """Another one (seed 15): P2SH hot-wallet coins, customers of three address types; both
+    other outputs happen to fit input subsets."""
+    ins = [692_609, 562_518, 382_553, 190_839, 170_412, 165_882]
+    outs = [(598_213, "p2pkh"), (598_213, "p2wpkh"), (258_777, "p2wpkh")]
+    outs += [(598_213, "p2wpkh"), (108_195, "p2sh")]
+    return tx(
+        "b",
+        [(addr(f"hot15-{i}", "p2sh"), v, "p2sh") for i, v in enumerate(ins)],
+        [(addr(f"cust15-{i}", t), v, t) for i, (v, t) in enumerate(outs)],
+    )
+
+
+def shared_maker_coins():
+    """Two change outputs that only maker 0's coins explain: makers cannot share inputs."""
+    base = joinmarket()
+    ins = list(base.inputs)
+    ins[2:4] = [replace(i, value=i.value + 300_000) for i in ins[2:4]]  # maker 1's coins
+    outs = list(base.outputs)
+    outs[3] = replace(outs[3], value=outs[1].value)  # maker 1's change: maker 0's again
+    fee = sum(i.value for i in ins) - sum(o.value for o in outs)
+    return replace(base, inputs=tuple(ins), outputs=tuple(outs), fee=fee)
 
 
 def test_whirlpool_mix_and_its_tx0():
@@ -69,9 +111,32 @@ def test_wasabi_rounds():
 
 def test_joinmarket_subset_matching():
     v = is_coinjoin(joinmarket())
-    assert v.kind == "joinmarket" and "4 of which" in v.reason
+    assert (
+        v.kind == "joinmarket" and "4 of them are each the change of their own inputs" in v.reason
+    )
+    assert "9 input addresses, all p2wpkh" in v.reason
+    # the taker keeps change (one change output no maker explains), or pays a P2TR address
+    assert is_coinjoin(joinmarket(taker_change=700_000)).kind == "joinmarket"
+    assert is_coinjoin(joinmarket(pay_to="p2tr")).kind == "joinmarket"
     # same shape, but the change outputs match no subset of inputs: not JoinMarket
     assert is_coinjoin(joinmarket(honest=False)).kind != "joinmarket"
+
+
+def test_exchange_batches_are_not_joinmarket():
+    """Hot-wallet batches paying three customers one amount: the old rule matched both."""
+    for batch in (exchange_batch_seed3(), exchange_batch_seed15()):
+        v = is_coinjoin(batch)
+        assert not v and v.kind is None and v.n_equal == 3
+    # makers own their coins: two changes explained by one maker's inputs are one maker
+    assert is_coinjoin(shared_maker_coins()).kind != "joinmarket"
+    # the makers' outputs share the taker's address type
+    mixed = joinmarket()
+    outs = tuple(replace(o, script_type="p2pkh") if o.vout in (0, 2) else o for o in mixed.outputs)
+    assert is_coinjoin(replace(mixed, outputs=outs)).kind != "joinmarket"
+    # every participant spends its own address: one address is one owner
+    one = joinmarket()
+    same = tuple(replace(i, address=addr("one-wallet")) for i in one.inputs)
+    assert is_coinjoin(replace(one, inputs=same)).kind != "joinmarket"
 
 
 def test_batch_payout_from_one_wallet_is_not_a_coinjoin():
@@ -113,6 +178,11 @@ def test_table_agrees_with_per_tx_on_hand_built_rounds():
         wasabi2(),
         joinmarket(),
         joinmarket(honest=False),
+        joinmarket(taker_change=700_000),
+        joinmarket(pay_to="p2tr"),
+        exchange_batch_seed3(),
+        exchange_batch_seed15(),
+        shared_maker_coins(),
     ]
     txs = [replace(t, txid=f"{n:x}" * 64) for n, t in enumerate(txs)]  # distinct txids
     table = coinjoin_table(from_transactions(txs))
