@@ -145,6 +145,30 @@ def test_exposure_labels_clusters_once_per_pair(monkeypatch):
     assert len(calls) == 2
 
 
+def test_label_cache_dies_with_its_clustering():
+    import gc
+    import weakref
+
+    import chaintrace.attribution as attribution
+
+    c = chain()
+    label_clusters(c, TAGS)
+    assert c in attribution._CACHE and TAGS in attribution._CACHE[c]
+    gone = weakref.ref(c)
+    del c
+    gc.collect()
+    assert gone() is None  # the cache did not keep the clustering (or its labels) alive
+
+
+def test_exposure_without_transfers_keeps_its_columns():
+    table = exposure(SHOP, chain(), TAGS, direction="out")  # the shop never spends
+    assert table.empty and list(table.columns[-3:]) == [
+        "sanctioned_cluster",
+        "counterparty_cluster",
+        "n_clusters",
+    ]
+
+
 def test_strongest_tag_names_the_cluster_and_weak_tags_still_conflict():
     """Five 'unknown' tags (weight 25) must not outvote one web_crawl tag (weight 20)."""
     ins = [(addr(f"weak-{i}"), 100_000, "p2wpkh") for i in range(5)]

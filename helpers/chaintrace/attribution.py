@@ -295,4 +295,10 @@ def exposure(cluster, clustering, tags=None, sanctions=None, direction: str = "i
     table["btc"] = table["sats"] / 1e8
     table["share"] = table["sats"] / total if total else 0.0
     table = table.sort_values(["sats", "entity"], ascending=[False, True], ignore_index=True)
-    return table[_EXPOSURE_COLUMNS].astype({"counterparty_cluster": "int64", "n_clusters": "int64"})
+    types = {
+        "entity": "str",
+        "category": "str",
+        "counterparty_cluster": "int64",
+        "n_clusters": "int64",
+    }
+    return table[_EXPOSURE_COLUMNS].astype(types)
