@@ -58,33 +58,65 @@ class Table:
 
 
 def bench_load(folder: Path, table: Table, repeat: int):
+    """Opening a dataset: verification, then the engine from its index (``graph/``), against
+    the slow way (reading the text tables and matching txids) in the same process."""
     import chaintrace.dataset as dsmod
+    from chaintrace import graphstore
     from chaintrace.graph import TxGraph
+    from chaintrace.txtables import from_graph
 
     sums = dsmod.verify(folder)
-    verify_s, _ = best(lambda: dsmod.verify(folder), 1)
+    verify_s, _ = best(lambda: dsmod.verify(folder), repeat)
+    table.add("open: verify SHA256SUMS (first time only)", verify_s)
+    dsmod.load_dataset(folder)  # verifies once and records it, as a first notebook would
 
-    def read():
+    def reopen():
+        dsmod._CACHE.clear()  # as a new process (notebook kernel) would find it
+        return dsmod.load_dataset(folder)
+
+    open_s, _ = best(reopen, repeat)
+    table.add("open: load_dataset, verified before", open_s)
+
+    def slow():
         ds = dsmod.Dataset(folder, sums)  # a fresh object: nothing cached
-        return ds, ds.transactions, ds.outputs, ds.inputs
+        return TxGraph.from_tables(ds.transactions, ds.outputs, ds.inputs, name=ds.name)
 
-    read_s, (ds, tx, outs, ins) = best(read, repeat)
-    table.add("load: read transactions/outputs/inputs", read_s, note=f"{len(tx):,} tx", target=None)
-    table.add("load: verify SHA256SUMS (once per process)", verify_s)
-    build_s, graph = best(lambda: TxGraph.from_tables(tx, outs, ins, name=ds.name), repeat)
-    graph.dataset = ds
-    table.add("graph: dense ids + CSR arrays", build_s, note=f"{graph.n_out:,} outputs")
-    addr_s, _ = best(lambda: _fresh_addresses(graph), repeat)
-    table.add("graph: address ids (first use)", addr_s, note=f"{len(graph.addresses):,} addresses")
-    table.rows[0]["load_total_s"] = read_s + build_s
-    print(
-        f"{'   = dataset tables + graph':<44} {(read_s + build_s) * 1e3:10.1f} ms (target <= 500 ms)"
-    )
+    ds = dsmod.Dataset(folder, sums)
+    if not graphstore.has_index(ds):
+        slow_s, graph = best(slow, repeat)
+        graph.dataset = ds
+        table.add("load: text tables + graph (no graph/ index)", slow_s)
+        total = open_s + slow_s
+    else:
+
+        def fast():
+            fresh = dsmod.Dataset(folder, sums)
+            graph = graphstore.load(fresh)
+            assert len(graph._keys) == graph.n_tx  # the txid lookup index: part of being ready
+            return graph
+
+        fast_s, graph = best(fast, repeat)
+        slow_s, _ = best(slow, 1)
+        table.add("load: engine index -> graph", fast_s, slow_s, note=f"{graph.n_tx:,} tx")
+        tables_s, _ = best(lambda: from_graph(graph), repeat)
+        table.add("load: change/cluster arrays from the graph", tables_s)
+        txid_s, _ = best(lambda: graphstore.hex_text(graph._txid_raw), repeat)
+        table.add("txid text (first use)", txid_s)
+        addr_s, _ = best(lambda: graphstore.read_addresses(ds), repeat)
+        table.add("address text (first use)", addr_s, note=f"{len(graph.addresses):,} addresses")
+        total = open_s + fast_s + tables_s
+    table.rows[0]["load_total_s"] = total
+    verdict = "meets" if total <= 0.5 else "MISSES"
+    print(f"{'   = open, ready to trace and cluster':<44} {total * 1e3:10.1f} ms "
+          f"(target <= 500 ms: {verdict}; {(total + verify_s) * 1e3:.0f} ms the very first "
+          "time, when the files are hashed)")  # fmt: skip
     return ds, graph
 
 
 def _fresh_addresses(graph):
     graph.__dict__.pop("_address_codes", None)
+    graph.__dict__.pop("out_addr", None)
+    graph.__dict__.pop("addresses", None)
     graph.__dict__.pop("_addr_csr", None)
     return graph.out_addr
 
@@ -164,7 +196,8 @@ def bench_trace(graph, table: Table, repeat: int):
             base_s,
             f"networkx BFS; {len(reached):,} tx reached",
         )
-    csr_s = next(r["fast_s"] for r in table.rows if r["what"].startswith("graph: dense"))
+    built = ("graph: dense", "load: engine index", "load: text tables")
+    csr_s = next(r["fast_s"] for r in table.rows if r["what"].startswith(built))
     table.add("graph build (for comparison)", csr_s, build_s, "networkx DiGraph of tx->tx")
     return txid
 

@@ -143,3 +143,42 @@ def test_missing_optional_table_is_clear(copy):
     write_manifest(copy)
     with pytest.raises(DatasetError, match="has no account/transfers.parquet"):
         _ = load_dataset(copy).transfers
+
+
+def test_verified_once_then_remembered_across_processes(copy, tmp_path, monkeypatch):
+    """A later process (simulated by clearing the in-memory cache) does not hash again..."""
+    import chaintrace.dataset as dsmod
+
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path / "cache"))
+    load_dataset(copy)
+    dsmod._CACHE.clear()
+    calls = []
+    monkeypatch.setattr(dsmod, "verify", lambda folder: calls.append(folder))
+    load_dataset(copy)
+    assert calls == [], "an unchanged, already verified dataset is not hashed again"
+
+
+def test_edit_with_mtime_set_back_is_still_caught(copy, tmp_path, monkeypatch):
+    """...but an edit is, even one that restores the file's size and modification time."""
+    import os
+
+    import chaintrace.dataset as dsmod
+
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path / "cache"))
+    load_dataset(copy)
+    dsmod._CACHE.clear()
+    path = copy / "prices.csv"
+    before = path.stat()
+    text = path.read_text()
+    path.write_text(text.replace("36000", "96000", 1))  # same size, different numbers
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    with pytest.raises(DatasetError, match="prices.csv does not match"):
+        load_dataset(copy)
+
+
+def test_unwritable_cache_still_verifies(copy, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(blocker))
+    assert load_dataset(copy).name == "mini"

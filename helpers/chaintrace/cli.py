@@ -6,6 +6,7 @@
     chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
     chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
     chaintrace generate ...                   make a dataset
+    chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
     chaintrace cohort new|use|list|show       a fresh variant of every case for a class
 
 Errors print one line to stderr and exit with status 2.
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)
 
+    p = sub.add_parser("index", help="add the engine index (graph/) to a dataset folder")
+    p.add_argument("folder", help="a dataset folder with SHA256SUMS and the three chain tables")
+
     p = sub.add_parser(
         "cohort", help="cohort variants (options: chaintrace cohort --help)", add_help=False
     )
@@ -160,6 +164,14 @@ def cmd_generate(args) -> int:
     return generate_main(["generate", *args.rest]) or 0  # it parses "chaintrace generate ..."
 
 
+def cmd_index(args) -> int:
+    from .graphstore import write
+
+    written = write(args.folder)
+    print(f"wrote {len(written)} index files to {written[0].parent} and updated SHA256SUMS")
+    return 0
+
+
 COMMANDS = {
     "tx": cmd_tx,
     "address": cmd_address,
@@ -168,6 +180,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "generate": cmd_generate,
     "cohort": cmd_cohort,
+    "index": cmd_index,
 }
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -69,8 +71,35 @@ def _signature(folder: Path, names) -> tuple:
             st = (folder / name).stat()
         except OSError:
             return ()  # missing: never matches a cached signature, so verification reports it
-        sig.append((name, st.st_size, st.st_mtime_ns))
+        # ctime too: a program can set a file's mtime back after editing it, not its ctime
+        sig.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     return tuple(sig)
+
+
+# A dataset verified once stays verified for later processes (each notebook kernel) while
+# no file's signature changes: hashing a 10^6-transaction dataset costs ~0.2 s every time.
+def _record_path(folder: Path) -> Path:
+    root = os.environ.get("CHAINTRACE_CACHE") or Path.home() / ".cache" / "chaintrace"
+    key = hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+    return Path(root) / "verified" / f"{key}.json"
+
+
+def _recorded(folder: Path, sig: tuple) -> bool:
+    try:
+        return json.loads(_record_path(folder).read_text()) == json.loads(json.dumps(sig))
+    except (OSError, ValueError):
+        return False
+
+
+def _record(folder: Path, sig: tuple) -> None:
+    path = _record_path(folder)
+    try:  # best effort: a read-only home (the grading sandbox) just verifies every time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(sig))
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 def _sha256(path: Path) -> str:
@@ -81,11 +110,16 @@ def _sha256(path: Path) -> str:
 def verify(folder: Path) -> dict[str, str]:
     """Check every file listed in ``SHA256SUMS``; raise :class:`DatasetError` on the first bad one."""
     sums = _read_manifest(folder)
+    for name in sums:
+        if not (folder / name).is_file():
+            raise DatasetError(f"dataset file {folder / name} is missing; {_RESTORE}")
+    # hashlib releases the GIL on big buffers: the files hash in parallel, one per core
+    workers = min(4, os.cpu_count() or 1, len(sums)) or 1
+    with ThreadPoolExecutor(workers) as pool:
+        found = dict(zip(sums, pool.map(_sha256, (folder / n for n in sums)), strict=True))
     for name, digest in sums.items():
         path = folder / name
-        if not path.is_file():
-            raise DatasetError(f"dataset file {path} is missing; {_RESTORE}")
-        if _sha256(path) != digest:
+        if found[name] != digest:
             raise DatasetError(
                 f"dataset file {path} does not match its SHA-256 in {MANIFEST}: it was edited "
                 f"or damaged; {_RESTORE}"
@@ -110,8 +144,9 @@ def _available() -> str:
 def load_dataset(name: str | Path = paths.DEFAULT_DATASET) -> Dataset:
     """Open dataset ``name`` (a name under ``datasets/`` or a folder path), verifying checksums.
 
-    Verification runs once per process while the files stay unchanged; editing a file makes
-    the next call verify again (and fail).
+    A dataset is verified once and not again while its files keep their size, modification
+    and change times (a record under ``$CHAINTRACE_CACHE`` or ``~/.cache/chaintrace`` carries
+    this over to later processes); editing a file makes the next call verify again (and fail).
 
     >>> load_dataset("no-such-dataset")
     Traceback (most recent call last):
@@ -130,7 +165,10 @@ def load_dataset(name: str | Path = paths.DEFAULT_DATASET) -> Dataset:
         cached = _CACHE.get(folder)
         if cached and sig and cached[0] == sig:
             return cached[1]
-        verify(folder)
+        if not (sig and _recorded(folder, sig)):
+            verify(folder)
+            if sig:
+                _record(folder, sig)
         dataset = Dataset(folder, sums)
         _CACHE[folder] = (sig, dataset)
         return dataset

@@ -190,10 +190,50 @@ class TxGraph:
         graph.name = name
         return graph
 
+    @classmethod
+    def from_arrays(cls, arrays: dict, name: str = "<arrays>", dataset=None) -> TxGraph:
+        """Build from a dataset's engine index (:func:`chaintrace.graphstore.read_arrays`).
+
+        Nothing is matched or sorted: the index is already in graph order. Txid and address
+        text are decoded on first use.
+        """
+        graph = cls.__new__(cls)
+        graph.name, graph.dataset, graph._store = name, dataset, arrays
+        graph._txid_raw = arrays["tx_txid"]
+        graph.tx_time = arrays["tx_time"].astype(np.int64)
+        graph.tx_height = arrays["tx_height"].astype(np.int64)
+        graph.tx_coinbase = arrays["tx_coinbase"].astype(bool)
+        n_out = arrays["tx_n_outputs"].astype(np.int64)
+        n_in = arrays["tx_n_inputs"].astype(np.int64)
+        graph.tx_out_ptr = np.concatenate([[0], np.cumsum(n_out)])
+        graph.tx_in_ptr = np.concatenate([[0], np.cumsum(n_in)])
+        tx = np.arange(len(n_out))
+        graph.out_tx = np.repeat(tx, n_out)
+        graph.out_vout = arrays["out_vout"].astype(np.int32)
+        graph.out_value = arrays["out_value"].astype(np.int64)
+        graph.in_out = arrays["in_spends"].astype(np.int64)
+        graph.out_spent_tx = np.full(len(graph.out_tx), -1, np.int64)
+        graph.out_spent_tx[graph.in_out] = np.repeat(tx, n_in)
+        return graph
+
+    _store: dict | None = None  # the engine index this graph was loaded from, if any
+
+    @cached_property
+    def txids(self):
+        """Txid text by transaction id (an Arrow-backed array: indexing gives ``str``)."""
+        from .graphstore import hex_text
+
+        return hex_text(self._txid_raw).to_pandas().array
+
+    @cached_property
+    def _keys(self) -> pd.Index:
+        raw = np.ascontiguousarray(self._txid_raw[:, :8])
+        return pd.Index(raw.view(">u8").ravel().astype(np.uint64))
+
     # ------------------------------------------------------------------ sizes and addresses
     @property
     def n_tx(self) -> int:
-        return len(self.txids)
+        return len(self.tx_time)
 
     @property
     def n_out(self) -> int:
@@ -222,14 +262,20 @@ class TxGraph:
         # kept as an Arrow-backed array: indexing gives str without 10^6 Python objects
         return codes, names.to_pandas().array
 
-    @property
+    @cached_property
     def out_addr(self) -> np.ndarray:
         """Address id of every output (-1 for OP_RETURN); built on first use."""
+        if self._store is not None:
+            return self._store["out_address"].astype(np.int64)
         return self._address_codes[0]
 
-    @property
+    @cached_property
     def addresses(self) -> np.ndarray:
         """Address text by address id."""
+        if self._store is not None:
+            from .graphstore import read_addresses
+
+            return read_addresses(self.dataset)
         return self._address_codes[1]
 
     @cached_property
@@ -260,9 +306,14 @@ class TxGraph:
                 f"{txid!r} is not a txid: a txid is 64 hexadecimal characters; copy it whole"
             )
         t = int(self._keys.get_indexer(txid_keys([text]))[0])
-        if t >= 0 and self.txids[t] == text:
+        if t >= 0 and self._txid_text(t) == text:
             return t
         raise NotFound(f"transaction {text} is not in {self.name!r}; check the txid and dataset")
+
+    def _txid_text(self, t: int) -> str:
+        if "txids" not in self.__dict__ and self._store is not None:
+            return bytes(self._txid_raw[t]).hex()  # one txid: no need to decode them all
+        return str(self.txids[t])
 
     def output_id(self, txid: str, vout: int) -> int:
         """Dense id of output ``txid:vout``."""
@@ -397,7 +448,11 @@ def build_graph(dataset: str | Path | Dataset | TxGraph = "course") -> TxGraph:
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     graph = _GRAPHS.get(ds)
     if graph is None:
-        graph = TxGraph.from_tables(ds.transactions, ds.outputs, ds.inputs, name=ds.name)
-        graph.dataset = ds
+        from . import graphstore
+
+        graph = graphstore.load(ds)  # the dataset's integer index: no text to decode
+        if graph is None:
+            graph = TxGraph.from_tables(ds.transactions, ds.outputs, ds.inputs, name=ds.name)
+            graph.dataset = ds
         _GRAPHS[ds] = graph
     return graph

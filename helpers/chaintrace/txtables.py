@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -35,7 +35,6 @@ _LOCK = threading.Lock()
 class TxTables:
     """Arrays of one dataset; ``out_*`` and ``in_*`` rows are sorted by (tx row, index)."""
 
-    txid: np.ndarray  # object array of txid text, by tx row
     tx_height: np.ndarray
     tx_version: np.ndarray
     tx_locktime: np.ndarray
@@ -53,18 +52,35 @@ class TxTables:
     in_addr: np.ndarray
     in_type: np.ndarray
     in_sequence: np.ndarray
-    in_prev_rank: np.ndarray  # rank of prev_txid in sorted order (BIP-69 comparisons)
+    in_prev_rank: np.ndarray  # sorts as prev_txid does (a rank, or its first 64 bits)
     in_prev_vout: np.ndarray
     in_start: np.ndarray
-    addresses: np.ndarray  # object array: code -> address text
+    # txid text by tx row and address text by code: an array, or a function that loads it
+    # (the engine index decodes text only when a question needs it)
+    txid_source: object = field(default=None, repr=False)
+    address_source: object = field(default=None, repr=False)
+
+    @cached_property
+    def txid(self):
+        """Txid text by tx row."""
+        source = self.txid_source
+        return source() if callable(source) else source
+
+    @cached_property
+    def addresses(self):
+        """Address text by code."""
+        source = self.address_source
+        return source() if callable(source) else source
 
     @property
     def n_tx(self) -> int:
-        return len(self.txid)
+        return len(self.tx_height)
 
-    @property
+    @cached_property
     def n_addresses(self) -> int:
-        return len(self.addresses)
+        # codes are dense 0..k-1 over both sides, so the largest one counts them
+        top = max(self.out_addr.max(initial=-1), self.in_addr.max(initial=-1))
+        return int(top) + 1
 
     @cached_property
     def row_of(self) -> dict[str, int]:
@@ -155,7 +171,7 @@ def build(transactions: pd.DataFrame, outputs: pd.DataFrame, inputs: pd.DataFram
     spender = tx_index.get_indexer(o["spent_txid"].fillna("").to_numpy(dtype=object))
     n = len(txid)
     return TxTables(
-        txid=txid,
+        txid_source=txid,
         tx_height=transactions["height"].to_numpy(np.int64),
         tx_version=transactions["version"].to_numpy(np.int64),
         tx_locktime=transactions["locktime"].to_numpy(np.int64),
@@ -176,7 +192,45 @@ def build(transactions: pd.DataFrame, outputs: pd.DataFrame, inputs: pd.DataFram
         in_prev_rank=pd.factorize(i["prev_txid"].to_numpy(dtype=object), sort=True)[0],
         in_prev_vout=i["prev_vout"].to_numpy(np.int64),
         in_start=np.searchsorted(i_tx, np.arange(n + 1)),
-        addresses=np.asarray(uniques, dtype=object),
+        address_source=np.asarray(uniques, dtype=object),
+    )
+
+
+def from_graph(graph) -> TxTables:
+    """The arrays of a graph loaded from a dataset's engine index (:mod:`chaintrace.graphstore`).
+
+    Everything is an integer array already; txid and address text are borrowed from the graph,
+    which decodes them on first use.
+    """
+    stored, spends = graph._store, graph.in_out
+    n = graph.n_tx
+    in_tx = np.repeat(np.arange(n), np.diff(graph.tx_in_ptr))
+    out_type = stored["out_script_type"].astype(np.int8)
+    # BIP-69 only compares prev txids, and their first 64 bits sort as the text does
+    keys = np.ascontiguousarray(graph._txid_raw[:, :8]).view(">u8").ravel().astype(np.uint64)
+    return TxTables(
+        tx_height=graph.tx_height,
+        tx_version=stored["tx_version"].astype(np.int64),
+        tx_locktime=stored["tx_locktime"].astype(np.int64),
+        tx_coinbase=graph.tx_coinbase,
+        out_tx=graph.out_tx,
+        out_vout=graph.out_vout.astype(np.int64),
+        out_value=graph.out_value,
+        out_addr=graph.out_addr,
+        out_type=out_type,
+        out_spender=graph.out_spent_tx,
+        out_start=graph.tx_out_ptr,
+        in_tx=in_tx,
+        in_vin=np.arange(len(spends)) - graph.tx_in_ptr[in_tx],
+        in_value=graph.out_value[spends],
+        in_addr=graph.out_addr[spends],
+        in_type=out_type[spends],
+        in_sequence=stored["in_sequence"].astype(np.int64),
+        in_prev_rank=keys[graph.out_tx[spends]],
+        in_prev_vout=graph.out_vout[spends].astype(np.int64),
+        in_start=graph.tx_in_ptr,
+        txid_source=lambda: graph.txids,
+        address_source=lambda: graph.addresses,
     )
 
 
@@ -194,7 +248,13 @@ def tables(dataset) -> TxTables:
     key = (str(dataset.path), dataset.checksum)
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = build(dataset.transactions, dataset.outputs, dataset.inputs)
+            from .graph import build_graph
+
+            graph = build_graph(dataset)  # from the engine index when the dataset has one
+            if graph._store is not None:
+                _CACHE[key] = from_graph(graph)
+            else:
+                _CACHE[key] = build(dataset.transactions, dataset.outputs, dataset.inputs)
         return _CACHE[key]
 
 

@@ -88,6 +88,19 @@ def _tables_job_with(chain, keys):
         _JOB.clear()
 
 
+def _engine_index(data: dict[str, bytes]) -> dict[str, bytes]:
+    """The ``graph/`` files (:mod:`chaintrace.graphstore`), derived from the written tables."""
+    import pyarrow.parquet as pq
+
+    from .. import graphstore
+
+    frames = [
+        pq.read_table(pa.BufferReader(data[f"{k}.parquet"])).to_pandas()
+        for k in ("transactions", "outputs", "inputs")
+    ]
+    return {k: writer.parquet_bytes(t) for k, t in graphstore.tables(*frames).items()}
+
+
 def build(
     seed: int,
     n_transactions: int,
@@ -102,6 +115,7 @@ def build(
     rng = random.Random(f"chaintrace-extras-{seed}")
     tables = _write_tables(chain, len(eco.ledger.t_height) >= PARALLEL_FROM)
     data = {k: v for k, v in tables.items() if not k.startswith("truth/")}
+    data.update(_engine_index(data))
     truth = {k.removeprefix("truth/"): v for k, v in tables.items() if k.startswith("truth/")}
     dates = [date_text(START_TIME + 86_400 * d) for d in range(len(eco.prices))]
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)

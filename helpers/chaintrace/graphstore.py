@@ -1,0 +1,213 @@
+"""The dataset's engine index (``graph/``): the chain as integer arrays, ready to load.
+
+The three chain tables are for people: txids and addresses as text, one row per thing. Decoding
+that text is what makes a big dataset slow to open (~1.2 s at 10^6 transactions, nearly all of
+it spent on 64-character hex). The engine needs none of it to trace, cluster or taint, so the
+generator also writes what :class:`~chaintrace.graph.TxGraph` and
+:class:`~chaintrace.txtables.TxTables` are made of, as integer columns in chain order:
+
+* ``graph/transactions.parquet``: ``txid`` (32 raw bytes, display order), ``time``, ``height``,
+  ``version``, ``locktime``, ``coinbase``, ``n_inputs``, ``n_outputs``;
+* ``graph/outputs.parquet``: ``value``, ``vout``, ``address`` (id, -1 for OP_RETURN),
+  ``script_type`` (index into :data:`~chaintrace.txtables.SCRIPT_TYPES`);
+* ``graph/inputs.parquet``: ``spends`` (the id of the output the input spends), ``sequence``;
+* ``graph/addresses.parquet``: ``address`` text by id (first appearance in chain order).
+
+Output ids count outputs in chain order (grouped by transaction, in ``vout`` order); inputs are
+grouped by transaction in ``vin`` order. The files are derived from the tables (:func:`tables`
+builds them from a graph made from the tables) and covered by ``SHA256SUMS`` like every other
+file, so they cannot drift silently. A dataset without them still works: the engine then builds
+its arrays from the text tables, only slower.
+
+>>> from chaintrace.graph import build_graph
+>>> g = load(load_dataset("course"))
+>>> g.n_tx == build_graph("course").n_tx, g.txids[0] == load_dataset("course").transactions.txid[0]
+(True, True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .dataset import Dataset, DatasetError, load_dataset  # noqa: F401 (load_dataset: doctest)
+
+__all__ = ["FILES", "tables", "load", "read_arrays", "hex_text"]
+
+FOLDER = "graph"
+FILES = tuple(f"{FOLDER}/{n}.parquet" for n in ("transactions", "outputs", "inputs", "addresses"))
+
+
+# ----------------------------------------------------------------------------- hex <-> bytes
+
+
+def hex_text(raw: np.ndarray) -> pa.Array:
+    """Rows of 32 raw bytes as an Arrow array of 64-character lowercase hex, without making
+    a Python string per row (``bytes.hex`` of the whole block, then fixed offsets).
+
+    >>> hex_text(np.array([[0] * 31 + [255]], dtype=np.uint8))[0].as_py()[-4:]
+    '00ff'
+    """
+    n = len(raw)
+    chars = np.ascontiguousarray(raw).tobytes().hex().encode("ascii")
+    offsets = np.arange(0, 64 * n + 1, 64, dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
+
+
+def _raw_txids(graph) -> np.ndarray:
+    text = np.asarray(graph.txids, dtype="S64")
+    return np.frombuffer(bytes.fromhex(b"".join(text).decode()), np.uint8).reshape(-1, 32)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def tables(transactions, outputs, inputs) -> dict[str, pa.Table]:
+    """The index files (paths in :data:`FILES`) for a dataset's three text tables.
+
+    Both engines are built from the tables and must agree on every id before anything is
+    written, so the index holds exactly what the slow path would compute.
+
+    >>> ds = load_dataset("course")
+    >>> files = tables(ds.transactions, ds.outputs, ds.inputs)
+    >>> sorted(files) == sorted(FILES), files[FILES[2]].num_rows == len(ds.inputs)
+    (True, True)
+    """
+    from .graph import TxGraph
+    from .txtables import build
+
+    graph = TxGraph.from_tables(transactions, outputs, inputs)
+    T = build(transactions, outputs, inputs)
+    same = (
+        np.array_equal(T.out_addr, graph.out_addr)
+        and np.array_equal(T.out_value, graph.out_value)
+        and np.array_equal(T.in_addr, graph.out_addr[graph.in_out])
+        and np.array_equal(T.out_start, graph.tx_out_ptr)
+    )
+    if not same:
+        raise DatasetError("the tables give two different graphs; cannot write an engine index")
+    raw = _raw_txids(graph)
+    return {
+        FILES[0]: pa.table(
+            {
+                "txid": pa.FixedSizeBinaryArray.from_buffers(
+                    pa.binary(32), len(raw), [None, pa.py_buffer(raw.tobytes())]
+                ),
+                "time": pa.array(graph.tx_time, pa.int64()),
+                "height": pa.array(graph.tx_height, pa.int32()),
+                "version": pa.array(T.tx_version, pa.int32()),
+                "locktime": pa.array(T.tx_locktime, pa.int64()),
+                "coinbase": pa.array(graph.tx_coinbase, pa.bool_()),
+                "n_inputs": pa.array(np.diff(graph.tx_in_ptr), pa.int32()),
+                "n_outputs": pa.array(np.diff(graph.tx_out_ptr), pa.int32()),
+            }
+        ),
+        FILES[1]: pa.table(
+            {
+                "value": pa.array(graph.out_value, pa.int64()),
+                "vout": pa.array(graph.out_vout, pa.int32()),
+                "address": pa.array(graph.out_addr, pa.int32()),
+                "script_type": pa.array(T.out_type, pa.int8()),
+            }
+        ),
+        FILES[2]: pa.table(
+            {
+                "spends": pa.array(graph.in_out, pa.int64()),
+                "sequence": pa.array(T.in_sequence, pa.int64()),
+            }
+        ),
+        FILES[3]: pa.table({"address": pa.array(np.asarray(graph.addresses), pa.string())}),
+    }
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def has_index(dataset: Dataset) -> bool:
+    """True when ``dataset`` ships every index file (listed in its ``SHA256SUMS``)."""
+    return all(name in dataset._sums for name in FILES)
+
+
+def read_arrays(dataset: Dataset) -> dict[str, np.ndarray]:
+    """The index columns of ``dataset`` as numpy arrays (``tx_*``, ``out_*``, ``in_*``).
+
+    Address text is not read here: it loads on first use (:func:`read_addresses`).
+    """
+    import pyarrow.parquet as pq
+
+    arrays = {}
+    for name, prefix in zip(FILES[:3], ("tx_", "out_", "in_"), strict=True):
+        table = pq.read_table(dataset._file(name))
+        for column in table.column_names:
+            chunked = table.column(column)
+            if column == "txid":
+                flat = chunked.combine_chunks()
+                data = np.frombuffer(flat.buffers()[1], np.uint8)
+                arrays["tx_txid"] = data[flat.offset * 32 : (flat.offset + len(flat)) * 32]
+            else:
+                arrays[prefix + column] = chunked.to_numpy()
+    arrays["tx_txid"] = arrays["tx_txid"].reshape(-1, 32)
+    _check(arrays, dataset)
+    return arrays
+
+
+def read_addresses(dataset: Dataset):
+    """Address text by id, as an Arrow-backed pandas array (no 10^6 Python strings)."""
+    import pyarrow.parquet as pq
+
+    column = pq.read_table(dataset._file(FILES[3])).column("address")
+    return column.combine_chunks().to_pandas(types_mapper=None).array
+
+
+def _check(arrays: dict, dataset: Dataset) -> None:
+    """The cheap consistency checks: the row counts the transactions promise are there."""
+    n_out, n_in = int(arrays["tx_n_outputs"].sum()), int(arrays["tx_n_inputs"].sum())
+    if n_out != len(arrays["out_value"]) or n_in != len(arrays["in_spends"]):
+        raise DatasetError(
+            f"the engine index of dataset {dataset.name!r} ({FOLDER}/) does not match itself "
+            f"({n_out} outputs and {n_in} inputs promised, {len(arrays['out_value'])} and "
+            f"{len(arrays['in_spends'])} found); regenerate the dataset with `chaintrace generate`"
+        )
+    spends = arrays["in_spends"]
+    if len(spends) and (spends.min() < 0 or spends.max() >= n_out):
+        raise DatasetError(
+            f"the engine index of dataset {dataset.name!r} has an input spending an output "
+            "that does not exist; regenerate the dataset with `chaintrace generate`"
+        )
+
+
+def load(dataset: Dataset):
+    """The :class:`~chaintrace.graph.TxGraph` of ``dataset`` from its index, or None without one."""
+    if not has_index(dataset):
+        return None
+    from .graph import TxGraph
+
+    return TxGraph.from_arrays(read_arrays(dataset), name=dataset.name, dataset=dataset)
+
+
+def write(folder: str | Path) -> list[Path]:
+    """Add the engine index to a dataset folder that lacks it (e.g. one made by other tools).
+
+    Builds the graph from the folder's tables, writes :data:`FILES` and adds them to
+    ``SHA256SUMS``. Returns the files written.
+    """
+    import pyarrow.parquet as pq
+
+    from .dataset import MANIFEST, _read_manifest, _sha256, verify
+
+    folder = Path(folder)
+    verify(folder)  # never index (and re-sign) a damaged dataset
+    ds = Dataset(folder, _read_manifest(folder))
+    written = []
+    for rel, table in tables(ds.transactions, ds.outputs, ds.inputs).items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd", store_schema=False)
+        written.append(path)
+    sums = _read_manifest(folder)
+    sums.update({rel: _sha256(folder / rel) for rel in FILES})
+    text = "".join(f"{digest}  {rel}\n" for rel, digest in sorted(sums.items()))
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    return written

@@ -1,0 +1,117 @@
+"""The engine index (``graph/``): loads fast and gives exactly the engine the tables give."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from _chain_fixtures import mini_path, write_manifest  # noqa: F401
+from chaintrace import DatasetError, NotFound, graphstore, load_case, load_dataset
+from chaintrace.graph import TxGraph, build_graph
+from chaintrace.txtables import build, tables
+
+GRAPH_ARRAYS = [
+    "tx_time", "tx_height", "tx_coinbase", "tx_out_ptr", "tx_in_ptr", "out_tx", "out_vout",
+    "out_value", "in_out", "out_spent_tx", "out_addr",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def course():
+    ds = load_dataset("course")
+    assert graphstore.has_index(ds), "the bundled dataset ships its engine index"
+    return ds
+
+
+def assert_same_graph(a: TxGraph, b: TxGraph):
+    for name in GRAPH_ARRAYS:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert list(a.txids) == list(b.txids)
+    assert list(a.addresses) == list(b.addresses)
+
+
+def test_index_gives_the_graph_the_tables_give(course):
+    stored = graphstore.load(course)
+    assert stored._store is not None
+    assert_same_graph(
+        stored, TxGraph.from_tables(course.transactions, course.outputs, course.inputs)
+    )
+
+
+def test_index_gives_the_txtables_the_tables_give(course):
+    fast = tables(course)
+    slow = build(course.transactions, course.outputs, course.inputs)
+    for name in slow.__dataclass_fields__:
+        if name.endswith("_source") or name == "in_prev_rank":
+            continue
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    # BIP-69 only compares ranks: the same order, whatever the numbers
+    dense = [pd.factorize(T.in_prev_rank, sort=True)[0] for T in (fast, slow)]
+    assert np.array_equal(*dense)
+    assert list(fast.txid) == list(slow.txid) and list(fast.addresses) == list(slow.addresses)
+    assert fast.n_addresses == len(slow.addresses)
+
+
+def test_build_graph_uses_the_index_and_decodes_text_only_when_asked(course):
+    assert build_graph(course)._store is not None
+    g = graphstore.load(course)  # a fresh one: nothing decoded yet
+    case = load_case("ransom-01")
+    t = g.tx_id(case.payment_txid)
+    assert "txids" not in g.__dict__, "one lookup must not decode every txid"
+    assert g.txids[t] == case.payment_txid
+    wrong_tail = case.payment_txid[:-1] + ("0" if case.payment_txid[-1] != "0" else "1")
+    with pytest.raises(NotFound, match="not in"):
+        g.tx_id(wrong_tail)  # same first 64 bits, so only the full comparison catches it
+
+
+def test_dataset_without_index_still_works_and_can_be_indexed(mini_path, tmp_path):  # noqa: F811
+    folder = shutil.copytree(mini_path, tmp_path / "mini")
+    plain = load_dataset(folder)
+    assert not graphstore.has_index(plain) and graphstore.load(plain) is None
+    slow = build_graph(plain)
+    written = graphstore.write(folder)
+    assert [p.relative_to(folder).as_posix() for p in written] == list(graphstore.FILES)
+    indexed = load_dataset(folder)  # SHA256SUMS was updated, so it verifies
+    assert graphstore.has_index(indexed)
+    assert_same_graph(graphstore.load(indexed), slow)
+
+
+def test_damaged_index_is_refused(mini_path, tmp_path):  # noqa: F811
+    folder = shutil.copytree(mini_path, tmp_path / "mini")
+    graphstore.write(folder)
+    path = folder / "graph" / "outputs.parquet"
+    path.write_bytes(path.read_bytes()[:-40] + b"\0" * 40)
+    with pytest.raises(DatasetError, match="graph/outputs.parquet.*edited or damaged"):
+        load_dataset(folder)
+
+
+def test_index_that_contradicts_itself_is_refused(mini_path, tmp_path):  # noqa: F811
+    folder = shutil.copytree(mini_path, tmp_path / "mini")
+    graphstore.write(folder)
+    path = folder / "graph" / "inputs.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.slice(1), path)  # one input fewer than the transactions promise
+    write_manifest(folder)  # re-signed, so only the consistency check can catch it
+    with pytest.raises(DatasetError, match="does not match itself.*chaintrace generate"):
+        build_graph(load_dataset(folder))
+
+
+def test_hex_text_round_trips():
+    raw = np.random.default_rng(1).integers(0, 256, (5, 32), dtype=np.uint8)
+    text = graphstore.hex_text(raw)
+    assert text.type == pa.string()
+    assert [bytes.fromhex(t) for t in text.to_pylist()] == [bytes(r) for r in raw]
+
+
+def test_index_command_indexes_a_dataset_and_refuses_a_damaged_one(mini_path, tmp_path, capsys):  # noqa: F811
+    from chaintrace.cli import main
+
+    folder = shutil.copytree(mini_path, tmp_path / "mini")
+    assert main(["index", str(folder)]) == 0
+    assert "wrote 4 index files" in capsys.readouterr().out
+    assert graphstore.has_index(load_dataset(folder))
+    (folder / "prices.csv").write_text("date,usd\n")  # damaged: indexing would re-sign it
+    assert main(["index", str(folder)]) == 2
+    assert "prices.csv does not match its SHA-256" in capsys.readouterr().err
