@@ -240,6 +240,22 @@ class Dataset:
         return self._parquet("account/transfers.parquet")
 
     @cached_property
+    def reference_wallets(self):
+        """The reference set: spends of wallets whose own records say which output was change.
+
+        Columns ``wallet`` (a pseudonym), ``txid``, ``change_vout`` (-1: no change). Like the
+        sets investigators build from seized devices and cooperating victims, it lets a
+        heuristic be measured, and like them it is not a random sample of the chain: ordinary
+        users' wallets only (``datasets/README.md`` says how it was drawn).
+        """
+        import pandas as pd
+
+        return pd.read_csv(
+            self._file("labelled/reference-wallets.csv"),
+            dtype={"wallet": "str", "txid": "str", "change_vout": "int64"},
+        )
+
+    @cached_property
     def prices(self):
         """Daily close in USD per BTC: columns ``date`` (datetime64) and ``usd``."""
         import pandas as pd

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import extras, invariants, writer
+from . import extras, invariants, reference, writer
 from .calendar import START_TIME, date_text
 from .economy import Economy
 
@@ -133,6 +133,8 @@ def build(
         truth[f"cases/{case_id}.json"] = writer.json_bytes(
             {"case_id": case_id, "dataset": name, **chain.resolve(case["truth"])}
         )
+    if cases:  # the scale profile has no cases to keep out of it, and no lesson needs it
+        data["labelled/reference-wallets.csv"] = reference.reference_csv(truth, seed)
     writer.write_tree(Path(out_dir), data)
     writer.write_tree(Path(truth_dir), truth)
     led = eco.ledger
