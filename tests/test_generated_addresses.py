@@ -130,10 +130,25 @@ def test_the_reference_decoder_accepts_a_real_address_and_rejects_its_typos():
 
 def test_account_addresses_have_the_ethereum_shape():
     transfers = load_dataset().transfers
-    addresses = pd.concat([transfers["from"], transfers["to"]]).unique()
+    eth = transfers[transfers["chain"] == "ethereum"]
+    addresses = pd.concat([eth["from"], eth["to"]]).unique()
     for address in addresses:
         assert address.startswith("0x") and len(address) == 42
         int(address[2:], 16)
         assert address[2:] != address[2:].lower() or address[2:].isdigit(), (
             "EIP-55 mixed case expected"
         )
+
+
+def test_tron_addresses_are_base58check_with_the_0x41_prefix():
+    transfers = load_dataset().transfers
+    tron = transfers[transfers["chain"] == "tron"]
+    assert len(tron) > 100
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    for address in pd.concat([tron["from"], tron["to"]]).unique():
+        number = 0
+        for c in address:  # Base58 from its definition, not through the toolkit's decoder
+            number = number * 58 + alphabet.index(c)
+        raw = number.to_bytes(25, "big")
+        assert raw[0] == 0x41 and address.startswith("T") and len(address) == 34
+        assert hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import extras, invariants, reference, writer
+from . import accounts, extras, invariants, reference, writer
 from .calendar import START_TIME, date_text
 from .economy import Economy
 
@@ -21,6 +21,7 @@ CASE_MODULES = {
     "sanctions-01": "06",
     "coinjoin-01": "07",
     "theft-01": "08",
+    "stablecoin-01": "09",
 }
 ATTEMPTS = 6
 
@@ -121,10 +122,14 @@ def build(
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     data["tags.yaml"] = extras.tagpack(eco, chain, rng)
     rows, actors, acct = extras.account_ledger(eco, rng)
-    data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
     data.update(extras.sanctions(eco, rng, actors))
+    # the two-chain ledger draws from its own RNG: nothing above changes when it does
+    rows, account_files, stable = accounts.extend(eco, seed, rows, actors, with_case=cases)
+    data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
+    data.update(account_files)
     if cases:
         _account_case(eco, acct)
+        eco.cases["stablecoin-01"] = accounts.case_files(stable)
     for case_id, case in sorted(eco.cases.items()):
         brief = chain.resolve(case["brief"])
         brief.setdefault("module", CASE_MODULES.get(case_id, ""))
@@ -164,6 +169,10 @@ def _transfers_table(rows) -> pa.Table:
         "value": s,
         "decimals": pa.int32(),
         "fee_wei": s,
+        "chain": s,
+        "log_index": pa.int32(),
+        "fee_sun": s,
+        "bridge_ref": s,
     }
     return pa.table({k: pa.array([r[k] for r in rows], type=t) for k, t in types.items()})
 
