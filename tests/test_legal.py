@@ -197,8 +197,10 @@ def test_request_names_the_deposit_amounts_and_placeholders(table, answers, case
     for path in files.values():
         digest = path.with_name(path.name + ".sha256").read_text().split()[0]
         assert f"`{path.name}` | `{digest}`" in text
-    n_inferred = int((table["kind"] == "inference").sum())
-    assert text.count("- Hop ") == n_inferred
+    inferred = table[table["kind"] == "inference"]
+    assert all(t in text.split("## Caveats")[1] for t in inferred["txid"])
+    groups = inferred.groupby(["grade", inferred["vote_agrees"].astype(str)]).ngroups
+    assert text.count("- Hop") == groups < len(inferred)  # like links share one line
     assert "DISAGREES" in text and "wholly from the starting output" in text
 
 
@@ -229,3 +231,50 @@ def test_request_from_a_trace_with_explicit_deposits(case, answers, peel, cluste
     assert answers["deposit_address"] in text and "Any Name" in text
     with pytest.raises(ValueError, match="not on this trace"):
         draft_request(peel, exchange="Any Name", deposits=["bc1qnotonthetrace"], rates={})
+
+
+def test_a_deposit_swept_alone_into_a_tagged_wallet_is_attributed_by_the_sweep():
+    from _chain_fixtures import address
+    from chaintrace.tags import TagPack
+    from test_graph import tiny_graph, txid
+    from test_trace import PEEL
+
+    # only the exchange's hot wallet is tagged: the deposit is known by where its coins went
+    pack = TagPack.from_yaml(
+        "title: t\ncreator: c\nsource: test\ncurrency: BTC\nconfidence: authority_data\n"
+        f"tags:\n- {{address: {address('exchange-hot')}, label: Kestrel, category: exchange}}\n"
+    )
+    trace = follow_peel_chain(f"{txid('cb')}:0", dataset=tiny_graph(PEEL), tags=pack)
+    table = reliability_table(trace, rates={"peel_chain": 0.9}, tags=pack)
+    by_address = table.set_index("address")
+    deposit = by_address.loc[address("exchange-deposit")]
+    assert (deposit["attributed_to"], deposit["attribution_basis"]) == ("Kestrel", "sweep")
+    assert deposit["attributed_category"] == "exchange" and txid("sweep") in deposit["attribution"]
+    assert by_address.loc[address("exchange-hot"), "attribution_basis"] == "tag"
+    # the remainder before the deposit was also moved alone, but a remainder is never "swept"
+    assert by_address.loc[address("c2"), "attributed_to"] == ""
+    assert table["vote_vout"].eq(-1).all()  # a hand-built chain has no dataset to vote on
+
+
+def test_a_remainder_paid_alone_to_a_tagged_deposit_is_not_attributed(peel, answers):
+    from chaintrace.tags import TagPack
+
+    pack = TagPack.from_yaml(
+        "title: t\ncreator: c\nsource: test\ncurrency: BTC\nconfidence: authority_data\n"
+        f"tags:\n- {{address: {answers['deposit_address']}, label: Test Exchange, category: exchange}}\n"
+    )
+    table = reliability_table(peel, rates={"peel_chain": 0.9}, tags=pack)
+    named = table[table["attributed_to"] == "Test Exchange"]
+    assert named["address"].tolist() == [answers["deposit_address"]]
+    assert named["attribution_basis"].tolist() == ["tag"]
+
+
+def test_request_from_a_mixing_trace_warns_that_shares_are_a_taint_choice(case):
+    from chaintrace.trace import trace_forward
+
+    trace = trace_forward(case.payment_txid, hops=4)
+    table = reliability_table(trace, rates={"peel_chain": 0.9})
+    mixed = table[table["funded_share"] < 1]
+    assert len(mixed), "four hops forward the ransom meets other coins"
+    text = draft_request(table, exchange="Any", deposits=[table["address"].iat[-1]])
+    assert "choice of taint model" in text and "wholly from the starting output" not in text

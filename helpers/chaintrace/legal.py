@@ -155,10 +155,9 @@ def _votes(trace, txids: list[str]) -> dict[str, tuple[int, float]]:
     from .heuristics_table import change_table
     from .txtables import tables
 
-    if not txids:
-        return {}
-    source = trace.graph.dataset if trace.graph.dataset is not None else trace.dataset_name
-    T = tables(source)
+    if not txids or trace.graph.dataset is None:
+        return {}  # no dataset behind the graph (a hand-built one): no vote to cite
+    T = tables(trace.graph.dataset)
     table = change_table(T)
     rows = pd.Index(T.txid).get_indexer(txids)
     return {
@@ -189,27 +188,31 @@ def _funded_share(trace, frame: pd.DataFrame) -> list[float]:
     ]
 
 
-def _attribution(address: str, tags, clustering, rates) -> tuple[str, str, str, float]:
-    """(label, basis, words, confidence score) of one address: its tag, else its cluster's."""
+NOBODY = ("", "", "", "", float("nan"))  # label, category, basis, words, confidence score
+
+
+def _attribution(address: str, tags, clustering, rates) -> tuple:
+    """(label, category, basis, words, confidence score) of an address: its tag, else its
+    cluster's (when ``clustering`` is given)."""
     if not address:
-        return "", "", "", float("nan")
+        return NOBODY
     a = tags.attribute(address)
     if a.found:
         words = (
             f"tag: {a.label} ({a.category}), confidence {a.confidence} "
             f"({a.confidence_score}/100), source {a.source}"
         )
-        return a.label, "tag", words, float(a.confidence_score)
+        return a.label, a.category, "tag", words, float(a.confidence_score)
     if clustering is None:
-        return "", "", "", float("nan")
+        return NOBODY
     from .attribution import attribute
 
     try:
         c = attribute(address, clustering, tags)
     except (KeyError, LookupError):
-        return "", "", "", float("nan")
+        return NOBODY
     if not c.found:
-        return "", "", "", float("nan")
+        return NOBODY
     pp = rates["precision"].get("common_input_clustering", float("nan"))
     measured = "" if pd.isna(pp) else f"; clustering pair precision {100 * pp:.1f} % measured"
     words = (
@@ -217,7 +220,41 @@ def _attribution(address: str, tags, clustering, rates) -> tuple[str, str, str, 
         f"addresses labelled {c.label} ({c.category}) by {c.n_tagged} tagged member(s), best "
         f"confidence {c.confidence} ({c.confidence_score}/100), source {c.source}{measured}"
     )
-    return c.label, "cluster + tag", words, float(c.confidence_score)
+    return c.label, c.category, "cluster + tag", words, float(c.confidence_score)
+
+
+def _swept(trace, frame: pd.DataFrame, found: list[tuple]) -> list[tuple]:
+    """Attribute an unnamed deposit whose coins the next link moved, alone, to one named owner.
+
+    An exchange sweeps a customer's deposit address into its own wallet. When an address that
+    received everything left in a one-output transaction (where a chain pays its deposit) is
+    then spent, alone, to addresses attributed to one service, it is attributed to that service
+    too: an inference, and the words say so. A peel-chain remainder is never attributed this
+    way: a thief paying a tagged deposit in one step looks the same as a sweep.
+    """
+    if trace.kind == "backward":
+        return found
+    g = trace.graph
+    rows_of = frame.groupby("txid").indices
+    out = list(found)
+    ends = frame["method"] == ONLY_OUTPUT[0]  # paid everything left: a deposit, not a remainder
+    for i, (output, (label, *_)) in enumerate(zip(frame["output"], found, strict=True)):
+        if label or not ends.iat[i]:
+            continue
+        spender = int(g.out_spent_tx[g.parse_output(output)])
+        if spender < 0 or len(g.inputs_of(spender)) != 1:
+            continue
+        nxt = [found[j] for j in rows_of.get(g.txids[spender], [])]
+        named = {(f[0], f[1]) for f in nxt}
+        if len(nxt) == len(g.outputs_of(spender)) and len(named) == 1 and nxt[0][0]:
+            first = nxt[0]
+            words = (
+                f"untagged; its coins were moved, alone, by transaction {g.txids[spender]} to "
+                f"{first[0]} ({first[1]}), as a service sweeps its deposit addresses; that "
+                f"address's attribution: {first[3]}"
+            )
+            out[i] = (first[0], first[1], "sweep", words, first[4])
+    return out
 
 
 def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.DataFrame:
@@ -240,9 +277,11 @@ def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.Da
     ``funded_share``
         the share of the link transaction's input value that came from traced outputs (1.0:
         every satoshi it moved came from the traced funds, a fact whatever the owner);
-    ``attributed_to``, ``attribution_basis``, ``attribution``, ``attribution_score``
-        who the address belongs to per its tag, else per its common-input cluster (pass
-        ``clustering``), with source and confidence (0-100);
+    ``attributed_to``, ``attributed_category``, ``attribution_basis``, ``attribution``, ``attribution_score``
+        who the address belongs to and what it is (e.g. ``exchange``), on which basis:
+        ``tag`` (its own tag), ``cluster + tag`` (its common-input cluster's tags: pass
+        ``clustering``) or ``sweep`` (untagged, but the next link moved its coins, alone, to
+        one named service), with source and confidence (0-100);
     ``grade``
         the link's reliability in plain language.
 
@@ -292,9 +331,11 @@ def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.Da
         given = frame["funded_share"].isna() & (frame["kind"] == "fact")
         frame.loc[given, "statement"] = FACTS[START[0]]
     found = [_attribution(a, tags, clustering, rates) for a in frame["address"]]
-    for i, col in enumerate(["attributed_to", "attribution_basis", "attribution"]):
+    found = _swept(trace, frame, found)
+    columns = ["attributed_to", "attributed_category", "attribution_basis", "attribution"]
+    for i, col in enumerate(columns):
         frame[col] = [f[i] for f in found]
-    frame["attribution_score"] = [f[3] for f in found]
+    frame["attribution_score"] = [f[4] for f in found]
     return frame
 
 
@@ -413,22 +454,43 @@ def _provenance(table: pd.DataFrame) -> list[str]:
     return []
 
 
+def _vote_words(agrees, low: float, high: float) -> str:
+    if agrees is None:
+        return "the other change heuristics cast no vote"
+    span = f"{low:.2f}" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f} to {high:.2f}"
+    return f"the change heuristics' vote {'agrees' if agrees else 'DISAGREES'} (confidence {span})"
+
+
 def _caveats(table: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
+    """One line per group of inferred links that share a method and a grade, then the rest."""
     lines = []
-    for r in table[table["kind"] == "inference"].itertuples(index=False):
+    inferred = table[table["kind"] == "inference"].assign(
+        agrees=lambda f: f["vote_agrees"].map({True: "yes", False: "no"}).fillna("none")
+    )
+    groups = inferred.groupby(["statement", "heuristic", "grade", "agrees"], sort=False)
+    for (statement, heuristic, grade, _), group in groups:
+        r = group.iloc[0]
         wrong = "" if math.isnan(r.wrong_1_in) else f", wrong about 1 time in {r.wrong_1_in:,.0f}"
         measured = "no measured error rate" if pd.isna(r.precision) else (
             f"measured precision {100 * r.precision:.1f} %{wrong}"
         )  # fmt: skip
-        vote = (
-            "the other change heuristics cast no vote"
-            if r.vote_agrees is None
-            else f"the change heuristics' vote {'agrees' if r.vote_agrees else 'DISAGREES'} "
-            f"(confidence {r.vote_confidence:.2f})"
-        )
+        conf = group["vote_confidence"]
+        vote = _vote_words(r.vote_agrees, conf.min(), conf.max())
+        where = ", ".join(f"`{t}`" for t in group["txid"])
+        hops = ", ".join(str(h) for h in group["hop"])
         lines.append(
-            f"- Hop {r.hop}, transaction `{r.txid}`: inferred that {r.statement} "
-            f"({r.heuristic}: {measured}; {vote}). Grade: {r.grade}."
+            f"- Hop{'s' if len(group) > 1 else ''} {hops} (transaction{'s' if len(group) > 1 else ''} "
+            f"{where}): inferred that {statement} ({heuristic}: {measured}; {vote}). "
+            f"Grade: {grade}."
+        )
+    mixed = table[table["funded_share"] < 1]
+    if len(mixed):
+        hops = ", ".join(str(h) for h in sorted(mixed["hop"].unique()))
+        lines.append(
+            f"- At hop(s) {hops} a transaction also spent coins that are not on the trace (as "
+            f"little as {mixed['funded_share'].min():.0%} of its input value was traced): from "
+            "there the traced coins are mixed with others', and how much of what follows is "
+            "theirs is a choice of taint model, not a fact of the ledger."
         )
     for r in rows.drop_duplicates("address").itertuples(index=False):
         basis = r.attribution or "given by the requester (no tag or cluster label on the trace)"
@@ -523,8 +585,9 @@ def draft_request(
         "",
         "## Grounds",
         "",
-        f"The funds were traced from `{table['output'].iat[0]}` ({ref}) in {len(table)} links "
-        f"of the attached exhibit: {n_fact} are facts of the ledger, {n_inf} are analytic "
+        f"The funds were traced from `{table['output'].iat[0]}` ({ref}) in {len(table)} links"
+        f"{' (the attached exhibit)' if exhibit is not None else ''}: {n_fact} are facts of the "
+        f"ledger, {n_inf} are analytic "
         "inferences, listed under caveats with their measured error rates.",
         *_provenance(table),
         "",
