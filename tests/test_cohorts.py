@@ -190,3 +190,24 @@ def test_using_a_cohort_switches_every_reader_and_back(variants, monkeypatch, tm
     assert paths.datasets_root() == paths.REPO_ROOT / "datasets"
     with pytest.raises(cohort.CohortError, match="cohort new"):
         cohort.use_cohort("no-such-cohort")
+
+
+def test_trainee_notebooks_run_without_the_ground_truth():
+    """A variant handed to trainees on laptops has datasets/ only: lessons and released exercises
+    must not read chaintrace.truth (hidden tests may: they run where the ground truth is)."""
+    trainee = sorted((ROOT / "course").glob("*.ipynb")) + sorted(
+        (ROOT / "exercises").rglob("*.ipynb")
+    )
+    readers = re.compile(
+        r"\bchaintrace\.truth\b|\bfrom chaintrace import[^\n]*\btruth\b|\btruth\.load\("
+    )
+    offenders = []
+    for path in trainee:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and readers.search(cell.source):
+                offenders.append(f"{path.relative_to(ROOT)} cell {cell.get('id')}")
+    assert not offenders, (
+        "these trainee-side cells read the instructors' ground truth, which a trainee's copy of a "
+        "cohort variant does not have; use the dataset's own files (e.g. dataset.reference_wallets): "
+        + ", ".join(offenders)
+    )
