@@ -182,8 +182,30 @@ def test_not_a_trace_is_refused():
 
 def test_measured_rates_without_ground_truth_say_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("CHAINTRACE_GROUNDTRUTH", str(tmp_path))
-    with pytest.raises(TruthError, match="rates="):
-        measured_rates("course")
+    with pytest.raises(TruthError, match="basis='reference'"):
+        measured_rates("course", basis="truth")
+    # by default an investigator without ground truth measures on the reference set
+    assert measured_rates("course")["basis"].eq("reference set").all()
+    with pytest.raises(ValueError, match="'reference'"):
+        measured_rates("course", basis="court")
+
+
+def test_reference_rates_count_the_reference_wallets_own_change(clusters):
+    ds = load_dataset("course")
+    rates = measured_rates(ds, clusters, basis="reference")
+    ref = ds.reference_wallets.drop_duplicates("txid").set_index("txid")["change_vout"]
+    table = change_table("course").set_index("txid")
+    picks = table.loc[ref.index, "peel_chain"]
+    known = (ref >= 0) & (table.loc[ref.index, "n_candidates"] >= 2)
+    n = int(((picks >= 0) & known).sum())
+    right = int(((picks >= 0) & known & (picks == ref)).sum())
+    row = rates.loc["peel_chain"]
+    assert (row["picks"], row["correct"], row["wrong"]) == (n, right, n - right)
+    assert row["low"] < row["precision"] < row["high"] and row["basis"] == "reference set"
+    assert 0 < rates.loc["common_input_clustering", "precision"] <= 1
+    assert "address pairs" in rates.loc["common_input_clustering", "source"]
+    truth_rates = measured_rates(ds, basis="truth")
+    assert truth_rates.loc["peel_chain", "picks"] > n  # the whole chain, not a sample
 
 
 def test_request_names_the_deposit_amounts_and_placeholders(table, answers, case, tmp_path, peel):

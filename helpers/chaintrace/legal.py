@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import load_case  # noqa: F401 (doctests)
+from .dataset import DatasetError, load_case  # noqa: F401 (load_case: doctests)
 from .report import exhibit_table, verify_exhibit
 from .trace import (
     FUNDED_BY,
@@ -71,22 +71,72 @@ FACTS = {
 }
 VOTE_SURE = 0.95  # the vote's confidence from which its own measured precision is cited
 VOTE_ROW = f"vote, confidence >= {VOTE_SURE}"
+CLUSTER_ROW = "common_input_clustering"
+_NOT_PICKS = {"txid", "n_candidates", "n_votes", "vout", "confidence"}  # change_table's others
 FACT_GRADE = "fact of the ledger: anyone can re-check it"
 
 
-def measured_rates(dataset="course", clustering=None, truth=None) -> pd.DataFrame:
+def measured_rates(dataset="course", clustering=None, truth=None, *, basis="auto") -> pd.DataFrame:
     """Measured precision of every change heuristic (and of ``clustering``), indexed by method.
 
-    Columns ``precision``, ``picks``, ``correct``, ``wrong`` and ``source``; measured with
-    :func:`chaintrace.accuracy.change_accuracy` (and ``cluster_accuracy`` as row
-    ``common_input_clustering``: its pair precision) against the dataset's ground truth. Takes
-    well under a second once the dataset's tables are built; compute it once and pass it as
-    ``rates=`` to :func:`reliability_table` when you build several tables.
+    ``basis`` says what the picks are checked against:
 
-    >>> rates = measured_rates("course")
-    >>> bool(0.5 < rates.loc["peel_chain", "precision"] <= 1)
-    True
+    * ``"truth"``: the generator's ground truth, every transaction
+      (:func:`chaintrace.accuracy.change_accuracy` and ``cluster_accuracy``: the figures of
+      ``docs/accuracy.md``); instructors have it, trainees and investigators do not.
+    * ``"reference"``: the dataset's reference set (``Dataset.reference_wallets``: spends of
+      wallets whose own records say which output was change, as from seized devices), with the
+      same definitions; clustering's pair precision is counted among those wallets' addresses.
+      What an investigator can measure; not a random sample of the chain.
+    * ``"auto"`` (default): the ground truth if it is there, else the reference set.
+
+    Columns ``precision``, ``picks``, ``correct``, ``wrong``, ``low``/``high`` (a 95 % Wilson
+    interval for the precision), ``basis`` and ``source``. Rows: each change heuristic,
+    ``vote``, ``vote, confidence >= 0.95`` and, with ``clustering``, ``common_input_clustering``.
+    Well under a second once the dataset's tables are built: compute it once and pass it as
+    ``rates=`` to :func:`reliability_table`.
+
+    >>> rates = measured_rates("course", basis="reference")
+    >>> bool(0.5 < rates.loc["peel_chain", "precision"] <= 1), rates["basis"].iat[0]
+    (True, 'reference set')
     """
+    from .truth import TruthError
+
+    if basis not in ("auto", "truth", "reference"):
+        raise ValueError(f"basis is 'auto', 'truth' or 'reference', not {basis!r}")
+    if basis != "reference":
+        try:
+            return _truth_rates(dataset, clustering, truth)
+        except TruthError:
+            if basis == "truth":
+                raise
+    return _reference_rates(dataset, clustering)
+
+
+def _finish(frame: pd.DataFrame, basis: str, where: str) -> pd.DataFrame:
+    frame["wrong"] = frame["picks"] - frame["correct"]
+    bounds = [_wilson(c, n) for c, n in zip(frame["correct"], frame["picks"], strict=True)]
+    frame["low"], frame["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    frame["basis"] = basis
+    unit = ["address pairs put together" if h == CLUSTER_ROW else "picks" for h in frame.index]
+    frame["source"] = [
+        f"{basis}, {where}" + ("" if pd.isna(n) else f": {n:,.0f} {u}")
+        for n, u in zip(frame["picks"], unit, strict=True)
+    ]
+    return frame
+
+
+def _wilson(correct: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion (NaN without picks)."""
+    if pd.isna(n) or pd.isna(correct) or n <= 0:
+        return float("nan"), float("nan")
+    p = correct / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _truth_rates(dataset, clustering, truth) -> pd.DataFrame:
     from . import accuracy
     from .truth import TruthError
 
@@ -94,21 +144,66 @@ def measured_rates(dataset="course", clustering=None, truth=None) -> pd.DataFram
         change = accuracy.change_accuracy(dataset, truth, thresholds=(VOTE_SURE,))
     except (FileNotFoundError, TruthError) as exc:
         raise TruthError(
-            f"measured error rates need the dataset's ground truth ({exc}); on a real case pass "
-            "rates= yourself, e.g. Möser & Narayanan's published precisions (docs/accuracy.md)"
+            f"measured error rates need the dataset's ground truth ({exc}); use "
+            "basis='reference' (the dataset's reference set), or pass rates= yourself, e.g. "
+            "Möser & Narayanan's published precisions (docs/accuracy.md)"
         ) from None
     name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "the dataset")
-    where = f"in dataset {name!r}, against its ground truth"
     frame = change.set_index("heuristic")[["precision", "picks", "correct"]].astype(float)
-    frame["source"] = [f"change picks measured: {n:,.0f} {where}" for n in frame["picks"]]
     if clustering is not None:
-        scores = accuracy.cluster_accuracy(clustering, truth if truth is not None else name)
-        frame.loc["common_input_clustering"] = [
-            scores["pair_precision"], np.nan, np.nan,
-            f"pair precision over {scores['addresses']:,} addresses {where}",
+        s = accuracy.cluster_accuracy(clustering, truth if truth is not None else name)
+        frame.loc[CLUSTER_ROW] = [s["pair_precision"], np.nan, np.nan]
+    return _finish(frame, "ground truth", f"dataset {name!r}")
+
+
+def _reference_rates(dataset, clustering) -> pd.DataFrame:
+    """The accuracy module's definitions, on the reference set's spends and wallets."""
+    from .accuracy import _pairs
+    from .dataset import load_dataset
+    from .heuristics_table import change_table, eligible
+    from .txtables import tables
+
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    try:
+        ref = ds.reference_wallets.drop_duplicates("txid")
+    except (AttributeError, FileNotFoundError, DatasetError):
+        raise DatasetError(
+            f"dataset {getattr(ds, 'name', ds)!r} has no reference set "
+            "(labelled/reference-wallets.csv) and no ground truth here: pass rates= yourself, "
+            "e.g. Möser & Narayanan's published precisions (docs/accuracy.md)"
+        ) from None
+    T = tables(ds)
+    table = change_table(T)
+    rows = pd.Index(T.txid).get_indexer(ref["txid"].to_numpy(dtype=object))
+    keep = rows >= 0
+    rows, change = rows[keep], ref["change_vout"].to_numpy()[keep]
+    has = eligible(T)[rows] & (change >= 0)
+    picks = {h: table[h].to_numpy()[rows] for h in table.columns if h not in _NOT_PICKS}
+    picks["vote"] = table["vout"].to_numpy()[rows]
+    sure = table["confidence"].to_numpy()[rows] >= VOTE_SURE
+    picks[VOTE_ROW] = np.where(sure, picks["vote"], -1)
+    counts = {
+        h: (int(((p >= 0) & has).sum()), int(((p >= 0) & has & (p == change)).sum()))
+        for h, p in picks.items()
+    }
+    frame = pd.DataFrame(
+        {
+            "precision": [c / n if n else np.nan for n, c in counts.values()],
+            "picks": [float(n) for n, _ in counts.values()],
+            "correct": [float(c) for _, c in counts.values()],
+        },
+        index=pd.Index(list(counts), name="heuristic"),
+    )
+    if clustering is not None:
+        spent = ds.inputs[ds.inputs["txid"].isin(ref["txid"])][["txid", "address"]]
+        owner = spent.merge(ref[["txid", "wallet"]], on="txid").drop_duplicates("address")
+        owner = owner.merge(clustering.frame()[["address", "cluster"]], on="address")
+        together = _pairs(owner.groupby("cluster").size().to_numpy())
+        both = _pairs(owner.groupby(["cluster", "wallet"]).size().to_numpy())
+        frame.loc[CLUSTER_ROW] = [
+            both / together if together else np.nan, float(together), float(both)
         ]  # fmt: skip
-    frame["wrong"] = frame["picks"] - frame["correct"]
-    return frame
+    return _finish(frame, "reference set", f"{len(ref):,} spends of dataset {ds.name!r}")
 
 
 def _as_rates(rates) -> pd.DataFrame:
@@ -213,7 +308,7 @@ def _attribution(address: str, tags, clustering, rates) -> tuple:
         return NOBODY
     if not c.found:
         return NOBODY
-    pp = rates["precision"].get("common_input_clustering", float("nan"))
+    pp = rates["precision"].get(CLUSTER_ROW, float("nan"))
     measured = "" if pd.isna(pp) else f"; clustering pair precision {100 * pp:.1f} % measured"
     words = (
         f"common-input cluster of {len(clustering.members(clustering.cluster_of(address)))} "
