@@ -169,8 +169,9 @@ def _reference_rates(dataset, clustering) -> pd.DataFrame:
     except (AttributeError, FileNotFoundError, DatasetError):
         raise DatasetError(
             f"dataset {getattr(ds, 'name', ds)!r} has no reference set "
-            "(labelled/reference-wallets.csv) and no ground truth here: pass rates= yourself, "
-            "e.g. Möser & Narayanan's published precisions (docs/accuracy.md)"
+            "(labelled/reference-wallets.csv; older datasets and cohort variants lack it): use "
+            "basis='truth' where the ground truth is at hand, or pass rates= yourself, e.g. "
+            "Möser & Narayanan's published precisions (docs/accuracy.md)"
         ) from None
     T = tables(ds)
     table = change_table(T)
