@@ -169,10 +169,33 @@ class Ledger:
         return int(round(self.rng.lognormvariate(lo, sd), 2) * 10**6)
 
 
+ZERO = {"ethereum": "0x" + "0" * 40, "tron": tron_address(bytes(20))}  # mints come from here
+
+
+def _opening(led: Ledger) -> None:
+    """Balances the window opens with: services' float minted by the issuer, pool liquidity,
+    and each user's first withdrawal from an exchange, so that balances stay above zero."""
+    rng, t = led.rng, led.start + 60
+    services = [("tron", a) for a in (*led.hot.values(), led.bridge_tron)]
+    services += [("ethereum", a) for a in (*led.eth_hot.values(), led.bridge_eth, led.pool)]
+    for chain, addr in services:
+        led.add(chain, t, ZERO[chain], addr, "USDT", rng.randrange(20, 60) * 10**11)
+    led.provider = led.mk.eth()  # the pool's liquidity provider: a person, funded like one
+    led.add("ethereum", t, led.provider, led.pool, "ETH", rng.randrange(1_500, 2_500) * 10**18)
+    for chain, users, hot in (("tron", led.tron_users, led.hot), ("ethereum", led.eth_users,
+                                                                     led.eth_hot)):  # fmt: skip
+        for user in users:
+            source = hot[rng.choice(list(hot))]
+            led.add(
+                chain, t + rng.randrange(3_600, 86_400), source, user, "USDT", led.usdt(9.5, 0.4)
+            )
+
+
 def _background(led: Ledger, eth_usd: list[float]) -> None:
     rng = led.rng
+    _opening(led)
     for _ in range(420):  # TRON USDT between people, withdrawals, deposits
-        t, r = led.t(0, 0.98), rng.random()
+        t, r = led.t(0.05, 0.98), rng.random()
         if r < 0.45:
             a, b = rng.sample(led.tron_users, 2)
             led.add("tron", t, a, b, "USDT", led.usdt())
@@ -183,7 +206,7 @@ def _background(led: Ledger, eth_usd: list[float]) -> None:
             ex = rng.choices(list(led.hot), weights=[3, 1])[0]
             led.deposit(t, rng.choice(led.tron_users), ex, led.usdt(6.5))
     for _ in range(60):  # crossings in both directions
-        t = led.t(0, 0.97)
+        t = led.t(0.05, 0.97)
         if rng.random() < 0.6:
             led.bridge(t, rng.choice(led.eth_users), rng.choice(led.tron_users), led.usdt(7.5, 1.2),
                        "ethereum")  # fmt: skip
@@ -191,7 +214,7 @@ def _background(led: Ledger, eth_usd: list[float]) -> None:
             led.bridge(t, rng.choice(led.tron_users), rng.choice(led.eth_users), led.usdt(7.5, 1.2),
                        "tron")  # fmt: skip
     for _ in range(45):  # swaps by others, both ways
-        t = led.t(0, 0.98)
+        t = led.t(0.05, 0.98)
         day, user = (t - START_TIME) // 86_400, rng.choice(led.eth_users)
         legs = swap_rows(rng, t, user, led.pool, led.usdt(7.0, 1.3), eth_usd[day])
         if rng.random() < 0.4:  # ETH -> USDT: the same two legs the other way round
@@ -202,8 +225,46 @@ def _background(led: Ledger, eth_usd: list[float]) -> None:
         a, b = rng.sample(led.eth_users, 2)
         asset = "USDT" if rng.random() < 0.7 else "ETH"
         value = led.usdt() if asset == "USDT" else int(rng.lognormvariate(-1.0, 1.5) * 10**18)
-        led.add("ethereum", led.t(0, 0.98), a, b, asset, value)
+        led.add("ethereum", led.t(0.05, 0.98), a, b, asset, value)
     _other_freezes(led)
+
+
+def _top_up(led: Ledger, old: list[dict], users: set[tuple], services: set[tuple]) -> None:
+    """Fund people so that no balance dips below zero: a bigger first withdrawal, or an opening
+    one at the window's start (their history before the window is not in the ledger, but it was
+    never negative). ``users``: ``(chain, address)`` of people; ``services`` get the USDT they
+    pay out minted to them by the issuer (their ETH before the window stays outside it)."""
+    _fund(led, old, users, services=False)
+    _fund(led, old, services, services=True)  # after the people: they withdraw from services
+
+
+def _fund(led: Ledger, old: list[dict], users: set[tuple], services: bool) -> None:
+    low: dict[tuple, int] = {}
+    running: dict[tuple, int] = {}
+    for r in sorted(old + led.rows, key=lambda r: (r["time"], r["chain"], r["tx_hash"])):
+        moves = [((r["chain"], r["asset"], r["to"]), int(r["value"])),
+                 ((r["chain"], r["asset"], r["from"]), -int(r["value"]))]  # fmt: skip
+        if r["fee_wei"] and r["log_index"] == 0:  # the sender pays the fee in ETH
+            moves.append(((r["chain"], "ETH", r["from"]), -int(r["fee_wei"])))
+        for key, delta in moves:
+            if (key[0], key[2]) in users:
+                running[key] = running.get(key, 0) + delta
+                low[key] = min(low.get(key, 0), running[key])
+    first: dict[tuple, dict] = {}
+    for r in led.rows:  # the opening withdrawals _opening made
+        first.setdefault((r["chain"], r["asset"], r["to"]), r)
+    for key in sorted(k for k, v in low.items() if v < 0):
+        chain, asset, who = key
+        margin = led.usdt(7.0, 0.5) if asset == "USDT" else int(led.rng.uniform(0.05, 0.5) * 1e18)
+        row = first.get(key)
+        if services:
+            if asset == "USDT":
+                led.add(chain, led.start, ZERO[chain], who, asset, -low[key] + margin)
+        elif row is not None and row["from"] in (*led.hot.values(), *led.eth_hot.values()):
+            row["value"] = str(int(row["value"]) - low[key] + margin)
+        else:
+            source = led.hot["Northmint"] if chain == "tron" else led.eth_hot["Northmint"]
+            led.add(chain, led.start + 1, source, who, asset, -low[key] + margin)
 
 
 def _other_freezes(led: Ledger) -> None:
@@ -213,7 +274,7 @@ def _other_freezes(led: Ledger) -> None:
         chain = "tron" if i < 5 else "ethereum"
         addr = led.mk.tron() if chain == "tron" else led.mk.eth()
         users = led.tron_users if chain == "tron" else led.eth_users
-        t = led.t(0, 0.6)
+        t = led.t(0.05, 0.6)
         for k in range(rng.randrange(2, 6)):
             led.add(chain, t + k * rng.randrange(3_600, 40_000), rng.choice(users), addr, "USDT",
                     led.usdt(8.0, 1.0))  # fmt: skip
@@ -221,7 +282,9 @@ def _other_freezes(led: Ledger) -> None:
     # one removal: an exchange's address blacklisted in error and cleared two days later
     t, customer = led.t(0.2, 0.5), led.mk.tron()
     addr = led.deposit_address("Kupolex", customer)
-    led.add("tron", t - 3_600, customer, addr, "USDT", led.usdt(8.0, 0.5))
+    units = led.usdt(8.0, 0.5)
+    led.add("tron", t - 86_400, led.hot["Northmint"], customer, "USDT", units + led.usdt(3.0, 0.5))
+    led.add("tron", t - 3_600, customer, addr, "USDT", units)
     _freeze(led, "tron", t, addr)
     cleared = _freeze(led, "tron", t + 2 * 86_400 + rng.randrange(3_600), addr,
                       event="RemovedBlackList")  # fmt: skip
@@ -395,6 +458,15 @@ def extend(eco, seed, eth_rows: list[dict], actors: dict, with_case: bool = True
     case = _case(led, eth_usd, usdt_usd) if with_case else None
     old = [{"chain": "ethereum", "log_index": 0, **r, "fee_sun": None, "bridge_ref": ""}
            for r in eth_rows]  # fmt: skip
+    services = {a for group in actors.values() for a in group}
+    people = {("tron", u) for u in led.tron_users} | {("ethereum", u) for u in led.eth_users}
+    people |= {("ethereum", r["from"]) for r in old if r["from"] not in services}
+    people.add(("ethereum", led.provider))
+    if case:
+        people |= {("ethereum", case["victim"]), ("ethereum", case["gas"])}
+    mine = [("tron", a) for a in (*led.hot.values(), led.bridge_tron)]
+    mine += [("ethereum", a) for a in (led.bridge_eth, led.pool)]
+    _top_up(led, old, people, {("ethereum", a) for a in services} | set(mine))
     rows = sorted(
         old + led.rows, key=lambda r: (r["time"], r["chain"], r["tx_hash"], r["log_index"])
     )
