@@ -321,6 +321,10 @@ def _case(led: Ledger, eth_usd: list[float], usdt_usd: list[float]) -> dict:
     led.rows += swap
     lock, release = led.bridge(t + rng.randrange(900, 2_400), scam, t1, amount - swapped,
                                "ethereum")  # fmt: skip
+    # someone else crosses a similar amount minutes apart: matching by amount alone is weak
+    near = int(lock["time"]) + rng.choice([-1, 1]) * rng.randrange(120, 900)
+    similar = int((amount - swapped) * rng.uniform(0.985, 1.015)) // 10**6 * 10**6
+    led.bridge(near, rng.choice(led.eth_users), rng.choice(led.tron_users), similar, "ethereum")
     got = int(release["value"])
     cuts = [rng.uniform(0.2, 0.3), rng.uniform(0.2, 0.3), rng.uniform(0.15, 0.25)]
     parts = [int(got * c) for c in cuts]
