@@ -92,6 +92,9 @@ _EXPORTS = {
     "exhibit_table": "report",
     "export_exhibit": "report",
     "verify_exhibit": "report",
+    "reliability_table": "legal",
+    "measured_rates": "legal",
+    "draft_request": "legal",
     # self-checks
     "check_environment": "check",
 }
