@@ -144,6 +144,7 @@ class TxGraph:
             inputs["txid"], n_in, vin, transactions, "inputs"
         )
         in_tx = in_tx[order]
+        self._in_rows = order  # input id -> row of the inputs table
         prev_tx = self._lookup_keys(txid_keys(inputs["prev_txid"]), "inputs.prev_txid")[order]
         prev_vout = inputs["prev_vout"].to_numpy(np.int64)[order]
         n_out_prev = self.tx_out_ptr[prev_tx + 1] - self.tx_out_ptr[prev_tx]

@@ -146,10 +146,10 @@ def _table(columns: dict, types: dict) -> pa.Table:
     return pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
 
 
-def parquet_bytes(table: pa.Table) -> bytes:
-    """Deterministic Parquet bytes (zstd, statistics on, no pandas metadata)."""
+def parquet_bytes(table: pa.Table, level: int = 9) -> bytes:
+    """Deterministic Parquet bytes (zstd at ``level``, statistics on, no pandas metadata)."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", compression_level=9, store_schema=False)
+    pq.write_table(table, sink, compression="zstd", compression_level=level, store_schema=False)
     return sink.getvalue().to_pybytes()
 
 
