@@ -28,6 +28,7 @@ __all__ = [
     "account_key",
     "load_transfers",
     "load_freezes",
+    "prepare",
     "counterparties",
     "trace_transfers",
     "freeze_points",
