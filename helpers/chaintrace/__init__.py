@@ -72,6 +72,13 @@ _EXPORTS = {
     "Clustering": "cluster",
     "label_clusters": "attribution",
     "exposure": "attribution",
+    # account-model chains (Ethereum, TRON): transfers, swaps, bridges, freezes
+    "load_transfers": "account",
+    "load_freezes": "account",
+    "trace_transfers": "account",
+    "counterparties": "account",
+    "freeze_points": "account",
+    "AccountError": "account",
     # tracing, taint, plots and evidence
     "build_graph": "graph",
     "TxGraph": "graph",

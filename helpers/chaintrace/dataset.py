@@ -236,7 +236,7 @@ class Dataset:
 
     @cached_property
     def transfers(self):
-        """The account-model (Ethereum-style) ledger of ETH and USDT transfers."""
+        """The account-model ledger (Ethereum and TRON): ETH and USDT transfers, swaps, bridges."""
         return self._parquet("account/transfers.parquet")
 
     @cached_property
