@@ -267,6 +267,18 @@ def sanctions(t: dict) -> list[str]:
     ]
 
 
+def account(t: dict) -> list[str]:
+    """The account-model ledger: rows per chain and asset."""
+    rows = pd.read_parquet(t["dir"] / "account" / "transfers.parquet")
+    by = (
+        rows.groupby(["chain", "asset"]).size() if "chain" in rows else rows.groupby("asset").size()
+    )
+    parts = ", ".join(
+        f"{_n(n)} {' '.join(k) if isinstance(k, tuple) else k}" for k, n in by.items()
+    )
+    return [f"Account ledger (`account/transfers.parquet`): {_n(len(rows))} rows ({parts})."]
+
+
 def cases(t: dict) -> list[str]:
     """The case files: id, module, typology, title."""
     lines = ["| case | module | typology | title |", "|---|---|---|---|"]
@@ -328,11 +340,7 @@ def stats_block(name: str = "course") -> str:
         clusters(name),
         tags(t),
         sanctions(t),
-        [
-            "Account ledger: "
-            f"{_n(len(pd.read_parquet(t['dir'] / 'account' / 'transfers.parquet')))} "
-            "ETH/USDT transfers (`account/transfers.parquet`)."
-        ],
+        account(t),
         cases(t),
         file_sizes(t),
     ]
