@@ -111,6 +111,9 @@ def main(argv: list[str]) -> int:
     else:
         command = [str(PYTHON), "-m", "pytest", *extra]
         extra = []
+    if os.name == "posix":  # become JupyterLab (or pytest): Ctrl+C or a stop signal reaches it
+        os.chdir(ROOT)  # directly, and no server is left running behind a stopped launcher
+        os.execve(command[0], command + extra, environment())
     try:
         return subprocess.call(command + extra, cwd=ROOT, env=environment())
     except KeyboardInterrupt:

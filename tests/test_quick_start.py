@@ -67,6 +67,10 @@ def test_course_command_serves_the_first_lesson(tmp_path):
         assert status == 200 and b"00-setup-and-orientation" in body
         status, body = get(f"{base}/lab?token={token}")
         assert status == 200 and b"JupyterLab" in body
+        lab.terminate()  # what closing the launcher's window does: the server must go with it
+        lab.wait(timeout=20)
+        with pytest.raises(OSError):
+            get(f"{base}/api/status?token={token}")
     finally:
         lab.terminate()
         try:
