@@ -158,23 +158,22 @@ def _setup(sources, dataset, dust):
 
 
 def _reach_arrays(g: TxGraph, dust: int):
-    """Outputs and transactions as one directed CSR graph: output -> spender -> its outputs.
+    """Transactions as one directed CSR graph: t -> the spenders of t's outputs (of >= ``dust``).
 
-    Node ids: outputs ``0..n_out-1``, then transactions, then one last node with no edges yet
-    (each call points it at that call's sources). int32 indices and float64 weights are what
-    scipy.sparse.csgraph works in, so nothing is converted per call.
+    Node ids are transaction ids, plus one last node with no edges yet (each call points it at
+    that call's sources). int32 indices are what scipy.sparse.csgraph works in, so nothing is
+    converted per call. At the transaction level the graph has a third of the nodes the
+    output -> spender -> outputs graph has, and a breadth-first search is that much cheaper.
     """
-    n_out, n_tx = g.n_out, g.n_tx
     has = (g.out_spent_tx >= 0) & (g.out_value >= dust)
-    ptr_out = np.concatenate([[0], np.cumsum(has)])
-    ptr_tx = ptr_out[-1] + g.tx_out_ptr[1:]
-    indptr = np.concatenate([ptr_out, ptr_tx, ptr_tx[-1:] if n_tx else ptr_out[-1:]])
-    indices = np.concatenate([n_out + g.out_spent_tx[has], np.arange(n_out)])
-    return indptr.astype(np.int32), indices.astype(np.int32)
+    counts = np.bincount(g.out_tx[has], minlength=g.n_tx)
+    ptr = np.concatenate([[0], np.cumsum(counts)])  # outputs are grouped by transaction
+    indptr = np.concatenate([ptr, ptr[-1:]])
+    return indptr.astype(np.int32), g.out_spent_tx[has].astype(np.int32), has
 
 
-def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
-    """Every output downstream of ``src`` (itself included), by scipy's C breadth-first search."""
+def _reach_txs(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
+    """Every transaction downstream of the outputs ``src`` (sorted), by scipy's C search."""
     from scipy.sparse import csr_array
     from scipy.sparse.csgraph import breadth_first_order
 
@@ -182,14 +181,24 @@ def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
     if dust not in cache:
         cache.clear()  # keep one: it is as big as the graph
         cache[dust] = _reach_arrays(g, dust)
-    base_ptr, base_idx = cache[dust]
+    base_ptr, base_idx, has = cache[dust]
+    first = g.out_spent_tx[src[has[src]]].astype(np.int32)
+    if not len(first):
+        return np.empty(0, np.int64)
     n = len(base_ptr) - 1
     indptr = base_ptr.copy()
-    indptr[-1] += len(src)  # the last node is a virtual source feeding every source
-    indices = np.concatenate([base_idx, src.astype(np.int32)])
+    indptr[-1] += len(first)  # the last node is a virtual source feeding the sources' spenders
+    indices = np.concatenate([base_idx, first])
     m = csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n), copy=False)
     nodes = breadth_first_order(m, n - 1, directed=True, return_predecessors=False)
-    return unique_ids(nodes[nodes < g.n_out], g.n_out)
+    return unique_ids(nodes[nodes < g.n_tx], g.n_tx)
+
+
+def _reach(g: TxGraph, src: np.ndarray, dust: int = 0) -> np.ndarray:
+    """Every output downstream of ``src`` (itself included): the outputs of every reached
+    transaction."""
+    txs = _reach_txs(g, src, dust)
+    return unique_ids(np.concatenate([src, g.outputs_of_txs(txs)]), g.n_out)
 
 
 def poison(sources, *, dust: int = 0, dataset="course") -> Taint:
@@ -245,9 +254,12 @@ def _haircut_pass(g, src, txs, in_value, cut):
     local = np.full(g.n_tx, -1, np.int64)
     local[txs] = np.arange(n)
     ins = g.inputs_of_txs(txs)  # outputs spent by the reached transactions, grouped by tx
-    spender = local[g.out_spent_tx[ins]]
-    share = g.out_value[ins] / in_value[g.out_spent_tx[ins]]
-    is_src = np.isin(ins, src)
+    n_in = g.tx_in_ptr[txs + 1] - g.tx_in_ptr[txs]
+    spender = np.repeat(np.arange(n), n_in)  # grouped by tx: no lookup needed
+    share = g.out_value[ins] / np.repeat(in_value[txs], n_in)
+    is_src = np.zeros(g.n_out, bool)
+    is_src[src] = True
+    is_src = is_src[ins]
     b = np.bincount(spender[is_src], weights=share[is_src], minlength=n)
     parent = local[g.out_tx[ins]]
     keep = ~is_src & (parent >= 0) & ~cut[ins]
@@ -257,8 +269,8 @@ def _haircut_pass(g, src, txs, in_value, cut):
     lower = coo_array((data, (rows, cols)), shape=(n, n)).tocsc()
     lower.sum_duplicates()
     ratio = _triangular_solve(lower, b)
-    outs = g.outputs_of_txs(txs)
-    return outs, g.out_value[outs] * ratio[local[g.out_tx[outs]]]
+    outs = g.outputs_of_txs(txs)  # grouped by tx, like the inputs
+    return outs, g.out_value[outs] * np.repeat(ratio, g.tx_out_ptr[txs + 1] - g.tx_out_ptr[txs])
 
 
 def haircut(sources, *, dust: int = 0, dataset="course") -> Taint:
@@ -280,8 +292,7 @@ def haircut(sources, *, dust: int = 0, dataset="course") -> Taint:
             return Taint(g, "haircut", src, outs, sats, dust)
         except _TooBig:
             pass  # it spreads widely after all: solve it for everything at once
-    reach = _reach(g, src)
-    txs = unique_ids(g.out_spent_tx[reach], g.n_tx)
+    txs = _reach_txs(g, src)
     in_value = g.in_value()
     cut = np.zeros(g.n_out, bool)
     is_src = np.zeros(g.n_out, bool)
