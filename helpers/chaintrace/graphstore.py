@@ -37,6 +37,14 @@ from .dataset import Dataset, DatasetError, load_dataset  # noqa: F401 (load_dat
 __all__ = ["FILES", "tables", "load", "read_arrays", "hex_text"]
 
 FOLDER = "graph"
+# the columns of the three tables the index is made from (the rest is for people)
+SOURCE_COLUMNS = {
+    "transactions": [
+        "txid", "height", "time", "version", "locktime", "n_inputs", "n_outputs", "coinbase",
+    ],
+    "outputs": ["txid", "vout", "address", "value", "script_type"],
+    "inputs": ["txid", "vin", "prev_txid", "prev_vout", "sequence"],
+}  # fmt: skip
 FILES = tuple(f"{FOLDER}/{n}.parquet" for n in ("transactions", "outputs", "inputs", "addresses"))
 
 

@@ -95,9 +95,9 @@ def _engine_index(data: dict[str, bytes]) -> dict[str, bytes]:
 
     from .. import graphstore
 
-    frames = [
-        pq.read_table(pa.BufferReader(data[f"{k}.parquet"])).to_pandas()
-        for k in ("transactions", "outputs", "inputs")
+    frames = [  # only the columns the index needs: decoding the rest would double the memory
+        pq.read_table(pa.BufferReader(data[f"{k}.parquet"]), columns=columns).to_pandas()
+        for k, columns in graphstore.SOURCE_COLUMNS.items()
     ]
     # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
     return {k: writer.parquet_bytes(t, level=1) for k, t in graphstore.tables(*frames).items()}
