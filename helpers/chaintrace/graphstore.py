@@ -34,7 +34,10 @@ import pyarrow as pa
 
 from .dataset import Dataset, DatasetError, load_dataset  # noqa: F401 (load_dataset: doctest)
 
-__all__ = ["FILES", "tables", "load", "read_arrays", "hex_text"]
+__all__ = [
+    "FILES", "SOURCE_COLUMNS", "tables", "write", "has_index", "load", "read_arrays",
+    "read_addresses", "hex_text",
+]  # fmt: skip
 
 FOLDER = "graph"
 # the columns of the three tables the index is made from (the rest is for people)
@@ -60,8 +63,10 @@ def hex_text(raw: np.ndarray) -> pa.Array:
     """
     n = len(raw)
     chars = np.ascontiguousarray(raw).tobytes().hex().encode("ascii")
-    offsets = np.arange(0, 64 * n + 1, 64, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
+    large = 64 * n >= 2**31  # beyond ~33 million txids string offsets need 64 bits
+    offsets = np.arange(0, 64 * n + 1, 64, dtype=np.int64 if large else np.int32)
+    kind = pa.large_string() if large else pa.string()
+    return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
 
 
 def _raw_txids(graph) -> np.ndarray:
@@ -218,5 +223,7 @@ def write(folder: str | Path) -> list[Path]:
     sums = _read_manifest(folder)
     sums.update({rel: _sha256(folder / rel) for rel in FILES})
     text = "".join(f"{digest}  {rel}\n" for rel, digest in sorted(sums.items()))
-    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    tmp = folder / f"{MANIFEST}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(folder / MANIFEST)  # atomic: an interrupted run leaves the old manifest valid
     return written
