@@ -139,6 +139,15 @@ def test_exchange_batches_are_not_joinmarket():
     assert is_coinjoin(replace(one, inputs=same)).kind != "joinmarket"
 
 
+def equal_batch(types):
+    """Ten coins from ten addresses pay ten equal outputs of the given script types."""
+    return tx(
+        "e",
+        [(addr(f"eb-in-{i}"), 2_100_000, "p2wpkh") for i in range(len(types))],
+        [(addr(f"eb-out-{i}", t), 2_000_000, t) for i, t in enumerate(types)],
+    )
+
+
 def test_batch_payout_from_one_wallet_is_not_a_coinjoin():
     """Tricky: an exchange pays ten customers the same amount from two hot-wallet coins."""
     hot = addr("exchange-hot")
@@ -157,6 +166,16 @@ def test_batch_payout_from_one_wallet_is_not_a_coinjoin():
         [(addr(f"cust-{i}"), 2_000_000, "p2wpkh") for i in range(10)],
     )
     assert is_coinjoin(spread).kind == "equal_outputs"
+    # ... unless the customers' addresses mix legacy and SegWit: no coordinator allows that
+    assert not is_coinjoin(equal_batch(["p2pkh", "p2sh"] * 5))
+    assert is_coinjoin(equal_batch(["p2wpkh", "p2tr"] * 5)).kind == "equal_outputs"
+    # one legacy type throughout is still a possible round (old JoinMarket wallets used P2SH)
+    legacy = tx(
+        "d",
+        [(addr(f"jm-p2sh-{i}", "p2sh"), 2_100_000, "p2sh") for i in range(6)],
+        [(addr(f"jm-p2sh-out-{i}", "p2sh"), 2_000_000, "p2sh") for i in range(6)],
+    )
+    assert is_coinjoin(legacy).kind == "equal_outputs"
 
 
 def test_simple_payments_and_bad_input():
@@ -183,6 +202,8 @@ def test_table_agrees_with_per_tx_on_hand_built_rounds():
         exchange_batch_seed3(),
         exchange_batch_seed15(),
         shared_maker_coins(),
+        equal_batch(["p2pkh", "p2sh"] * 5),
+        equal_batch(["p2wpkh", "p2tr"] * 5),
     ]
     txs = [replace(t, txid=f"{n:x}" * 64) for n, t in enumerate(txs)]  # distinct txids
     table = coinjoin_table(from_transactions(txs))

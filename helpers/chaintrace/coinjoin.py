@@ -25,9 +25,11 @@ detectors used to count real rounds (Dumplings, see ``notes/REALISM.md`` §6):
   --transactions 20000``): the earlier rule (any subsets, any types) called 2 exchange batch
   withdrawals JoinMarket (seeds 3 and 15), this one none, and all 310 true rounds (Wasabi and
   Whirlpool: the generator makes no JoinMarket rounds) are still found.
-- ``equal_outputs``: any other transaction with at least 5 equal outputs and at least as many
-  distinct input addresses: CoinJoin-like, but a batch payout can look the same (in the same
-  15 economies it flags 3 exchange batch withdrawals: check who paid).
+- ``equal_outputs``: any other transaction with at least 5 equal outputs, at least as many
+  distinct input addresses, and equal outputs of one script type or only native SegWit (a
+  coordinator's rule; a batch paying customers' legacy and SegWit addresses is not a round).
+  CoinJoin-like, but a batch payout can still look the same: in the same 15 economies it
+  flags 2 exchange batch withdrawals (3 before the script-type condition; check who paid).
 - ``whirlpool_tx0`` (not a CoinJoin: one owner): two or more equal outputs just above a pool
   size and an output of the pool's fee (5 % of the pool size), the entrant's "Tx0" that
   prepares coins for Whirlpool.
@@ -65,6 +67,7 @@ WASABI_RANGE = (8_000_000, 12_000_000)
 WASABI_MIN_OWNERS = 5
 JOINMARKET_MIN = 100_000
 EQUAL_MIN = 5
+SEGWIT_NATIVE = frozenset({"p2wpkh", "p2tr"})
 MAX_SUBSET = 3
 JOINMARKET_SEARCH = 20_000  # subset assignments tried before a round counts as unproven
 
@@ -234,9 +237,19 @@ def _joinmarket(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
     )
 
 
+def _coordinated_types(types) -> bool:
+    """Equal outputs a CoinJoin could make: one script type (every JoinMarket participant uses
+    the taker's), or only native SegWit (Wasabi 2 mixes P2WPKH and P2TR). A batch paying
+    customers' P2PKH, P2SH and SegWit addresses the same amount is neither."""
+    kinds = set(types)
+    return len(kinds) == 1 or kinds <= SEGWIT_NATIVE
+
+
 def _equal_outputs(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
     value, k = _top_equal(outs)
     if k < EQUAL_MIN or n_in_addrs < k:
+        return None
+    if not _coordinated_types(t for v, t in zip(outs, out_types, strict=True) if v == value):
         return None
     return (
         f"CoinJoin-like: {k} equal outputs of {btc(value)} and {n_in_addrs} distinct input "
@@ -396,7 +409,10 @@ def coinjoin_table(dataset="course") -> pd.DataFrame:
         ):
             kind[t] = "joinmarket"
     free = base & (kind == None)  # noqa: E711
-    kind[free & (k >= EQUAL_MIN) & (n_addrs >= k)] = "equal_outputs"
+    for t in np.flatnonzero(free & (k >= EQUAL_MIN) & (n_addrs >= k)):  # few: check each
+        equal = (o_tx == t) & (o_val == value[t])
+        if _coordinated_types(SCRIPT_TYPES[i] for i in o_type[equal]):
+            kind[t] = "equal_outputs"
     is_cj = kind != None  # noqa: E711
     tx0 = ~is_cj & (k >= 2)
     for pool in WHIRLPOOL_POOLS:
