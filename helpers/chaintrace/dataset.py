@@ -30,8 +30,8 @@ __all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case"]
 
 MANIFEST = "SHA256SUMS"
 _RESTORE = (
-    "restore it with `git checkout datasets/` (bundled data) or regenerate it with "
-    "`chaintrace generate`"
+    "restore it with `git checkout datasets/` (bundled data), make a cohort variant again with "
+    "`chaintrace cohort new`, or regenerate it with `chaintrace generate`"
 )
 
 
