@@ -305,19 +305,24 @@ def _peel_chain(tx, ctx, **_) -> Vote:
 # ----------------------------------------------------------------------------- registry
 
 
+# Möser & Narayanan (FC 2022), ground truth on real Bitcoin: (coverage, precision) per
+# heuristic, and for power-of-ten payments by trailing zeros (10^4 is round_payment's)
+PUBLISHED = {
+    "one_time_change": (0.5727, 0.9598),
+    "address_type": (0.2675, 0.8858),
+    "optimal_change": (0.3323, 0.9208),
+    "round_payment": (0.3799, 0.987),
+    "bip69": (0.3772, 0.8058),
+    "locktime": (0.312, 0.9878),
+    "version": (0.25, 0.9833),
+    "rbf": (0.0784, 0.963),
+}
+ROUND_PUBLISHED = {2: (0.4788, 0.976), 6: (0.2161, 0.977), 8: (0.056, 0.996)}
+
+
 def _registry() -> dict[str, Heuristic]:
     from . import heuristics_table as vt
 
-    mn = {  # Möser & Narayanan FC'22 ground-truth (coverage, precision)
-        "one_time_change": (0.5727, 0.9598),
-        "address_type": (0.2675, 0.8858),
-        "optimal_change": (0.3323, 0.9208),
-        "round_payment": (0.3799, 0.987),
-        "bip69": (0.3772, 0.8058),
-        "locktime": (0.312, 0.9878),
-        "version": (0.25, 0.9833),
-        "rbf": (0.0784, 0.963),
-    }
     rows = [
         ("address_reuse", _address_reuse, vt.address_reuse, 0.95, False,
          "the one output paying an input address back"),
@@ -341,7 +346,7 @@ def _registry() -> dict[str, Heuristic]:
          "the larger output when it alone is spent by a one-input, two-output tx"),
     ]  # fmt: skip
     return {
-        name: Heuristic(name, rule, table, prior, chain, summary, mn.get(name))
+        name: Heuristic(name, rule, table, prior, chain, summary, PUBLISHED.get(name))
         for name, rule, table, prior, chain, summary in rows
     }
 
@@ -402,7 +407,7 @@ def round_payment_heuristic(digits: int) -> Heuristic:
         )
     if digits == 4:
         return HEURISTICS["round_payment"]
-    published = {2: (0.4788, 0.976), 6: (0.2161, 0.977), 8: (0.056, 0.996)}.get(digits)
+    published = ROUND_PUBLISHED.get(digits)
     return Heuristic(
         f"round_payment_{digits}",
         lambda tx, ctx: _round_payment(tx, ctx, digits=digits),

@@ -29,15 +29,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# GT coverage / precision (%) on real Bitcoin, Möser & Narayanan [MN 5a)], shared/notes/REALISM.md
+from ..heuristics import PUBLISHED, ROUND_PUBLISHED
+
+# GT coverage / precision (%) on real Bitcoin, Möser & Narayanan [MN 5a)], shared/notes/REALISM.md;
+# the toolkit's heuristics keep the figures (chaintrace.heuristics.PUBLISHED)
+_MN_NAMES = {
+    "optimal change": "optimal_change",
+    "address type": "address_type",
+    "one-time change": "one_time_change",
+    "power of ten": None,  # payments that are multiples of 100 sat: round_payment with 2 zeros
+    "BIP-69": "bip69",
+    "locktime fingerprint": "locktime",
+    "version fingerprint": "version",
+}
 REAL = {
-    "optimal change": (33.23, 92.08),
-    "address type": (26.75, 88.58),
-    "one-time change": (57.27, 95.98),
-    "power of ten": (47.88, 97.6),
-    "BIP-69": (37.72, 80.58),
-    "locktime fingerprint": (31.2, 98.78),
-    "version fingerprint": (25.0, 98.33),
+    label: tuple(round(100 * x, 2) for x in (PUBLISHED[key] if key else ROUND_PUBLISHED[2]))
+    for label, key in _MN_NAMES.items()
 }
 
 
