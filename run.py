@@ -5,11 +5,14 @@
     python3 run.py tests    # set up, then run the whole test suite
 
 Both create a project-local virtual environment in ``.venv`` the first time (so a system Python
-marked "externally managed" is never touched), install the course into it, and skip the install
-on later runs unless ``pyproject.toml`` changed. Extra arguments go to JupyterLab or pytest:
+marked "externally managed" is never touched), install into it the exact versions pinned (with
+their hashes) in ``requirements.lock``, and skip the install on later runs unless the lock or
+``pyproject.toml`` changed. Extra arguments go to JupyterLab or pytest:
 
     python3 run.py tests -k address      # only the address tests
     python3 run.py course --port 8890    # another port
+    python3 run.py tests --newest        # the suite on the newest releases pyproject.toml allows
+                                         # (in .venv-newest), to see an upcoming break early
 
 Only the Python standard library is used here: this file runs before anything is installed.
 """
@@ -25,10 +28,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-STAMP = VENV / ".chaintrace-setup"
+LOCK = ROOT / "requirements.lock"
 FIRST_LESSON = "course/00-setup-and-orientation.ipynb"
 # Turn off JupyterLab's "get notified about Jupyter news?" prompt: the course runs offline.
 LAB_OVERRIDES = {
@@ -45,54 +45,72 @@ def fail(message: str) -> None:
     raise SystemExit(1)
 
 
-def ensure_venv() -> None:
-    if PYTHON.exists():
-        return
-    if sys.version_info < (3, 11):  # noqa: UP036 (this file may be run by an older Python)
-        fail(
-            f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}. "
-            "Install it from python.org (or your package manager) and run this again with it."
-        )
-    say(f"creating a virtual environment in {VENV} (once)")
-    try:
-        venv.create(VENV, with_pip=True)
-    except Exception as error:  # e.g. Debian without python3-venv
-        fail(
-            f"could not create a virtual environment ({error}). On Debian/Ubuntu install it "
-            "with: sudo apt-get install python3-venv"
-        )
+class Environment:
+    """A virtual environment in this folder: ``.venv`` (locked) or ``.venv-newest``."""
 
+    def __init__(self, newest: bool = False):
+        self.newest = newest
+        self.root = ROOT / (".venv-newest" if newest else ".venv")
+        self.bin = self.root / ("Scripts" if os.name == "nt" else "bin")
+        self.python = self.bin / ("python.exe" if os.name == "nt" else "python")
+        self.stamp = self.root / ".chaintrace-setup"
 
-def ensure_installed() -> None:
-    # One install serves both commands, so switching between them never reinstalls.
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    spec = ".[test]"
-    say(f"installing the course and its tools into .venv ({spec}); the first time takes a minute")
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    for command in (pip + ["--upgrade", "pip"], pip + ["-e", spec]):
-        if subprocess.call(command, cwd=ROOT) != 0:
+    def create(self) -> None:
+        if self.python.exists():
+            return
+        if sys.version_info < (3, 11):  # noqa: UP036 (this file may be run by an older Python)
             fail(
-                "installation failed (see the messages above). Check your internet connection "
-                "and run the same command again; it resumes where it stopped."
+                f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}. "
+                "Install it from python.org (or your package manager) and run this again with it."
             )
-    write_lab_overrides()
-    STAMP.write_text(wanted)
+        say(f"creating a virtual environment in {self.root} (once)")
+        try:
+            venv.create(self.root, with_pip=True)
+        except Exception as error:  # e.g. Debian without python3-venv
+            fail(
+                f"could not create a virtual environment ({error}). On Debian/Ubuntu install it "
+                "with: sudo apt-get install python3-venv"
+            )
+
+    def install(self) -> None:
+        # One install serves both commands, so switching between them never reinstalls.
+        inputs = (ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()
+        wanted = hashlib.sha256(inputs).hexdigest()
+        if not self.newest and self.stamp.exists() and self.stamp.read_text() == wanted:
+            return
+        pip = [str(self.python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        if self.newest:  # every run: the point is to meet what was released since the lock
+            say("installing the newest releases pyproject.toml allows into .venv-newest")
+            steps = [pip + ["--upgrade", "--upgrade-strategy", "eager", "-e", ".[test]"]]
+        else:
+            say(
+                "installing the course's locked environment into .venv; the first time takes a minute"
+            )
+            steps = [
+                pip + ["--require-hashes", "-r", LOCK.name],
+                pip + ["--no-deps", "--no-build-isolation", "-e", "."],
+            ]
+        for command in steps:
+            if subprocess.call(command, cwd=ROOT) != 0:
+                fail(
+                    "installation failed (see the messages above). Check your internet connection "
+                    "and run the same command again; it resumes where it stopped."
+                )
+        write_lab_overrides(self.root)
+        self.stamp.write_text(wanted)
+
+    def variables(self) -> dict:
+        env = dict(os.environ)
+        # nbgrader runs `alembic` as a command, so the environment's scripts must be on PATH.
+        env["PATH"] = str(self.bin) + os.pathsep + env.get("PATH", "")
+        env["VIRTUAL_ENV"] = str(self.root)
+        return env
 
 
-def write_lab_overrides() -> None:
-    settings = VENV / "share" / "jupyter" / "lab" / "settings"
+def write_lab_overrides(root: Path) -> None:
+    settings = root / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2))
-
-
-def environment() -> dict:
-    env = dict(os.environ)
-    # nbgrader runs `alembic` as a command, so the environment's scripts must be on PATH.
-    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
-    env["VIRTUAL_ENV"] = str(VENV)
-    return env
 
 
 def main(argv: list[str]) -> int:
@@ -100,22 +118,24 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     what, extra = argv[0], argv[1:]
-    ensure_venv()
-    ensure_installed()
+    env = Environment(newest=what == "tests" and "--newest" in extra)
+    extra = [a for a in extra if a != "--newest"] if env.newest else extra
+    env.create()
+    env.install()
     if what == "course":
         say("opening JupyterLab; stop it with Ctrl+C in this window")
-        command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", FIRST_LESSON]
+        command = [str(env.bin / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", FIRST_LESSON]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and class servers
             say("running as root: JupyterLab needs --allow-root for that")
             command.append("--allow-root")
     else:
-        command = [str(PYTHON), "-m", "pytest", *extra]
+        command = [str(env.python), "-m", "pytest", *extra]
         extra = []
     if os.name == "posix":  # become JupyterLab (or pytest): Ctrl+C or a stop signal reaches it
         os.chdir(ROOT)  # directly, and no server is left running behind a stopped launcher
-        os.execve(command[0], command + extra, environment())
+        os.execve(command[0], command + extra, env.variables())
     try:
-        return subprocess.call(command + extra, cwd=ROOT, env=environment())
+        return subprocess.call(command + extra, cwd=ROOT, env=env.variables())
     except KeyboardInterrupt:
         return 130
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .changevote import vote_arrays
 from .txtables import TxTables, tables
 
 __all__ = ["change_table", "eligible"]
@@ -154,35 +155,22 @@ def peel_chain(T: TxTables) -> np.ndarray:
 
 
 def vote(T: TxTables, picks: dict[str, np.ndarray], precision: dict[str, float]):
-    """Vectorised :func:`chaintrace.heuristics.combine`: (vout, confidence, n_votes) per tx."""
+    """Vectorised :func:`chaintrace.heuristics.combine`: (vout, confidence, n_votes) per tx.
+
+    The arithmetic, and why it is exact where it matters, is :mod:`chaintrace.changevote`.
+    """
     rows = np.flatnonzero(T.out_spendable & eligible(T)[T.out_tx])
     t = T.out_tx[rows]
-    n = T.n_spendable[t].astype(np.float64)
-    score = np.zeros(len(rows))
     n_votes = np.zeros(T.n_tx, dtype=np.int64)
-    for name, pick in picks.items():
-        p = precision[name]
-        has = pick[t] >= 0
-        hit = pick[t] == T.out_vout[rows]
-        score += np.where(
-            has, np.where(hit, np.log(p), np.log((1 - p) / np.maximum(n - 1, 1))), 0.0
-        )
+    for pick in picks.values():
         n_votes += pick >= 0
+    starts, winner, confidence = vote_arrays(
+        t, T.out_vout[rows], T.n_spendable[t], picks, precision
+    )
     vout = np.full(T.n_tx, -1, dtype=np.int64)
     conf = np.full(T.n_tx, np.nan)
-    if not len(rows):
-        return vout, conf, n_votes
-    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-    top = np.maximum.reduceat(score, starts)
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(rows)]))
-    total = np.add.reduceat(np.exp(score - top[seg]), starts)
-    is_top = score >= top[seg] - 1e-9
-    n_top = np.add.reduceat(is_top.astype(np.int64), starts)
-    txs = t[starts]
-    voted = n_votes[txs] > 0
-    conf[txs[voted]] = (1.0 / total)[voted]
-    win = is_top & (n_top[seg] == 1) & voted[seg]
-    vout[t[win]] = T.out_vout[rows[win]]
+    vout[t[starts]] = winner
+    conf[t[starts]] = confidence
     return vout, conf, n_votes
 
 
