@@ -44,19 +44,28 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal"]
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
-# --- sandbox (issue 7) ---
-# `nbgrader autograde` runs every submission's kernel inside bubblewrap: it sees the Python
-# environment, chaintrace, datasets/ and groundtruth/ read-only, writes only its own
-# autograded/<student>/<assignment>/ folder, and has no network, gradebook or solutions/.
+# --- grading ---
+# `nbgrader autograde` grades with chaintrace's grader (INSTRUCTORS.md, "What the grader
+# guarantees"): each submission's own code runs in a bubblewrap sandbox that sees the Python
+# environment, the toolkit and the trainees' datasets read-only, writes only its own folder, and
+# has no network, capabilities, ground truth, gradebook or solutions. Test cells never run there:
+# the answers each test reads leave the kernel as data, and a separate checker process runs the
+# instructor's visible and hidden tests on them. Submissions holding links or special files are
+# refused for that trainee; progress and a summary table are printed.
 # mode: "on" (default; without bwrap, warn loudly and grade unsandboxed), "strict" (refuse to
-# grade without the sandbox: use this for untrusted cohorts), "off". See INSTRUCTORS.md.
-from chaintrace.sandbox import autograde_preprocessors  # noqa: E402
+# grade without the sandbox: use this for untrusted cohorts), "off".
+from chaintrace.grader import autograde as _grading  # noqa: E402
 
-c.Autograde.autograde_preprocessors = autograde_preprocessors()
+_grading.install()
+c.Autograde.sanitize_preprocessors = _grading.sanitize_preprocessors()
+c.Autograde.autograde_preprocessors = _grading.autograde_preprocessors()
 c.SandboxedExecute.mode = "on"
 c.SandboxedExecute.memory_limit = 2048  # MB of address space per kernel process
+c.SandboxedExecute.memory_total_limit = 3072  # MB resident in all of a submission's processes
 c.SandboxedExecute.process_limit = 64  # processes in one submission's sandbox
 c.SandboxedExecute.file_size_limit = 200  # MB, largest file a submission may write
+c.SandboxedExecute.disk_limit = 300  # MB a submission may write (its folder and /tmp)
+c.SandboxedExecute.file_limit = 2000  # files a submission may create
 c.SandboxedExecute.notebook_timeout = 600  # seconds for a whole notebook (cells: Execute.timeout)
 c.SandboxedExecute.max_output_bytes = 1_000_000  # per cell; more is dropped, the cell interrupted
-# --- end sandbox ---
+# --- end grading ---

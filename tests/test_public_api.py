@@ -26,7 +26,9 @@ def test_every_public_function_has_a_runnable_example():
         own = inspect.getdoc(obj) or ""
         module = inspect.getdoc(inspect.getmodule(obj)) or ""
         shown = re.search(rf">>> .*\b{name}\(", module)
-        assert ">>>" in own or shown, f"chaintrace.{name} has no example (own or in its module's docstring)"
+        assert ">>>" in own or shown, (
+            f"chaintrace.{name} has no example (own or in its module's docstring)"
+        )
 
 
 def test_no_public_name_hides_a_submodule():

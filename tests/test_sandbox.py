@@ -1,12 +1,15 @@
-"""Hostile submissions, autograded for real in a temporary course with the sandbox on.
+"""Hostile submissions, autograded for real by ``nbgrader autograde`` in a temporary course.
 
-One ``nbgrader autograde`` call grades an honest trainee and ten hostile ones (see
-``hostile/notebooks.py``) with small limits. Each attack must fail inside the sandbox, the
-submission must keep the marks its honest part earns, the rest of the batch must be graded,
-every file outside what autograde writes must be unchanged, and the log must say what happened.
+One ``nbgrader autograde`` call grades an honest trainee and every hostile one of
+``hostile/notebooks.py`` with small limits (CI runs this as root, so the sandbox is tried as
+root too). Each hostile submission answers part a honestly and attacks parts b and c; it must
+earn part a's point and nothing more, write nothing outside its folder, leak nothing into its
+feedback, and the rest of the batch must be graded. The log and the summary must say what
+happened in words an instructor can act on.
 """
 
 import hashlib
+import os
 import shutil
 import socket
 import threading
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from chaintrace import sandbox
+from chaintrace.grader import sandbox
 from hostile import notebooks as hostile
 from nbgrading import ROOT, Course
 
@@ -22,28 +25,43 @@ BWRAP, BWRAP_PROBLEM = sandbox.find_bwrap()
 needs_bwrap = pytest.mark.skipif(BWRAP is None, reason=f"no usable sandbox: {BWRAP_PROBLEM}")
 
 LIMITS = [  # small, so the batch stays fast: the same settings an instructor can pass
-    "--Execute.timeout=20",
+    "--Execute.timeout=15",
     "--SandboxedExecute.mode=strict",
-    "--SandboxedExecute.memory_limit=512",
+    "--SandboxedExecute.memory_limit=768",
+    "--SandboxedExecute.memory_total_limit=700",
     "--SandboxedExecute.process_limit=32",
-    "--SandboxedExecute.notebook_timeout=8",
+    "--SandboxedExecute.notebook_timeout=12",
     "--SandboxedExecute.max_output_bytes=100000",
+    "--SandboxedExecute.disk_limit=100",
+    "--SandboxedExecute.file_limit=1000",
 ]
-# (marks for part a, marks for part b, what the instructor's log must say)
-EXPECTED = {
-    "honest": (1, 1, "grading honest/h1/h1 inside bubblewrap"),
-    "reads_gradebook": (1, 1, "grading reads_gradebook/h1/h1 inside bubblewrap"),
-    "reads_solution": (1, 1, "grading reads_solution/h1/h1 inside bubblewrap"),
-    "writes_others": (1, 1, "removed a link the submission made"),
-    "network": (1, 1, "grading network/h1/h1 inside bubblewrap"),
-    "allocates": (1, 1, "grading allocates/h1/h1 inside bubblewrap"),
-    "prints": (1, 1, "prints/h1/h1: output over 100000 bytes"),
-    "forks": (1, 0, "process limit reached (more than 32 processes)"),
-    "kills_kernel": (1, 0, "kills_kernel/h1/h1: DeadKernelError"),
-    "sleeps": (1, 0, "sleeps/h1/h1: NotebookTimeoutError"),
-    "rewrites_tests": (1, 0, "rewrites_tests/h1/h1: GradingIntegrityError"),
+HONEST = (1, 1, 1)
+PART_A_ONLY = (1, 0, 0)
+# What the instructor's log must say about a submission, beyond the summary line.
+SAID = {
+    "writes_others": "removed gradebook-link, which its code created",
+    "prints": "prints/h1/h1: output over 100000 bytes",
+    "forks": "process limit reached (more than 32 processes)",
+    "kills_kernel": "kills_kernel/h1/h1: DeadKernelError",
+    "sleeps": "sleeps/h1/h1: NotebookTimeoutError",
+    "allocates_in_children": "memory limit reached",
+    "fills_disk": "disk limit reached",
+    "many_files": "file limit reached",
+    "links_gradebook": "links_gradebook's submission is NOT graded: answers.db is a symbolic link",
+    "links_solution": "links_solution's submission is NOT graded: model.ipynb is a symbolic link",
+    "links_device": "links_device's submission is NOT graded: zeros.bin is a symbolic link",
 }
-BLOCKED_IN_OUTPUT = ["reads_gradebook", "reads_solution", "writes_others", "network", "allocates"]
+BLOCKED_IN_OUTPUT = [
+    "reads_gradebook",
+    "reads_solution",
+    "reads_truth",
+    "reads_grader_memory",
+    "unmasks_notebook",
+    "writes_others",
+    "remounts_as_root",
+    "network",
+    "allocates",
+]
 
 
 class CountingServer:
@@ -73,17 +91,18 @@ class CountingServer:
         self.sock.close()
 
 
-def tree_digest(root: Path) -> dict[str, str]:
-    """sha256 of every file (and link target) except what autograde legitimately writes."""
+def tree_digest(*roots: Path, skip=("autograded/", "gradebook.db")) -> dict[str, str]:
+    """sha256 of every file (and link target) under ``roots`` except what autograde writes."""
     digest = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if rel.startswith("autograded/") or rel.startswith("gradebook.db"):
-            continue
-        if path.is_symlink():
-            digest[rel] = "link:" + str(path.readlink())
-        elif path.is_file():
-            digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            rel = f"{root.name}/{path.relative_to(root).as_posix()}"
+            if any(rel.startswith(f"{root.name}/{s}") for s in skip):
+                continue
+            if path.is_symlink():
+                digest[rel] = "link:" + str(path.readlink())
+            elif path.is_file():
+                digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digest
 
 
@@ -95,6 +114,22 @@ def make_course(tmp: Path) -> Course:
     return Course(tmp, hostile.ASSIGNMENT)
 
 
+def submit_everyone(course: Course, port: int) -> None:
+    release = course.read_release()
+    course.submit("honest", hostile.submission(release, hostile.ANSWER_B, hostile.TRIPLE))
+    for student, answer in hostile.attacks(str(course.root), port).items():
+        course.submit(student, hostile.submission(release, answer))
+    for student, files in hostile.SHIPPED.items():
+        course.submit(student, hostile.submission(release, hostile.BLANK_B))
+        for name, text in files.items():
+            (course.root / "submitted" / student / hostile.ASSIGNMENT / name).write_text(text)
+    for student, links in hostile.LINKED.items():
+        course.submit(student, hostile.submission(release, hostile.BLANK_B))
+        for name, target in links.items():
+            link = course.root / "submitted" / student / hostile.ASSIGNMENT / name
+            link.symlink_to(target.format(root=course.root))
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     if BWRAP is None:
@@ -102,20 +137,166 @@ def batch(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("hostile"))
     course.generate()
     server = CountingServer()
-    release = course.read_release()
-    course.submit("honest", hostile.submission(release, hostile.TRIPLE))
-    for student, answer in hostile.attacks(str(course.root), server.port).items():
-        course.submit(student, hostile.submission(release, answer))
-    before = tree_digest(course.root)
+    submit_everyone(course, server.port)
+    environment = [Path(os.path.realpath(p)) for p in (ROOT / "helpers", ROOT / "groundtruth")]
+    before = tree_digest(course.root, *environment)
     try:
         course.result = course.run("autograde", hostile.ASSIGNMENT, "--force", *LIMITS, check=False)
+        course.feedback_result = course.run(
+            "generate_feedback", hostile.ASSIGNMENT, "--force", check=False
+        )
     finally:
         server.stop()
-    course.before, course.after, course.server = before, tree_digest(course.root), server
+    course.before = before
+    course.after = tree_digest(
+        course.root, *environment, skip=("autograded/", "gradebook.db", "feedback/")
+    )
+    course.server = server
     return course
 
 
-# Attacks that are safe to run unprotected: they must work there, or the tests above prove nothing.
+def scores(course: Course, student: str):
+    try:
+        found = course.scores(student)
+    except Exception:  # no submission in the gradebook: it was refused
+        return None
+    return tuple(found[f"test_{part}"] for part in "abc")
+
+
+def graded_cell_output(course: Course, student: str, grade_id: str) -> str:
+    path = course.root / "autograded" / student / hostile.ASSIGNMENT / f"{hostile.ASSIGNMENT}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(
+        o.get("text", "") + o.get("evalue", "") + "".join(o.get("traceback", []))
+        for o in cell.outputs
+    )
+
+
+ATTACKERS = [*hostile.attacks("/x", 1), *hostile.SHIPPED]
+
+
+@needs_bwrap
+def test_the_honest_trainee_earns_every_point(batch):
+    assert scores(batch, "honest") == HONEST, batch.log[-4000:]
+
+
+@needs_bwrap
+@pytest.mark.parametrize("student", ATTACKERS)
+def test_an_attack_earns_only_what_its_honest_part_earns(batch, student):
+    assert scores(batch, student) == PART_A_ONLY, batch.log[-4000:]
+    if student in SAID:
+        assert SAID[student] in batch.log
+
+
+@needs_bwrap
+@pytest.mark.parametrize("student", hostile.LINKED)
+def test_a_submission_holding_links_is_refused_for_that_trainee_only(batch, student):
+    assert scores(batch, student) is None
+    assert SAID[student] in batch.log
+    assert not (batch.root / "autograded" / student).exists()
+    assert not (batch.root / "feedback" / student).exists()
+
+
+@needs_bwrap
+@pytest.mark.parametrize("student", BLOCKED_IN_OUTPUT)
+def test_attack_fails_inside_the_sandbox(batch, student):
+    output = graded_cell_output(batch, student, "answer_b")
+    assert "ATTACK-BLOCKED" in output
+    assert "ATTACK-SUCCEEDED" not in output
+
+
+@needs_bwrap
+def test_no_secret_and_no_hidden_test_reaches_any_output_or_feedback(batch):
+    for page in (batch.root / "feedback").rglob("*"):
+        if page.is_file():
+            text = page.read_bytes().decode("utf-8", "replace")
+            assert hostile.HIDDEN_MARKER not in text, page
+            assert "SQLite format" not in text, page
+    for notebook in (batch.root / "autograded").rglob("*.ipynb"):
+        nb = nbformat.read(notebook, as_version=4)
+        for cell in nb.cells:
+            shown = "".join(str(o) for o in cell.get("outputs", []))
+            assert hostile.HIDDEN_MARKER not in shown or "test_" in cell.metadata.get(
+                "nbgrader", {}
+            ).get("grade_id", ""), (notebook, cell.source[:80])
+
+
+@needs_bwrap
+def test_feedback_holds_only_the_graded_notebooks_page(batch):
+    for folder in (batch.root / "feedback").glob(f"*/{hostile.ASSIGNMENT}"):
+        extra = [p.name for p in folder.iterdir() if p.suffix != ".html"]
+        if folder.parent.name == "ships_launcher":  # the trainee's own files come back to them
+            extra = [n for n in extra if n not in hostile.SHIPPED["ships_launcher"]]
+        assert extra == [], folder
+
+
+@needs_bwrap
+def test_gradebook_solutions_environment_and_other_trainees_are_unchanged(batch):
+    changed = {
+        k
+        for k in batch.before.keys() | batch.after.keys()
+        if batch.before.get(k) != batch.after.get(k)
+    }
+    assert not changed
+    assert not list(batch.root.rglob("pwned*"))
+    import sysconfig
+
+    assert not Path(sysconfig.get_paths()["purelib"], "pwned.pth").exists()
+    assert "pwned" not in (batch.root / "gradebook.db").read_bytes().decode("latin-1")
+
+
+@needs_bwrap
+def test_files_beside_the_notebook_are_not_on_the_kernels_path(batch):
+    graded = batch.root / "autograded" / "ships_launcher" / hostile.ASSIGNMENT
+    assert not (graded / "LAUNCHER-RAN").exists()
+    assert not (graded / "SITECUSTOMIZE-RAN").exists()
+    assert "the fake" not in batch.log
+
+
+@needs_bwrap
+def test_what_a_submissions_code_leaves_behind_is_removed(batch):
+    for student in ("writes_others", "fills_disk"):
+        graded = batch.root / "autograded" / student / hostile.ASSIGNMENT
+        assert sorted(p.name for p in graded.iterdir()) == [f"{hostile.ASSIGNMENT}.ipynb"]
+
+
+@needs_bwrap
+def test_no_submission_reached_the_network(batch):
+    assert batch.server.accepted == 0
+
+
+@needs_bwrap
+def test_printed_gigabytes_are_cut_off(batch):
+    assert "output stopped: more than 100000 bytes" in graded_cell_output(
+        batch, "prints", "answer_b"
+    )
+
+
+@needs_bwrap
+def test_memory_limit_stops_the_allocation(batch):
+    assert "MemoryError" in graded_cell_output(batch, "allocates", "answer_b")
+
+
+@needs_bwrap
+def test_the_summary_names_every_submission_and_what_was_found(batch):
+    summary = batch.log[batch.log.index("[grading] summary") :]
+    for student in ["honest", *ATTACKERS]:
+        assert f"{student}/h1/h1" in summary
+    assert "REFUSED" in summary and "links_gradebook" in summary
+    assert "honest/h1/h1" in summary and "3/3" in summary
+    assert "[grading] 1/" in batch.log  # progress while it runs
+    assert "has changed" not in batch.log, "an untouched test cell is not a warning"
+
+
+@needs_bwrap
+def test_the_whole_batch_is_graded(batch):
+    export = {row["student_id"] for row in batch.export()}
+    assert {"honest", *ATTACKERS} <= export
+
+
+# -- without the sandbox, the same attacks work: the tests above prove something -------------
+
 CONTROLS = ["reads_gradebook", "reads_solution", "writes_others", "network"]
 
 
@@ -136,74 +317,17 @@ def unprotected(tmp_path_factory):
     return course
 
 
-def part_b_output(course: Course, student: str) -> str:
-    path = course.root / "autograded" / student / hostile.ASSIGNMENT / f"{hostile.ASSIGNMENT}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "answer_b")
-    return "\n".join(
-        o.get("text", "") + o.get("evalue", "") + "".join(o.get("traceback", []))
-        for o in cell.outputs
-    )
+@pytest.mark.parametrize("student", CONTROLS)
+def test_without_the_sandbox_the_same_attack_works(unprotected, student):
+    # Read as text: unprotected, `writes_others` appended to the other notebooks' JSON.
+    graded = unprotected.root / "autograded" / student / hostile.ASSIGNMENT
+    text = (graded / f"{hostile.ASSIGNMENT}.ipynb").read_text()
+    assert '"ATTACK-SUCCEEDED ' in text  # an output line; the cell's source quotes it differently
+    assert "[sandbox] OFF" in unprotected.log
 
 
-@needs_bwrap
-@pytest.mark.parametrize("student", list(EXPECTED))
-def test_each_submission_keeps_only_the_marks_its_honest_part_earns(batch, student):
-    part_a, part_b, said = EXPECTED[student]
-    assert batch.scores(student) == {"test_a": part_a, "test_b": part_b}, batch.log[-3000:]
-    assert said in batch.log
-
-
-@needs_bwrap
-@pytest.mark.parametrize("student", BLOCKED_IN_OUTPUT)
-def test_attack_fails_inside_the_sandbox(batch, student):
-    output = part_b_output(batch, student)
-    assert "ATTACK-BLOCKED" in output
-    assert "ATTACK-SUCCEEDED" not in output
-    assert hostile.HIDDEN_MARKER not in output
-
-
-@needs_bwrap
-def test_gradebook_solutions_and_other_trainees_are_unchanged(batch):
-    changed = {
-        k
-        for k in batch.before.keys() | batch.after.keys()
-        if batch.before.get(k) != batch.after.get(k)
-    }
-    assert not changed
-    assert not list(batch.root.rglob("pwned.txt"))
-    assert "pwned" not in (batch.root / "gradebook.db").read_bytes().decode("latin-1")
-
-
-@needs_bwrap
-def test_links_a_submission_makes_are_removed_before_nbgrader_copies_them(batch):
-    links = [p for p in (batch.root / "autograded").rglob("*") if p.is_symlink()]
-    assert not links
-
-
-@needs_bwrap
-def test_no_submission_reached_the_network(batch):
-    assert batch.server.accepted == 0
-    output = part_b_output(batch, "network")  # the sandbox has only its own loopback
-    assert "ConnectionRefusedError" in output or "Network is unreachable" in output
-
-
-@needs_bwrap
-def test_printed_gigabytes_are_cut_off(batch):
-    assert "output stopped: more than 100000 bytes" in part_b_output(batch, "prints")
-    graded = batch.root / "autograded" / "prints" / hostile.ASSIGNMENT
-    assert sum(p.stat().st_size for p in graded.iterdir()) < 1_000_000
-
-
-@needs_bwrap
-def test_memory_limit_stops_the_allocation(batch):
-    assert "MemoryError" in part_b_output(batch, "allocates")
-
-
-@needs_bwrap
-def test_the_whole_batch_is_graded(batch):
-    export = {row["student_id"] for row in batch.export()}
-    assert export == set(EXPECTED)
+def test_without_the_sandbox_the_network_is_reached(unprotected):
+    assert unprotected.server.accepted == 1
 
 
 # -- choosing the sandbox: never a silent fallback ------------------------------------------
@@ -260,8 +384,13 @@ def test_the_sandbox_sees_only_what_it_must(tmp_path):
     limits = sandbox.Limits(1 << 29, 8, 1 << 20, 30)
     cmd = sandbox.bwrap_command("bwrap", mounts, limits, ["python"], {"SECRET_TOKEN": "x"})
     writable = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--bind"]
-    assert writable == [str(tmp_path / "autograded/ann/a1"), str(tmp_path / "rt")]
-    assert "--unshare-all" in cmd and "--clearenv" in cmd
+    assert writable == [
+        str(tmp_path / "rt/tmp"),
+        str(tmp_path / "autograded/ann/a1"),
+        str(tmp_path / "rt"),
+    ]
+    assert {"--unshare-all", "--unshare-user", "--disable-userns", "--clearenv"} <= set(cmd)
+    assert cmd[cmd.index("--cap-drop") + 1] == "ALL" and cmd[cmd.index("--uid") + 1] == "65534"
     assert "SECRET_TOKEN" not in cmd
     assert ["--ro-bind", "/dev/null", str(tmp_path / "autograded/ann/a1/a1.ipynb")] == cmd[
         cmd.index("/dev/null") - 1 : cmd.index("/dev/null") + 2
@@ -269,16 +398,6 @@ def test_the_sandbox_sees_only_what_it_must(tmp_path):
     read_only = {Path(cmd[i + 1]) for i, arg in enumerate(cmd) if arg == "--ro-bind"}
     assert not any(p == ROOT or ROOT.is_relative_to(p) for p in read_only), "course root exposed"
     assert ROOT / "helpers" in read_only
-
-
-@pytest.mark.parametrize("student", CONTROLS)
-def test_without_the_sandbox_the_same_attack_works(unprotected, student):
-    # Read as text: unprotected, `writes_others` appended to the other notebooks' JSON.
-    graded = unprotected.root / "autograded" / student / hostile.ASSIGNMENT
-    text = (graded / f"{hostile.ASSIGNMENT}.ipynb").read_text()
-    assert '"ATTACK-SUCCEEDED ' in text  # an output line; the cell's source quotes it differently
-    assert "[sandbox] OFF" in unprotected.log
-
-
-def test_without_the_sandbox_the_network_is_reached(unprotected):
-    assert unprotected.server.accepted == 1
+    assert not any(p.name == "groundtruth" or "groundtruth" in p.parts for p in read_only)
+    assert "CHAINTRACE_GROUNDTRUTH" not in cmd
+    assert cmd[-2:] == ["python", "-I"]  # isolated: the submission folder is not on its path

@@ -188,3 +188,20 @@ def answered(value, name: str):
             "and the `raise NotImplementedError()` line), run it, then run this cell again."
         )
     return value
+
+
+def apply_each(function, *iterables) -> list:
+    """``list(map(function, *iterables))``: what a test cell uses to try a function on many cases.
+
+    In your notebook it is exactly a loop. When your work is graded, your function is called
+    back in your notebook by the grader, and this asks all the cases in one go.
+
+    >>> apply_each(abs, [-2, 3])
+    [2, 3]
+    >>> apply_each(pow, [2, 3], [3, 2])
+    [8, 9]
+    """
+    each = getattr(function, "each", None)
+    if callable(each) and getattr(function, "__module__", "") == "chaintrace.grader.checker":
+        return list(each(*iterables))
+    return [function(*args) for args in zip(*iterables, strict=True)]

@@ -1,18 +1,27 @@
 """The first process inside a grading sandbox: set limits, start the kernel, watch it.
 
-``chaintrace.sandbox`` starts bubblewrap with this file as PID 1 of a fresh PID namespace::
+``chaintrace.grader.sandbox`` starts bubblewrap with this file as PID 1 of a fresh PID
+namespace::
 
-    python -I sandbox_kernel.py --memory BYTES --processes N --file-size BYTES --deadline SECONDS
-        -- python -m ipykernel_launcher -f CONNECTION_FILE
+    python -I launcher.py --memory BYTES --processes N --file-size BYTES --deadline SECONDS
+        --memory-total BYTES --disk BYTES --files N --watch DIR ...
+        -- python -I -m ipykernel_launcher -f CONNECTION_FILE
 
-It applies the resource limits (inherited by the kernel and everything it starts), runs the
-kernel as its child and then supervises the namespace: it reaps orphans, and when the
-namespace holds more than ``--processes`` processes or the wall-clock ``--deadline`` passes, it
-says so on stderr (which the instructor sees in the ``nbgrader autograde`` log) and kills every
-process in the sandbox. Because it is PID 1, its exit ends the whole namespace.
+It applies the per-process limits (inherited by the kernel and everything it starts), runs the
+kernel as its child and then supervises the namespace: it reaps orphans, and when the namespace
+holds more than ``--processes`` processes, its processes' resident memory together passes
+``--memory-total``, the watched folders (the submission's folder and its ``/tmp``) hold more than
+``--disk`` bytes or ``--files`` entries, or the wall-clock ``--deadline`` passes, it says so on
+stderr (which the instructor sees in the ``nbgrader autograde`` log) and kills every process in
+the sandbox. Because it is PID 1, its exit ends the whole namespace.
 
-``RLIMIT_NPROC`` alone cannot bound processes here: it counts every process of the user on the
-machine and does not apply to root, so the count is taken in this PID namespace instead.
+Totals are sampled (processes every 20 ms, memory and disk every 0.2 s), so a submission can
+overshoot a total by what it writes in that time; ``RLIMIT_FSIZE`` and ``RLIMIT_AS`` bound each
+single file and process exactly.
+
+``RLIMIT_NPROC`` cannot bound processes here: it counts every process of the user *outside*
+the user namespace (all of root's, when the grader runs as root), so the count is taken in this
+PID namespace instead.
 
 Only the standard library is used: this runs before (and outside) anything the submission controls.
 
@@ -28,16 +37,22 @@ import sys
 import time
 
 POLL_SECONDS = 0.02  # a fork bomb on two cores makes a few hundred processes in this time
+TOTALS_EVERY = 10  # polls between samples of memory and disk (walking folders costs more)
+PAGE = os.sysconf("SC_PAGE_SIZE")
 EXIT_LIMIT = 137  # what a SIGKILLed kernel reports, so nbgrader treats it as a dead kernel
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Read the launcher's options; everything after ``--`` is the kernel command."""
-    parser = argparse.ArgumentParser(prog="sandbox_kernel")
+    parser = argparse.ArgumentParser(prog="launcher")
     parser.add_argument("--memory", type=int, default=0, help="address-space bytes (0: none)")
     parser.add_argument("--processes", type=int, default=0, help="processes in the sandbox")
     parser.add_argument("--file-size", type=int, default=0, help="largest file written, bytes")
     parser.add_argument("--deadline", type=float, default=0, help="wall-clock seconds (0: none)")
+    parser.add_argument("--memory-total", type=int, default=0, help="resident bytes, all processes")
+    parser.add_argument("--disk", type=int, default=0, help="bytes in the watched folders")
+    parser.add_argument("--files", type=int, default=0, help="entries in the watched folders")
+    parser.add_argument("--watch", action="append", default=[], help="a folder to total")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command[:1] == ["--"]:
@@ -54,10 +69,6 @@ def apply_limits(args: argparse.Namespace) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
     if args.file_size:
         resource.setrlimit(resource.RLIMIT_FSIZE, (args.file_size, args.file_size))
-    if args.processes and os.getuid() != 0:
-        # An extra, per-user guard where the kernel enforces it (never for root).
-        nproc = len(_pids()) + args.processes
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
 def _pids() -> list[int]:
@@ -92,8 +103,55 @@ def reap(kernel: int) -> int | None:
             return os.waitstatus_to_exitcode(status)
 
 
+def resident_bytes() -> int:
+    """Resident memory of every process in the namespace (this one included)."""
+    total = 0
+    for pid in _pids():
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass  # it ended while we looked
+    return total
+
+
+def folder_totals(folders: list[str]) -> tuple[int, int]:
+    """``(bytes, entries)`` under ``folders``, links not followed."""
+    size = count = 0
+    stack = list(folders)
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            count += 1
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    size += entry.stat(follow_symlinks=False).st_blocks * 512
+            except OSError:
+                pass
+    return size, count
+
+
+def over_totals(args: argparse.Namespace) -> str | None:
+    """Why the submission is over one of its totals, or None."""
+    if args.memory_total and resident_bytes() > args.memory_total:
+        return f"memory limit reached (more than {args.memory_total >> 20} MB in all its processes)"
+    if args.watch and (args.disk or args.files):
+        size, count = folder_totals(args.watch)
+        if args.disk and size > args.disk:
+            return f"disk limit reached (more than {args.disk >> 20} MB written)"
+        if args.files and count > args.files:
+            return f"file limit reached (more than {args.files} files)"
+    return None
+
+
 def supervise(kernel: int, args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.deadline if args.deadline else None
+    polls = 0
     while True:
         status = reap(kernel)
         if status is not None:
@@ -102,6 +160,9 @@ def supervise(kernel: int, args: argparse.Namespace) -> int:
             stop_everything(f"process limit reached (more than {args.processes} processes)")
         if deadline is not None and time.monotonic() > deadline:
             stop_everything(f"notebook time limit reached ({args.deadline:g} s)")
+        polls += 1
+        if polls % TOTALS_EVERY == 0 and (reason := over_totals(args)):
+            stop_everything(reason)
         time.sleep(POLL_SECONDS)
 
 
