@@ -1,5 +1,6 @@
 """Sanctions lists: per-asset text lists, OFAC sdn_advanced.xml, quirks, screening."""
 
+import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -139,13 +140,17 @@ def test_xml_quirks_are_reported(sdn):
     assert sdn.lookup(GRANITEX_BC1_AS_ETH)[0].asset == "ETH"  # kept as listed
     assert sdn.lookup(GRANITEX_TAPROOT)[0].address == GRANITEX_TAPROOT  # whitespace trimmed
     [petrov] = sdn.lookup(PETROV_TRX)
-    assert petrov.entity == "PETROV Ivan" and petrov.programs == () and petrov.listed is None
+    assert (
+        petrov.entity == "PETROV, Ivan Olegovich"
+        and petrov.programs == ()
+        and petrov.listed is None
+    )
     assert sdn.problems == [
         f"sdn_advanced.xml: party 90002 (GRANITEX EXCHANGE LLC) lists {GRANITEX_BC1_AS_ETH} under "
         "ETH but it looks like a Bitcoin address; kept it (it is screened whatever its asset)",
         f"sdn_advanced.xml: party 90002 (GRANITEX EXCHANGE LLC): spaces around {GRANITEX_TAPROOT!r} trimmed",
         f"sdn_advanced.xml: party 90001 (NORTHWIND OTC, S.R.O.) lists {NORTHWIND_BTC[0]} twice; counted once",
-        "sdn_advanced.xml: party 90004 (PETROV Ivan) has addresses but no sanctions entry; its "
+        "sdn_advanced.xml: party 90004 (PETROV, Ivan Olegovich) has addresses but no sanctions entry; its "
         "programs and listing date are unknown",
     ]
 
@@ -290,24 +295,24 @@ def test_screen_a_list_of_addresses(sdn):
         [CLEAN, f" {NORTHWIND_BTC[0]} ", NORTHWIND_ETH.lower(), NORTHWIND_BTC[0], "", None]
     )
     assert list(hits.columns) == [
-        "address",
-        "listed_as",
-        "entity",
-        "asset",
-        "programs",
-        "listed",
-        "source",
-    ]
+        "address", "result", "listed_as", "entity", "aliases", "asset", "programs", "listed",
+        "source", "list_issued", "list_sha256", "note",
+    ]  # fmt: skip
     assert hits["address"].tolist() == [NORTHWIND_BTC[0], NORTHWIND_ETH.lower()]
     assert hits["listed_as"].tolist() == [NORTHWIND_BTC[0], NORTHWIND_ETH]
     assert hits.iloc[0].to_dict() == {
         "address": NORTHWIND_BTC[0],
+        "result": "match",
         "listed_as": NORTHWIND_BTC[0],
         "entity": "NORTHWIND OTC, S.R.O.",
+        "aliases": "NORTHWIND DESK",
         "asset": "XBT",
         "programs": "CYBER2",
         "listed": "2021-09-21",
         "source": "sdn_advanced.xml",
+        "list_issued": "2024-05-31",
+        "list_sha256": hashlib.sha256(XML.read_bytes()).hexdigest(),
+        "note": None,
     }
     assert sdn.screen([CLEAN]).empty and list(sdn.screen([]).columns) == list(hits.columns)
     assert len(sdn.screen(GRANITEX_ETH)) == 1  # one string is one address
@@ -435,3 +440,99 @@ def test_real_checksums_when_the_address_parser_exists():
     assert any("fails its checksum (The EIP-55 checksum" in p for p in s.problems)
     failures = [p for p in s.problems if "fails its checksum" in p]
     assert len(failures) == 1 and failures[0].startswith("<lines>: line 1:")  # the others pass
+
+
+# --- pasted text: never a false "clean" -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("pasted", "note"),
+    [
+        (
+            NORTHWIND_BTC[0][:5] + "\u200b" + NORTHWIND_BTC[0][5:],
+            "removed ZERO WIDTH SPACE (U+200B) at position 6",
+        ),
+        (
+            "\u2066" + NORTHWIND_ETH + "\u2069",
+            "removed LEFT-TO-RIGHT ISOLATE (U+2066) at position 1, POP DIRECTIONAL ISOLATE (U+2069) at position 44",
+        ),
+        (NORTHWIND_USDT[:3] + " " + NORTHWIND_USDT[3:], "removed SPACE (U+0020) at position 4"),
+        (
+            "".join(chr(ord(c) + 0xFEE0) for c in NORTHWIND_BTC[1]),
+            "read full-width characters at positions 1, 2, 3",
+        ),
+    ],
+)
+def test_what_is_safe_to_clean_is_cleaned_and_matches(sdn, pasted, note):
+    [hit] = sdn.screen([pasted]).to_dict("records")
+    assert hit["result"] == "match" and hit["address"] == pasted
+    assert hit["entity"] == "NORTHWIND OTC, S.R.O."
+    assert hit["note"].startswith(note)
+
+
+@pytest.mark.parametrize(
+    ("pasted", "why"),
+    [
+        (
+            NORTHWIND_BTC[0].replace("o", "\u043e"),
+            "character 8 is 'о' (CYRILLIC SMALL LETTER O (U+043E))",
+        ),
+        (
+            NORTHWIND_USDT.replace("T", "\u0422", 1),
+            "character 1 is 'Т' (CYRILLIC CAPITAL LETTER TE (U+0422))",
+        ),
+        (
+            NORTHWIND_ETH.replace("a", "\u03b1", 1),
+            "character 4 is 'α' (GREEK SMALL LETTER ALPHA (U+03B1))",
+        ),
+        ("\u200b\u200b", "holds only blank or invisible characters"),
+        (
+            NORTHWIND_BTC[0][:-1] + "w",
+            "not a valid address, so it cannot be screened: The checksum does not match",
+        ),
+    ],
+)
+def test_what_cannot_be_read_is_flagged_never_clean(sdn, pasted, why):
+    [row] = sdn.screen([pasted, CLEAN]).to_dict("records")  # the clean address gives no row
+    assert row["result"] == "unreadable" and row["address"] == pasted
+    assert why in row["note"]
+    assert row["entity"] is None or pd.isna(row["entity"])
+
+
+def test_names_are_shown_as_the_list_writes_them_with_aliases_and_scripts(sdn):
+    [petrov] = sdn.lookup(PETROV_TRX)
+    assert petrov.entity == "PETROV, Ivan Olegovich"  # LAST, First Patronymic, as sdn.csv
+    assert petrov.aliases == ("ПЕТРОВ, Иван Олегович [Cyrillic]", "PETROV, Vanya")
+    [hit] = sdn.screen(PETROV_TRX).to_dict("records")
+    assert hit["aliases"] == "ПЕТРОВ, Иван Олегович [Cyrillic]; PETROV, Vanya"
+    # an entity's name is one part, kept as written
+    assert sdn.lookup(GRANITEX_ETH)[0].entity == "GRANITEX EXCHANGE LLC"
+
+
+def test_screen_says_which_list_version_it_used(tmp_path):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    shutil.copy(XML, folder)
+    shutil.copy(DATA / "sanctioned_addresses_XBT.txt", folder)
+    s = load_sanctions(folder)
+    xml_sha = hashlib.sha256(XML.read_bytes()).hexdigest()
+    txt_sha = hashlib.sha256((DATA / "sanctioned_addresses_XBT.txt").read_bytes()).hexdigest()
+    assert [(v.source, v.issued, v.sha256) for v in s.versions] == [
+        ("sdn_advanced.xml", "2024-05-31", xml_sha),
+        ("sanctioned_addresses_XBT.txt", None, txt_sha),
+    ]
+    hits = s.screen([NORTHWIND_BTC[0], "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"])
+    assert hits["source"].tolist() == ["sdn_advanced.xml", "sanctioned_addresses_XBT.txt"]
+    assert hits["list_sha256"].tolist() == [xml_sha, txt_sha]
+    assert hits["list_issued"].iloc[0] == "2024-05-31" and pd.isna(hits["list_issued"].iloc[1])
+    assert f"read sdn_advanced.xml, issued 2024-05-31, sha256 {xml_sha}" in s.report()
+    # an edited file is a different version
+    (folder / "sanctioned_addresses_XBT.txt").write_text(CLEAN + "\n")
+    assert load_sanctions(folder).versions[1].sha256 != txt_sha
+
+
+def test_a_list_that_is_not_utf8_gives_a_clear_error(tmp_path):
+    path = tmp_path / "sanctioned_addresses_XBT.txt"
+    path.write_bytes(b"12higDjoCCNXSA95xZMWUdPvXNmkAduhWv\n\xff\xfe\n")
+    with pytest.raises(
+        SanctionsError, match=r"sanctioned_addresses_XBT.txt: not UTF-8 text \(byte 35"
+    ):
+        load_sanctions(path)

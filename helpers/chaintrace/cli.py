@@ -9,7 +9,8 @@
     chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
     chaintrace cohort new|use|list|show       a fresh variant of every case for a class
 
-Errors print one line to stderr and exit with status 2.
+Errors print one line to stderr and exit with status 2. ``screen`` exits 1 on a match and 3
+when an address could not be read (a look-alike letter, a failed checksum): never 0 then.
 
 >>> main(["tx", "not-a-txid", "--dataset", "no-such-dataset"])
 2
@@ -127,14 +128,25 @@ def cmd_address(args) -> int:
 
 
 def cmd_screen(args) -> int:
+    """Exit 1 on a match, 3 when an address could not be read (never a clean result), else 0."""
     from . import load_sanctions
 
-    hits = load_sanctions(args.sanctions).screen(args.addresses)
-    if len(hits) == 0:
-        print(f"no match for {len(args.addresses)} address(es)")
-        return 0
-    print(hits.to_string(index=False))
-    return 1  # like grep: a match is worth a non-zero status in scripts
+    sanctions = load_sanctions(args.sanctions)
+    rows = sanctions.screen(args.addresses)
+    for version in sanctions.versions:
+        print(f"list: {version}")
+    hits = rows[rows["result"] == "match"]
+    unreadable = rows[rows["result"] == "unreadable"]
+    if len(hits):
+        shown = ["address", "listed_as", "entity", "asset", "programs", "listed", "source"]
+        print(hits[shown].to_string(index=False))
+    for row in unreadable.itertuples():
+        print(f"UNREADABLE {row.address!r}: {row.note}")
+    clean = len(set(args.addresses)) - hits["address"].nunique() - len(unreadable)
+    print(f"no match for {clean} address(es) read")
+    if len(hits):
+        return 1  # like grep: a match is worth a non-zero status in scripts
+    return 3 if len(unreadable) else 0
 
 
 def cmd_check(args) -> int:
