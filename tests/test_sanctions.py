@@ -3,6 +3,7 @@
 import hashlib
 import io
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -536,3 +537,121 @@ def test_a_list_that_is_not_utf8_gives_a_clear_error(tmp_path):
         SanctionsError, match=r"sanctioned_addresses_XBT.txt: not UTF-8 text \(byte 35"
     ):
         load_sanctions(path)
+
+
+# --- fetching, against servers on 127.0.0.1 only ------------------------------------------------
+class _ListServer:
+    """An HTTP server on 127.0.0.1 answering every GET from ``self.answer`` (status, headers,
+    body pieces, pause between pieces)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the http.server API)
+                status, headers, pieces, pause = server.answer(self.path)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                for piece in pieces:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    time.sleep(pause)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/SDN_ADVANCED.XML"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def serve(self, body: bytes, **headers):
+        self.answer = lambda path: (200, {"Content-Length": str(len(body)), **headers}, [body], 0)
+
+
+@pytest.fixture
+def list_server():
+    server = _ListServer()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_fetch_verifies_stores_and_dates_the_list(list_server, tmp_path):
+    list_server.serve(XML.read_bytes())
+    version = sanctions.fetch_sanctions(tmp_path, list_server.url)
+    sha = hashlib.sha256(XML.read_bytes()).hexdigest()
+    assert (version.issued, version.sha256, version.url) == ("2024-05-31", sha, list_server.url)
+    assert (tmp_path / "sdn_advanced.xml").read_bytes() == XML.read_bytes()
+    assert (tmp_path / "archive" / "sdn_advanced_2024-05-31.xml").is_file()
+    assert not list(tmp_path.glob(".*.part"))
+    s = load_sanctions(tmp_path)
+    [used] = s.versions
+    assert used == version  # the screen can say where and when its list came from
+    assert s.screen(NORTHWIND_BTC[0])["list_sha256"].tolist() == [sha]
+    # an edited file no longer claims the fetch record
+    (tmp_path / "sdn_advanced.xml").write_bytes(XML.read_bytes().replace(b"CYBER2", b"CYBER9"))
+    edited = load_sanctions(tmp_path)
+    assert edited.versions[0].url is None
+    assert any("is not the file fetched from" in p for p in edited.problems)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        (XML.read_bytes()[:4000], {}, "not well-formed XML"),
+        (b"<html><body>Service unavailable</body></html>", {}, "not OFAC's sdn_advanced.xml"),
+        (
+            XML.read_bytes().replace(b"<Year>2024</Year>", b"<Year>2019</Year>", 1),
+            {},
+            "older than the one held",
+        ),
+        (XML.read_bytes()[:5000], {"Content-Length": "9999999"}, "cut short"),
+        (b"x" * 300_000, {}, "more than 200,000 bytes"),
+    ],
+)
+def test_a_bad_download_is_refused_and_the_held_list_kept(
+    list_server, tmp_path, body, headers, expected
+):
+    shutil.copy(XML, tmp_path / "sdn_advanced.xml")
+    list_server.answer = lambda path: (
+        200,
+        headers or {"Content-Length": str(len(body))},
+        [body],
+        0,
+    )
+    with pytest.raises(SanctionsError, match=expected) as err:
+        sanctions.fetch_sanctions(tmp_path, list_server.url, max_bytes=200_000)
+    assert "is unchanged" in str(err.value)
+    assert (tmp_path / "sdn_advanced.xml").read_bytes() == XML.read_bytes()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_a_slow_drip_is_cut_at_the_deadline(list_server, tmp_path):
+    pieces = [XML.read_bytes()[i : i + 50] for i in range(0, 2000, 50)]
+    list_server.answer = lambda path: (200, {}, pieces, 0.1)  # 4 s in all
+    start = time.perf_counter()
+    with pytest.raises(SanctionsError, match="took over 0.5 s"):
+        sanctions.fetch_sanctions(tmp_path, list_server.url, timeout=2, deadline=0.5)
+    assert time.perf_counter() - start < 1.5
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path):
+    with pytest.raises(SanctionsError, match=r"could not fetch .* check the connection"):
+        sanctions.fetch_sanctions(tmp_path, "http://127.0.0.1:9/SDN_ADVANCED.XML", timeout=2)
+
+
+def test_the_fetch_command_prints_what_it_kept(list_server, tmp_path, capsys):
+    from chaintrace.cli import main
+
+    list_server.serve(XML.read_bytes())
+    assert main(["fetch-sanctions", "--to", str(tmp_path), "--url", list_server.url]) == 0
+    assert capsys.readouterr().out.startswith("kept sdn_advanced.xml, issued 2024-05-31, fetched ")
+    list_server.serve(b"<html/>")
+    assert main(["fetch-sanctions", "--to", str(tmp_path), "--url", list_server.url]) == 2
+    assert "is unchanged" in capsys.readouterr().err

@@ -4,6 +4,7 @@
     chaintrace tx TXID                        one transaction (bundled data, or --esplora URL)
     chaintrace address ADDR [ADDR ...]        balance and recent history of addresses
     chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
+    chaintrace fetch-sanctions --to D         fetch OFAC's current list (needs a connection)
     chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
     chaintrace generate ...                   make a dataset
     chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a sanctioned_addresses_<ASSET>.txt, an sdn_advanced.xml, or a folder of them",
     )
 
+    p = sub.add_parser(
+        "fetch-sanctions", help="fetch, check and keep OFAC's current sdn_advanced.xml"
+    )
+    p.add_argument("--to", required=True, metavar="FOLDER", help="where lists are kept")
+    p.add_argument("--url", help="a mirror of sdn_advanced.xml (default: OFAC's own service)")
+
     p = sub.add_parser("serve", help="serve a dataset as a read-only Esplora API")
     p.add_argument("--dataset", default="course", help="dataset name or folder (default: course)")
     p.add_argument(
@@ -149,6 +156,14 @@ def cmd_screen(args) -> int:
     return 3 if len(unreadable) else 0
 
 
+def cmd_fetch_sanctions(args) -> int:
+    from .sanctions import OFAC_SDN_ADVANCED_URL, fetch_sanctions
+
+    version = fetch_sanctions(args.to, args.url or OFAC_SDN_ADVANCED_URL)
+    print(f"kept {version}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from .check import check_environment
 
@@ -188,6 +203,7 @@ COMMANDS = {
     "tx": cmd_tx,
     "address": cmd_address,
     "screen": cmd_screen,
+    "fetch-sanctions": cmd_fetch_sanctions,
     "check": cmd_check,
     "serve": cmd_serve,
     "generate": cmd_generate,

@@ -795,10 +795,33 @@ def load_sanctions(path, asset: str | None = None) -> SanctionsList:
     return _load_file(path, asset)
 
 
+def _add_fetch_record(read: SanctionsList, path: Path) -> None:
+    """Where and when :func:`fetch_sanctions` got ``path``, if it did and the file is unchanged."""
+    record_path = path.with_name(path.name + MANIFEST_SUFFIX)
+    if not record_path.is_file():
+        return
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        url, fetched, sha256 = record["url"], record["fetched"], record["sha256"]
+    except (ValueError, KeyError, TypeError):
+        read.problems.append(f"{record_path.name}: unreadable; fetch the list again to renew it")
+        return
+    [version] = read.versions
+    if sha256 != version.sha256:
+        read.problems.append(
+            f"{path.name} is not the file fetched from {url} on {fetched} (its SHA-256 differs "
+            f"from {record_path.name}); fetch it again or remove that record"
+        )
+        return
+    read.versions = [ListVersion(version.source, version.issued, sha256, url, fetched)]
+
+
 def _load_file(path: Path, asset: str | None) -> SanctionsList:
     if path.suffix.lower() == ".xml":
         with path.open("rb") as handle:
-            return SanctionsList.from_xml(handle, path.name)
+            read = SanctionsList.from_xml(handle, path.name)
+        _add_fetch_record(read, path)
+        return read
     match = LIST_NAME.match(path.name)
     asset = asset or (match.group(1) if match else None)
     if asset is None:
@@ -829,3 +852,113 @@ def _load_file(path: Path, asset: str | None) -> SanctionsList:
     read = SanctionsList.from_lines(lines, asset, path.name)
     read.versions = [ListVersion(path.name, None, hashlib.sha256(data).hexdigest())]
     return read
+
+
+# --- fetching the current official list ----------------------------------------------------------
+# OFAC's Sanctions List Service; the old www.treasury.gov/ofac/downloads/sdn_advanced.xml
+# address redirects here. Format: https://ofac.treasury.gov/sdn-list-data-formats-data-schemas
+OFAC_SDN_ADVANCED_URL = (
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML"
+)
+MANIFEST_SUFFIX = ".source.json"
+
+
+def fetch_sanctions(
+    folder, url: str = OFAC_SDN_ADVANCED_URL, *, timeout: float = 30.0, deadline: float = 600.0,
+    max_bytes: int = 1 << 30,
+) -> ListVersion:  # fmt: skip
+    """Download OFAC's ``sdn_advanced.xml`` into ``folder``, check it, and keep it with its date.
+
+    The download is refused, and the list already in ``folder`` left as it was, when the
+    server is silent for ``timeout`` seconds, the whole download takes over ``deadline``
+    seconds or exceeds ``max_bytes``, the body is shorter than announced, the file is not a
+    complete ``sdn_advanced.xml`` (well-formed, with an issue date and digital currency
+    addresses), or it is older than the list already there. A good list replaces
+    ``folder/sdn_advanced.xml`` in one step; a copy stays in ``folder/archive/`` under its issue
+    date, so an earlier screen can be repeated, and ``sdn_advanced.xml.source.json`` records
+    where and when it was fetched and its SHA-256. :func:`load_sanctions` reads that record,
+    and :meth:`SanctionsList.screen` says which version it used. Needs a connection: the
+    course itself never fetches anything.
+    """
+    import datetime as dt
+    import os
+    import shutil
+    import urllib.error
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / ".sdn_advanced.xml.part"
+    try:
+        sha256, size = _download(url, part, timeout, deadline, max_bytes)
+        fresh = SanctionsList.from_xml(part, "sdn_advanced.xml")
+        _check_fetched(fresh, folder, url)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        part.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", None) or exc
+        raise SanctionsError(
+            f"could not fetch the sanctions list from {url}: {reason}. The list in {folder} "
+            "is unchanged; check the connection (or the --url of a mirror) and try again."
+        ) from None
+    target = folder / "sdn_advanced.xml"
+    os.replace(part, target)  # atomic: a reader sees the old list or the new one, never half
+    archive = folder / "archive" / f"sdn_advanced_{fresh.issued}.xml"
+    archive.parent.mkdir(exist_ok=True)
+    shutil.copyfile(target, archive)
+    fetched = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    version = ListVersion("sdn_advanced.xml", fresh.issued, sha256, url, fetched)
+    record = {**asdict(version), "bytes": size, "addresses": len(fresh)}
+    target.with_name(target.name + MANIFEST_SUFFIX).write_text(json.dumps(record, indent=1) + "\n")
+    return version
+
+
+def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: int):
+    """``url`` into ``part``, bounded in silence, total time and size: (sha256, bytes)."""
+    import time
+    import urllib.request
+
+    from . import __version__
+
+    digest, size, started = hashlib.sha256(), 0, time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": f"chaintrace/{__version__}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as out:  # noqa: S310
+        announced = response.headers.get("Content-Length")
+        # read1 returns what has arrived: a server sending a byte at a time cannot hold a
+        # read past the deadline, which is checked between pieces
+        while chunk := response.read1(1 << 16):
+            size += len(chunk)
+            if size > max_bytes:
+                raise SanctionsError(f"it sent more than {max_bytes:,} bytes; not a sanctions list")
+            if time.monotonic() - started > deadline:
+                raise SanctionsError(f"the download took over {deadline:g} s")
+            digest.update(chunk)
+            out.write(chunk)
+    if announced is not None and announced.isdigit() and int(announced) != size:
+        raise SanctionsError(f"it sent {size:,} of {int(announced):,} bytes (cut short)")
+    return digest.hexdigest(), size
+
+
+def _check_fetched(fresh: SanctionsList, folder: Path, url: str) -> None:
+    if fresh.issued is None or len(fresh) == 0:
+        raise SanctionsError(
+            f"the file from {url} has no issue date or no digital currency address: not a "
+            "complete sdn_advanced.xml"
+        )
+    current = folder / "sdn_advanced.xml"
+    if current.is_file():
+        with current.open("rb") as handle:
+            held = _issue_date(handle)
+        if held and held > fresh.issued:
+            raise SanctionsError(
+                f"{url} gave a list issued {fresh.issued}, older than the one held ({held}); "
+                "the server may be a stale mirror"
+            )
+
+
+def _issue_date(handle) -> str | None:
+    """The DateOfIssue near the top of an sdn_advanced.xml, without reading the rest."""
+    for _, elem in ET.iterparse(handle):
+        if _local(elem.tag) == "DateOfIssue":
+            return _date(elem)
+        if _local(elem.tag) in _RECORDS:
+            return None
+    return None
