@@ -10,7 +10,12 @@ Two public formats are read:
   file never sits in memory.
 
 Real lists have quirks (an address under the wrong asset, duplicates, EVM addresses in lower
-case, stray whitespace): they are handled, and written down in ``sanctions.problems``.
+case, stray whitespace): they are handled, and written down in ``sanctions.problems``. Names
+are shown as the list writes them ("PETROV, Ivan"), aliases too, a name in another script
+marked with it. Screening never calls text it could not read clean (see
+:meth:`SanctionsList.screen`), and each hit says which list file, issue date and SHA-256 it
+came from. :func:`fetch_sanctions` (``chaintrace fetch-sanctions``) gets OFAC's current list.
+Formats: https://ofac.treasury.gov/sdn-list-data-formats-data-schemas
 
 >>> sanctions = SanctionsList.from_lines('''12higDjoCCNXSA95xZMWUdPvXNmkAduhWv
 ... 1FfmbHfnpaZjKFvyi1okTjJJusN455paPH
