@@ -74,7 +74,19 @@ def test_screen_finds_listed_address(capsys, mini_path):  # noqa: F811
     code, out, _ = run(capsys, "screen", listed, HUB, "--sanctions", str(mini_path / "sanctions"))
     assert code == 1 and listed in out and HUB not in out
     code, out, _ = run(capsys, "screen", HUB, "--sanctions", str(mini_path / "sanctions"))
-    assert code == 0 and "no match" in out
+    assert code == 0 and "no match for 1 address(es) read" in out
+    assert "list: sanctioned_addresses_XBT.txt, no issue date, sha256 " in out
+
+
+def test_screen_never_reports_unreadable_input_as_clean(capsys, mini_path):  # noqa: F811
+    listed = address("peel-5", "p2sh")
+    lookalike = listed.replace("a", "\u0430") if "a" in listed else listed[:-1] + "\u0430"
+    code, out, _ = run(capsys, "screen", lookalike, "--sanctions", str(mini_path / "sanctions"))
+    assert code == 3 and "UNREADABLE" in out and "CYRILLIC SMALL LETTER A" in out
+    assert "no match for 0 address(es) read" in out
+    hidden = listed[:4] + "\u200b" + listed[4:]
+    code, out, _ = run(capsys, "screen", hidden, "--sanctions", str(mini_path / "sanctions"))
+    assert code == 1 and "UNREADABLE" not in out
 
 
 def test_serve_options_parse():

@@ -1,7 +1,9 @@
 """Sanctions lists: per-asset text lists, OFAC sdn_advanced.xml, quirks, screening."""
 
+import hashlib
 import io
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -139,13 +141,17 @@ def test_xml_quirks_are_reported(sdn):
     assert sdn.lookup(GRANITEX_BC1_AS_ETH)[0].asset == "ETH"  # kept as listed
     assert sdn.lookup(GRANITEX_TAPROOT)[0].address == GRANITEX_TAPROOT  # whitespace trimmed
     [petrov] = sdn.lookup(PETROV_TRX)
-    assert petrov.entity == "PETROV Ivan" and petrov.programs == () and petrov.listed is None
+    assert (
+        petrov.entity == "PETROV, Ivan Olegovich"
+        and petrov.programs == ()
+        and petrov.listed is None
+    )
     assert sdn.problems == [
         f"sdn_advanced.xml: party 90002 (GRANITEX EXCHANGE LLC) lists {GRANITEX_BC1_AS_ETH} under "
         "ETH but it looks like a Bitcoin address; kept it (it is screened whatever its asset)",
         f"sdn_advanced.xml: party 90002 (GRANITEX EXCHANGE LLC): spaces around {GRANITEX_TAPROOT!r} trimmed",
         f"sdn_advanced.xml: party 90001 (NORTHWIND OTC, S.R.O.) lists {NORTHWIND_BTC[0]} twice; counted once",
-        "sdn_advanced.xml: party 90004 (PETROV Ivan) has addresses but no sanctions entry; its "
+        "sdn_advanced.xml: party 90004 (PETROV, Ivan Olegovich) has addresses but no sanctions entry; its "
         "programs and listing date are unknown",
     ]
 
@@ -290,24 +296,24 @@ def test_screen_a_list_of_addresses(sdn):
         [CLEAN, f" {NORTHWIND_BTC[0]} ", NORTHWIND_ETH.lower(), NORTHWIND_BTC[0], "", None]
     )
     assert list(hits.columns) == [
-        "address",
-        "listed_as",
-        "entity",
-        "asset",
-        "programs",
-        "listed",
-        "source",
-    ]
+        "address", "result", "listed_as", "entity", "aliases", "asset", "programs", "listed",
+        "source", "list_issued", "list_sha256", "note",
+    ]  # fmt: skip
     assert hits["address"].tolist() == [NORTHWIND_BTC[0], NORTHWIND_ETH.lower()]
     assert hits["listed_as"].tolist() == [NORTHWIND_BTC[0], NORTHWIND_ETH]
     assert hits.iloc[0].to_dict() == {
         "address": NORTHWIND_BTC[0],
+        "result": "match",
         "listed_as": NORTHWIND_BTC[0],
         "entity": "NORTHWIND OTC, S.R.O.",
+        "aliases": "NORTHWIND DESK",
         "asset": "XBT",
         "programs": "CYBER2",
         "listed": "2021-09-21",
         "source": "sdn_advanced.xml",
+        "list_issued": "2024-05-31",
+        "list_sha256": hashlib.sha256(XML.read_bytes()).hexdigest(),
+        "note": None,
     }
     assert sdn.screen([CLEAN]).empty and list(sdn.screen([]).columns) == list(hits.columns)
     assert len(sdn.screen(GRANITEX_ETH)) == 1  # one string is one address
@@ -435,3 +441,217 @@ def test_real_checksums_when_the_address_parser_exists():
     assert any("fails its checksum (The EIP-55 checksum" in p for p in s.problems)
     failures = [p for p in s.problems if "fails its checksum" in p]
     assert len(failures) == 1 and failures[0].startswith("<lines>: line 1:")  # the others pass
+
+
+# --- pasted text: never a false "clean" -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("pasted", "note"),
+    [
+        (
+            NORTHWIND_BTC[0][:5] + "\u200b" + NORTHWIND_BTC[0][5:],
+            "removed ZERO WIDTH SPACE (U+200B) at position 6",
+        ),
+        (
+            "\u2066" + NORTHWIND_ETH + "\u2069",
+            "removed LEFT-TO-RIGHT ISOLATE (U+2066) at position 1, POP DIRECTIONAL ISOLATE (U+2069) at position 44",
+        ),
+        (NORTHWIND_USDT[:3] + " " + NORTHWIND_USDT[3:], "removed SPACE (U+0020) at position 4"),
+        (
+            "".join(chr(ord(c) + 0xFEE0) for c in NORTHWIND_BTC[1]),
+            "read full-width characters at positions 1, 2, 3",
+        ),
+    ],
+)
+def test_what_is_safe_to_clean_is_cleaned_and_matches(sdn, pasted, note):
+    [hit] = sdn.screen([pasted]).to_dict("records")
+    assert hit["result"] == "match" and hit["address"] == pasted
+    assert hit["entity"] == "NORTHWIND OTC, S.R.O."
+    assert hit["note"].startswith(note)
+
+
+@pytest.mark.parametrize(
+    ("pasted", "why"),
+    [
+        (
+            NORTHWIND_BTC[0].replace("o", "\u043e"),
+            "character 8 is 'о' (CYRILLIC SMALL LETTER O (U+043E))",
+        ),
+        (
+            NORTHWIND_USDT.replace("T", "\u0422", 1),
+            "character 1 is 'Т' (CYRILLIC CAPITAL LETTER TE (U+0422))",
+        ),
+        (
+            NORTHWIND_ETH.replace("a", "\u03b1", 1),
+            "character 4 is 'α' (GREEK SMALL LETTER ALPHA (U+03B1))",
+        ),
+        ("\u200b\u200b", "holds only blank or invisible characters"),
+        (
+            NORTHWIND_BTC[0][:-1] + "w",
+            "not a valid address, so it cannot be screened: The checksum does not match",
+        ),
+    ],
+)
+def test_what_cannot_be_read_is_flagged_never_clean(sdn, pasted, why):
+    [row] = sdn.screen([pasted, CLEAN]).to_dict("records")  # the clean address gives no row
+    assert row["result"] == "unreadable" and row["address"] == pasted
+    assert why in row["note"]
+    assert row["entity"] is None or pd.isna(row["entity"])
+
+
+def test_names_are_shown_as_the_list_writes_them_with_aliases_and_scripts(sdn):
+    [petrov] = sdn.lookup(PETROV_TRX)
+    assert petrov.entity == "PETROV, Ivan Olegovich"  # LAST, First Patronymic, as sdn.csv
+    assert petrov.aliases == ("ПЕТРОВ, Иван Олегович [Cyrillic]", "PETROV, Vanya")
+    [hit] = sdn.screen(PETROV_TRX).to_dict("records")
+    assert hit["aliases"] == "ПЕТРОВ, Иван Олегович [Cyrillic]; PETROV, Vanya"
+    # an entity's name is one part, kept as written
+    assert sdn.lookup(GRANITEX_ETH)[0].entity == "GRANITEX EXCHANGE LLC"
+
+
+def test_screen_says_which_list_version_it_used(tmp_path):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    shutil.copy(XML, folder)
+    shutil.copy(DATA / "sanctioned_addresses_XBT.txt", folder)
+    s = load_sanctions(folder)
+    xml_sha = hashlib.sha256(XML.read_bytes()).hexdigest()
+    txt_sha = hashlib.sha256((DATA / "sanctioned_addresses_XBT.txt").read_bytes()).hexdigest()
+    assert [(v.source, v.issued, v.sha256) for v in s.versions] == [
+        ("sdn_advanced.xml", "2024-05-31", xml_sha),
+        ("sanctioned_addresses_XBT.txt", None, txt_sha),
+    ]
+    hits = s.screen([NORTHWIND_BTC[0], "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"])
+    assert hits["source"].tolist() == ["sdn_advanced.xml", "sanctioned_addresses_XBT.txt"]
+    assert hits["list_sha256"].tolist() == [xml_sha, txt_sha]
+    assert hits["list_issued"].iloc[0] == "2024-05-31" and pd.isna(hits["list_issued"].iloc[1])
+    assert f"read sdn_advanced.xml, issued 2024-05-31, sha256 {xml_sha}" in s.report()
+    # an edited file is a different version
+    (folder / "sanctioned_addresses_XBT.txt").write_text(CLEAN + "\n")
+    assert load_sanctions(folder).versions[1].sha256 != txt_sha
+
+
+def test_a_list_that_is_not_utf8_gives_a_clear_error(tmp_path):
+    path = tmp_path / "sanctioned_addresses_XBT.txt"
+    path.write_bytes(b"12higDjoCCNXSA95xZMWUdPvXNmkAduhWv\n\xff\xfe\n")
+    with pytest.raises(
+        SanctionsError, match=r"sanctioned_addresses_XBT.txt: not UTF-8 text \(byte 35"
+    ):
+        load_sanctions(path)
+
+
+# --- fetching, against servers on 127.0.0.1 only ------------------------------------------------
+class _ListServer:
+    """An HTTP server on 127.0.0.1 answering every GET from ``self.answer`` (status, headers,
+    body pieces, pause between pieces)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the http.server API)
+                status, headers, pieces, pause = server.answer(self.path)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                for piece in pieces:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    time.sleep(pause)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/SDN_ADVANCED.XML"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def serve(self, body: bytes, **headers):
+        self.answer = lambda path: (200, {"Content-Length": str(len(body)), **headers}, [body], 0)
+
+
+@pytest.fixture
+def list_server():
+    server = _ListServer()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_fetch_verifies_stores_and_dates_the_list(list_server, tmp_path):
+    list_server.serve(XML.read_bytes())
+    version = sanctions.fetch_sanctions(tmp_path, list_server.url)
+    sha = hashlib.sha256(XML.read_bytes()).hexdigest()
+    assert (version.issued, version.sha256, version.url) == ("2024-05-31", sha, list_server.url)
+    assert (tmp_path / "sdn_advanced.xml").read_bytes() == XML.read_bytes()
+    assert (tmp_path / "archive" / "sdn_advanced_2024-05-31.xml").is_file()
+    assert not list(tmp_path.glob(".*.part"))
+    s = load_sanctions(tmp_path)
+    [used] = s.versions
+    assert used == version  # the screen can say where and when its list came from
+    assert s.screen(NORTHWIND_BTC[0])["list_sha256"].tolist() == [sha]
+    # an edited file no longer claims the fetch record
+    (tmp_path / "sdn_advanced.xml").write_bytes(XML.read_bytes().replace(b"CYBER2", b"CYBER9"))
+    edited = load_sanctions(tmp_path)
+    assert edited.versions[0].url is None
+    assert any("is not the file fetched from" in p for p in edited.problems)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        (XML.read_bytes()[:4000], {}, "not well-formed XML"),
+        (b"<html><body>Service unavailable</body></html>", {}, "not OFAC's sdn_advanced.xml"),
+        (
+            XML.read_bytes().replace(b"<Year>2024</Year>", b"<Year>2019</Year>", 1),
+            {},
+            "older than the one held",
+        ),
+        (XML.read_bytes()[:5000], {"Content-Length": "9999999"}, "cut short"),
+        (b"x" * 300_000, {}, "more than 200,000 bytes"),
+    ],
+)
+def test_a_bad_download_is_refused_and_the_held_list_kept(
+    list_server, tmp_path, body, headers, expected
+):
+    shutil.copy(XML, tmp_path / "sdn_advanced.xml")
+    list_server.answer = lambda path: (
+        200,
+        headers or {"Content-Length": str(len(body))},
+        [body],
+        0,
+    )
+    with pytest.raises(SanctionsError, match=expected) as err:
+        sanctions.fetch_sanctions(tmp_path, list_server.url, max_bytes=200_000)
+    assert "is unchanged" in str(err.value)
+    assert (tmp_path / "sdn_advanced.xml").read_bytes() == XML.read_bytes()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_a_slow_drip_is_cut_at_the_deadline(list_server, tmp_path):
+    pieces = [XML.read_bytes()[i : i + 50] for i in range(0, 2000, 50)]
+    list_server.answer = lambda path: (200, {}, pieces, 0.1)  # 4 s in all
+    start = time.perf_counter()
+    with pytest.raises(SanctionsError, match="took over 0.5 s"):
+        sanctions.fetch_sanctions(tmp_path, list_server.url, timeout=2, deadline=0.5)
+    assert time.perf_counter() - start < 1.5
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path):
+    with pytest.raises(SanctionsError, match=r"could not fetch .* check the connection"):
+        sanctions.fetch_sanctions(tmp_path, "http://127.0.0.1:9/SDN_ADVANCED.XML", timeout=2)
+
+
+def test_the_fetch_command_prints_what_it_kept(list_server, tmp_path, capsys):
+    from chaintrace.cli import main
+
+    list_server.serve(XML.read_bytes())
+    assert main(["fetch-sanctions", "--to", str(tmp_path), "--url", list_server.url]) == 0
+    assert capsys.readouterr().out.startswith("kept sdn_advanced.xml, issued 2024-05-31, fetched ")
+    list_server.serve(b"<html/>")
+    assert main(["fetch-sanctions", "--to", str(tmp_path), "--url", list_server.url]) == 2
+    assert "is unchanged" in capsys.readouterr().err

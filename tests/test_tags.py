@@ -1,5 +1,6 @@
 """TagPack reading, validation, attribution and writing (chaintrace.tags)."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -49,7 +50,9 @@ def both():
 
 # --- the real confidence vocabulary -----------------------------------------------------------
 def test_confidence_levels_match_graphsense_vocabulary():
-    assert CONFIDENCE_LEVELS["ownership"] == 100
+    assert CONFIDENCE_LEVELS["ownership"] == CONFIDENCE_LEVELS["ledger_immanent"] == 100
+    assert CONFIDENCE_LEVELS["forensic_investigation"] == 70
+    assert len(CONFIDENCE_LEVELS) == 14
     assert CONFIDENCE_LEVELS["authority_data"] == 60
     assert CONFIDENCE_LEVELS["web_crawl"] == 20
     assert CONFIDENCE_LEVELS["unknown"] == 5
@@ -242,51 +245,166 @@ def test_override_confidence_wins_cluster_attribution():
 
 
 # --- validation ------------------------------------------------------------------------------
-def test_strict_load_lists_every_problem_with_position_and_field():
+def test_strict_load_lists_every_problem_with_file_line_and_field():
     with pytest.raises(TagPackError) as err:
-        load_tagpack(DATA / "problems.yaml")
+        load_tagpack(DATA / "problems.yaml", strict=True)
     msg = str(err.value)
     assert msg.startswith("problems.yaml: 6 problems in this TagPack")
-    assert "header: unknown field 'confidance'; did you mean 'confidence'?" in msg
+    assert "header: unknown field 'confidance' (ignored); did you mean 'confidence'?" in msg
     assert "exchnage" not in msg  # an unknown category is a note, never fatal
-    assert f"tag 2 (address '{P2SH}'): mandatory field 'confidence' is missing" in msg
+    assert "problems.yaml 1 tag (at line 11): no confidence" in msg
     assert (
-        "tag 3 (address '1dice8EMZmqKvrGE4Qc9bUFf9PX3xaYDp'): field 'confidence' is 'very_high'"
-        in msg
+        "problems.yaml line 13, tag 3 (address '1dice8EMZmqKvrGE4Qc9bUFf9PX3xaYDp'): field "
+        "'confidence' is 'very_high', not a level of GraphSense's scale" in msg
     )
-    assert "use one of override (100), ownership (100)" in msg
-    assert "tag 4: mandatory field 'address' is missing" in msg
-    assert "tag 5 (address '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'): repeats tag 1" in msg
-    assert (
-        "tag 6 (address '12higDjoCCNXSA95xZMWUdPvXNmkAduhWv'): field 'lastmod' is 'last tuesday'"
-        in msg
-    )
+    assert "use one of override (100), ownership (100), ledger_immanent (100)" in msg
+    assert "problems.yaml line 16, tag 4: mandatory field 'address' is missing" in msg
+    assert "line 18, tag 5 (address '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'): repeats tag 1" in msg
+    assert "line 21, tag 6 (address '12higDjoCCNXSA95xZMWUdPvXNmkAduhWv'): field 'lastmod'" in msg
     assert "strict=False" in msg
 
 
-def test_lenient_load_keeps_valid_tags_and_lists_problems():
-    pack = load_tagpack(DATA / "problems.yaml", strict=False)
-    assert [t.label for t in pack] == ["Fine exchange"]  # unknown category kept, rest dropped
+def test_default_load_keeps_every_good_tag_and_says_what_it_did():
+    pack = load_tagpack(DATA / "problems.yaml")
+    labels = {t.label: t for t in pack}
+    # missing and unknown confidences count as the bottom of the scale, visibly
+    assert list(labels) == ["Fine exchange", "No confidence at all", "Very sure", "Bad date"]
+    assert [t.confidence_score for t in pack] == [100, 5, 5, 100]
+    assert labels["Bad date"].lastmod is None
     assert len(pack.problems) == 7
-    assert any("'very_high'" in p for p in pack.problems)
+    assert any("'very_high'" in p and p.endswith("(counted as unknown, 5)") for p in pack.problems)
+    assert any("tag 4: mandatory field 'address' is missing" in p and "(skipped the tag)" in p
+               for p in pack.problems)  # fmt: skip
+    assert any("repeats tag 1" in p and "skipped the repeat" in p for p in pack.problems)
     assert pack.problems[-1] == (
-        "tag 1 (address '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'): category 'exchnage' is not in "
-        "the GraphSense taxonomy; did you mean 'exchange'?"
-    )
-    assert (
-        len(
-            TagPack.from_yaml(
-                (DATA / "problems.yaml")
-                .read_text()
-                .split("- address: 3J98")[0]
-                .replace("confidance", "confidence")
-            )
-        )
-        == 1
+        "problems.yaml line 7, tag 1 (address '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'): category "
+        "'exchnage' is not in the GraphSense taxonomy; did you mean 'exchange'?"
     )
     report = pack.report()
-    assert "  1 tag at ownership (100)" in report
+    assert "  2 tags at ownership (100)" in report and "  2 tags at unknown (5)" in report
     assert "7 problems on load" in report
+
+
+# --- packs shaped like GraphSense's published ones -------------------------------------------
+GRAPHSENSE = DATA / "graphsense"
+
+
+def test_ledger_immanent_and_network_load():
+    pack = load_tagpack(GRAPHSENSE / "usdt_blacklist.yaml", strict=True)
+    assert len(pack) == 4 and pack.problems == []
+    assert {(t.confidence, t.confidence_score) for t in pack} == {("ledger_immanent", 100)}
+    assert [(t.currency, t.network) for t in pack] == [
+        ("USDT", "ETH"), ("USDT", "ETH"), ("USDT", "TRX"), ("USDT", "TRX"),
+    ]  # fmt: skip
+    assert pack.tags[0].context == '{"tx_hash": "0x1111", "event": "AddedBlackList"}'
+    assert pack.tags[0].lastmod == "2024-02-29"
+    # the network decides which chain the address must be on
+    wrong = (GRAPHSENSE / "usdt_blacklist.yaml").read_text().replace("network: TRX", "network: ETH")
+    lenient = TagPack.from_yaml(wrong, name="wrong.yaml")
+    assert len(lenient) == 2
+    assert "the address is a tron address but the tag's network is ETH" in lenient.problems[0]
+
+
+def test_a_pack_without_any_confidence_loads_every_tag_at_unknown():
+    pack = load_tagpack(GRAPHSENSE / "ofac_addresses.yaml")
+    assert len(pack) == 4
+    assert {t.confidence for t in pack} == {"unknown"}
+    assert [t.currency for t in pack] == ["BTC", "BTC", "ETH", "LTC"]
+    assert all(t.label == "Sanctions list" and t.lastmod == "2024-05-31" for t in pack)
+    assert pack.problems == [
+        "ofac_addresses.yaml header: unknown field 'created' (ignored); did you mean 'creator'?",
+        "ofac_addresses.yaml 4 tags (at lines 13, 16, 19, 22): no confidence; set 'confidence:' "
+        "in the header or on each tag (counted as unknown, 5)",
+    ]
+    # an unknown-provenance tag never names a cluster by default (attribution's threshold)
+    from chaintrace.attribution import DEFAULT_MIN_CONFIDENCE
+
+    assert CONFIDENCE_LEVELS["unknown"] < CONFIDENCE_LEVELS[DEFAULT_MIN_CONFIDENCE]
+
+
+def test_a_flawed_exchange_pack_keeps_its_good_tags():
+    pack = load_tagpack(GRAPHSENSE / "exchange_flawed.yaml")
+    assert pack.addresses == [
+        "1ErvWoUcmywNmjYhGS64RcfQqRnsHH3yh6",
+        "15A2queJii8up6HUq4KwTAWVaZYUKqcrTf",
+        "3H7MVxVPFYiEMLVz6pKxy57CdhnvDUxBSA",
+    ]
+    assert pack.tags[-1].is_cluster_definer and pack.tags[0].actor == "fictive_exchange"
+    skipped = [p for p in pack.problems if "skipped" in p]
+    assert [p.split(":")[0] for p in skipped] == [
+        "exchange_flawed.yaml line 14, tag 2 (address '1L76sMwwxe7YU8X2ejk7v8nDFhexToAkGX')",
+        "exchange_flawed.yaml line 18, tag 4 (address '15A2queJii8up6HUq4KwTAWVaZYUKqcrTf')",
+        "exchange_flawed.yaml line 20, tag 5 (address '0x24BF8ab8Fca2caff05c3d4Fd207c84040533bD48')",
+        "exchange_flawed.yaml line 22, tag 6 (address '3544zmXELaNLXR2W1f2Hj2vKWjT9MPdZ1H')",
+    ]
+    assert "checksum does not match" in skipped[0]
+    assert "an ethereum address but the tag's currency is BTC" in skipped[2]
+    assert "mandatory field 'label' is missing" in skipped[3]
+    with pytest.raises(TagPackError, match="exchange_flawed.yaml: 4 problems"):
+        load_tagpack(GRAPHSENSE / "exchange_flawed.yaml", strict=True)
+
+
+def test_a_folder_of_published_packs_loads_and_names_each_file_in_its_problems():
+    pack = load_tagpack(GRAPHSENSE)
+    assert len(pack) == 4 + 4 + 3
+    files = {p.split(" ")[0] for p in pack.problems}
+    assert files == {"exchange_flawed.yaml", "ofac_addresses.yaml"}
+
+
+# --- hostile YAML ----------------------------------------------------------------------------
+def _alias_bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]")
+    return "title: t\ncreator: c\n" + "\n".join(lines) + f"\ntags: [*a{levels - 1}]\n"
+
+
+def test_an_alias_bomb_fails_fast_with_a_clear_error(tmp_path):
+    import time
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb(9))  # 10**9 values in 700 bytes
+    start = time.perf_counter()
+    with pytest.raises(TagPackError) as err:
+        load_tagpack(bomb)
+    assert time.perf_counter() - start < 1.0
+    assert re.match(r"bomb.yaml: its YAML aliases \(\*name\) expand to [\d,]{13} values from 35 written",
+                    str(err.value))  # fmt: skip
+    assert "alias bomb" in str(err.value) and "Write the values out" in str(err.value)
+
+
+def test_anchors_used_sensibly_still_load():
+    text = MINIMAL.format(address=EXCHANGE, label="x").replace(
+        "tags:\n", "shared: &shared {label: Shared name, category: exchange}\ntags:\n"
+    )
+    text += f"- {{<<: *shared, address: {P2SH}}}\n"
+    pack = TagPack.from_yaml(text, name="anchors.yaml")
+    assert [t.label for t in pack] == ["x", "Shared name"]
+    assert pack.problems == [
+        "anchors.yaml header: unknown field 'shared' (ignored); remove it or check the spelling"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: t\ntags: &a [*a]\n", "line 2: a YAML alias refers to a value that contains it"),
+        ("tags: " + "[" * 40 + "]" * 40 + "\n", "line 1: values nested more than 32 deep"),
+        ("tags: " + "[" * 5000 + "]" * 5000 + "\n", "exceeded maximum nesting depth"),
+    ],
+)
+def test_self_referring_and_deeply_nested_yaml_are_refused(text, expected):
+    with pytest.raises(TagPackError, match=expected):
+        TagPack.from_yaml(text, name="hostile.yaml")
+
+
+def test_a_file_that_is_not_utf8_names_the_byte(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(MINIMAL.format(address=EXCHANGE, label="Caf\xe9").encode("latin-1"))
+    with pytest.raises(
+        TagPackError, match=r"latin1.yaml: not UTF-8 text \(byte \d+ .*save it again"
+    ):
+        load_tagpack(path)
 
 
 @pytest.mark.parametrize(
@@ -307,14 +425,14 @@ def test_lenient_load_keeps_valid_tags_and_lists_problems():
         ),
         (
             "title: t\ncreator: c\nsource: s\ncurrency: BTC\nconfidence: unknown\n"
-            "tags:\n- {address: a, label: b, is_cluster_definer: maybe}\n",
+            f"tags:\n- {{address: {EXCHANGE}, label: b, is_cluster_definer: maybe}}\n",
             "field 'is_cluster_definer' should be true or false",
         ),
     ],
 )
 def test_malformed_input_gives_clear_errors(text, expected):
     with pytest.raises(TagPackError) as err:
-        TagPack.from_yaml(text, name="mine.yaml")
+        TagPack.from_yaml(text, name="mine.yaml", strict=True)
     assert str(err.value).startswith("mine.yaml: ")
     assert expected in str(err.value)
 
@@ -339,11 +457,13 @@ def test_malformed_address_is_reported_through_the_address_parser(monkeypatch):
     with pytest.raises(
         TagPackError, match="field 'address' is malformed: '3bad' has a bad checksum"
     ):
-        TagPack.from_yaml(text)
-    lenient = TagPack.from_yaml(text, strict=False)
-    assert len(lenient) == 1 and "malformed" in lenient.problems[0]
+        TagPack.from_yaml(text, strict=True)
+    lenient = TagPack.from_yaml(text)
+    assert len(lenient) == 0 and lenient.problems[0].endswith(
+        "copy the address again (skipped the tag)"
+    )
     # currencies the parser does not cover are not checked
-    assert len(TagPack.from_yaml(text.replace("BTC", "XMR"))) == 1
+    assert len(TagPack.from_yaml(text.replace("BTC", "XMR"), strict=True)) == 1
 
 
 def test_real_address_parser_rejects_a_typo_when_available():
@@ -352,7 +472,7 @@ def test_real_address_parser_rejects_a_typo_when_available():
         pytest.skip("chaintrace.address is not written yet")
     typo = EXCHANGE[:-1] + "3"
     with pytest.raises(TagPackError, match="field 'address' is malformed"):
-        TagPack.from_yaml(MINIMAL.format(address=typo, label="x"))
+        TagPack.from_yaml(MINIMAL.format(address=typo, label="x"), strict=True)
     assert len(load_tagpack([DATA / "exchanges.yaml", DATA / "darknet.yaml"])) == 9
 
 
@@ -415,8 +535,8 @@ def test_course_tagpack_is_sane():
 def test_address_of_another_chain_than_the_currency_is_reported():
     if tags._address_parser() is None:
         pytest.skip("chaintrace.address is not written yet")
-    with pytest.raises(TagPackError, match="is a ethereum address but the tag's currency is BTC"):
-        TagPack.from_yaml(MINIMAL.format(address=ETH, label="x"))
+    with pytest.raises(TagPackError, match="is an ethereum address but the tag's currency is BTC"):
+        TagPack.from_yaml(MINIMAL.format(address=ETH, label="x"), strict=True)
     usdt = MINIMAL.format(address="TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", label="x")
     assert len(TagPack.from_yaml(usdt.replace("BTC", "USDT"))) == 1
 

@@ -4,12 +4,14 @@
     chaintrace tx TXID                        one transaction (bundled data, or --esplora URL)
     chaintrace address ADDR [ADDR ...]        balance and recent history of addresses
     chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
+    chaintrace fetch-sanctions --to D         fetch OFAC's current list (needs a connection)
     chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
     chaintrace generate ...                   make a dataset
     chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
     chaintrace cohort new|use|list|show       a fresh variant of every case for a class
 
-Errors print one line to stderr and exit with status 2.
+Errors print one line to stderr and exit with status 2. ``screen`` exits 1 on a match and 3
+when an address could not be read (a look-alike letter, a failed checksum): never 0 then.
 
 >>> main(["tx", "not-a-txid", "--dataset", "no-such-dataset"])
 2
@@ -77,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a sanctioned_addresses_<ASSET>.txt, an sdn_advanced.xml, or a folder of them",
     )
 
+    p = sub.add_parser(
+        "fetch-sanctions", help="fetch, check and keep OFAC's current sdn_advanced.xml"
+    )
+    p.add_argument("--to", required=True, metavar="FOLDER", help="where lists are kept")
+    p.add_argument("--url", help="a mirror of sdn_advanced.xml (default: OFAC's own service)")
+
     p = sub.add_parser("serve", help="serve a dataset as a read-only Esplora API")
     p.add_argument("--dataset", default="course", help="dataset name or folder (default: course)")
     p.add_argument(
@@ -127,14 +135,33 @@ def cmd_address(args) -> int:
 
 
 def cmd_screen(args) -> int:
+    """Exit 1 on a match, 3 when an address could not be read (never a clean result), else 0."""
     from . import load_sanctions
 
-    hits = load_sanctions(args.sanctions).screen(args.addresses)
-    if len(hits) == 0:
-        print(f"no match for {len(args.addresses)} address(es)")
-        return 0
-    print(hits.to_string(index=False))
-    return 1  # like grep: a match is worth a non-zero status in scripts
+    sanctions = load_sanctions(args.sanctions)
+    rows = sanctions.screen(args.addresses)
+    for version in sanctions.versions:
+        print(f"list: {version}")
+    hits = rows[rows["result"] == "match"]
+    unreadable = rows[rows["result"] == "unreadable"]
+    if len(hits):
+        shown = ["address", "listed_as", "entity", "asset", "programs", "listed", "source"]
+        print(hits[shown].to_string(index=False))
+    for row in unreadable.itertuples():
+        print(f"UNREADABLE {row.address!r}: {row.note}")
+    clean = len(set(args.addresses)) - hits["address"].nunique() - len(unreadable)
+    print(f"no match for {clean} address(es) read")
+    if len(hits):
+        return 1  # like grep: a match is worth a non-zero status in scripts
+    return 3 if len(unreadable) else 0
+
+
+def cmd_fetch_sanctions(args) -> int:
+    from .sanctions import OFAC_SDN_ADVANCED_URL, fetch_sanctions
+
+    version = fetch_sanctions(args.to, args.url or OFAC_SDN_ADVANCED_URL)
+    print(f"kept {version}")
+    return 0
 
 
 def cmd_check(args) -> int:
@@ -176,6 +203,7 @@ COMMANDS = {
     "tx": cmd_tx,
     "address": cmd_address,
     "screen": cmd_screen,
+    "fetch-sanctions": cmd_fetch_sanctions,
     "check": cmd_check,
     "serve": cmd_serve,
     "generate": cmd_generate,

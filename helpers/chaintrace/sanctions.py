@@ -10,7 +10,12 @@ Two public formats are read:
   file never sits in memory.
 
 Real lists have quirks (an address under the wrong asset, duplicates, EVM addresses in lower
-case, stray whitespace): they are handled, and written down in ``sanctions.problems``.
+case, stray whitespace): they are handled, and written down in ``sanctions.problems``. Names
+are shown as the list writes them ("PETROV, Ivan"), aliases too, a name in another script
+marked with it. Screening never calls text it could not read clean (see
+:meth:`SanctionsList.screen`), and each hit says which list file, issue date and SHA-256 it
+came from. :func:`fetch_sanctions` (``chaintrace fetch-sanctions``) gets OFAC's current list.
+Formats: https://ofac.treasury.gov/sdn-list-data-formats-data-schemas
 
 >>> sanctions = SanctionsList.from_lines('''12higDjoCCNXSA95xZMWUdPvXNmkAduhWv
 ... 1FfmbHfnpaZjKFvyi1okTjJJusN455paPH
@@ -28,8 +33,10 @@ case, stray whitespace): they are handled, and written down in ``sanctions.probl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -62,6 +69,41 @@ class SanctionEntry:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ListVersion:
+    """Which version of a list file was read: its issue date (OFAC's ``DateOfIssue``; text
+    lists state none) and the SHA-256 of its bytes, so a screen can say what it used and be
+    repeated on the same file; ``url`` and ``fetched`` when :func:`fetch_sanctions` got it.
+
+    >>> print(ListVersion("sdn_advanced.xml", "2024-05-31", "ab" * 32))
+    sdn_advanced.xml, issued 2024-05-31, sha256 abababababababababababababababababababababababababababababababab
+    """
+
+    source: str
+    issued: str | None
+    sha256: str | None
+    url: str | None = None
+    fetched: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.source}, " + (f"issued {self.issued}" if self.issued else "no issue date")
+        if self.fetched:
+            text += f", fetched {self.fetched} from {self.url}"
+        return text + (f", sha256 {self.sha256}" if self.sha256 else "")
+
+
+class _HashingReader:
+    """A binary file wrapper that hashes what is read through it (the XML is streamed once)."""
+
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
 
 
 # --- recognising address families, to catch an address listed under the wrong asset --------
@@ -130,11 +172,15 @@ class SanctionsList:
     match in any letter case, Base58 ones exactly.
     """
 
-    def __init__(self, entries: Iterable[SanctionEntry] = (), problems=(), sources=(), issued=None):
+    def __init__(
+        self, entries: Iterable[SanctionEntry] = (), problems=(), sources=(), issued=None,
+        versions: Iterable[ListVersion] = (),
+    ):  # fmt: skip
         self.entries: list[SanctionEntry] = []
         self.issued: str | None = issued  # the XML's DateOfIssue (YYYY-MM-DD), when known
         self.problems: list[str] = list(problems)
         self.sources: list[str] = list(sources)
+        self.versions: list[ListVersion] = list(versions)  # one per file read, in order
         self._index: dict[str, list[SanctionEntry]] = {}
         for entry in entries:
             self._add(entry)
@@ -161,7 +207,7 @@ class SanctionsList:
         if isinstance(lines, str):
             lines = lines.splitlines()
         entries, problems = _parse_lines(lines, asset.upper(), source)
-        return cls(entries, problems, [source])
+        return cls(entries, problems, [source], versions=[ListVersion(source, None, None)])
 
     @classmethod
     def from_xml(cls, file, source: str | None = None) -> SanctionsList:
@@ -169,8 +215,13 @@ class SanctionsList:
         if source is None and isinstance(file, (str, Path)):
             source = Path(file).name
         name = source or Path(getattr(file, "name", "sdn_advanced.xml")).name
-        entries, problems, issued = _parse_sdn_xml(file, name)
-        return cls(entries, problems, [name], issued)
+        if isinstance(file, (str, Path)):
+            with open(file, "rb") as handle:
+                return cls.from_xml(handle, name)
+        reader = _HashingReader(file)
+        entries, problems, issued = _parse_sdn_xml(reader, name)
+        version = ListVersion(name, issued, reader.digest.hexdigest())
+        return cls(entries, problems, [name], issued, [version])
 
     @classmethod
     def merge(cls, lists: Iterable[SanctionsList]) -> SanctionsList:
@@ -180,7 +231,9 @@ class SanctionsList:
         lists = list(lists)
         issued = sorted(one.issued for one in lists if one.issued)
         merged = cls(
-            sources=[s for one in lists for s in one.sources], issued=(issued or [None])[-1]
+            sources=[s for one in lists for s in one.sources],
+            issued=(issued or [None])[-1],
+            versions=[v for one in lists for v in one.versions],
         )
         has_xml = any(e.party_id is not None for one in lists for e in one.entries)
         for one in sorted(lists, key=lambda s: not any(e.party_id for e in s.entries)):
@@ -233,35 +286,68 @@ class SanctionsList:
         return list(self._index.get(address_key(address), ()))
 
     def screen(self, addresses) -> pd.DataFrame:
-        """Screen addresses; one row per hit (an address may hit several entries).
+        """Screen addresses: one row per hit, and one per address that could not be read.
 
         ``addresses`` is any iterable of address strings, one string, a pandas Series, a
         DataFrame with an ``address`` column (or ``from``/``to`` columns, as in account
         transfers), or an object with a ``.frame()`` method returning such a DataFrame (a
-        trace). Empty and missing values are skipped. Columns: ``address`` (as given),
-        ``listed_as`` (as listed), ``entity``, ``asset``, ``programs``, ``listed``, ``source``.
+        trace). Empty and missing values are skipped.
+
+        Text pasted from web pages, PDFs and chats carries characters no address has. What is
+        safe is cleaned before matching: blanks and invisible characters (zero-width space,
+        direction marks) are removed, full-width letters and digits read as ASCII; the
+        ``note`` column says what was done. Anything else (a Cyrillic or Greek look-alike
+        letter, a Bitcoin, Ethereum or TRON address whose checksum fails) gives a row with
+        ``result`` ``"unreadable"``: such input is never reported as clean, because the text
+        may stand for a listed address. An empty table means every address was read and none
+        is listed.
+
+        Columns: ``address`` (as given), ``result`` (``match`` or ``unreadable``),
+        ``listed_as`` (as listed), ``entity`` (the name as the list writes it), ``aliases``,
+        ``asset``, ``programs``, ``listed`` (listing date), ``source`` (the list file),
+        ``list_issued`` and ``list_sha256`` (which version of that file), ``note``.
 
         >>> import pandas as pd
         >>> s = SanctionsList.from_lines(["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"], "USDT")
         >>> trace = pd.DataFrame({"address": ["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "Tnone"]})
-        >>> s.screen(trace)[["address", "asset"]].to_dict("records")
-        [{'address': 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 'asset': 'USDT'}]
+        >>> s.screen(trace)[["address", "result", "asset"]].to_dict("records")
+        [{'address': 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 'result': 'match', 'asset': 'USDT'}]
+        >>> pasted = ["TR7NHqje\\u200bKQxGTCi8q8ZY4pL8otSzgjLj6t", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6\\u0442"]
+        >>> for row in s.screen(pasted).itertuples():
+        ...     print(row.result, "|", row.note)
+        match | removed ZERO WIDTH SPACE (U+200B) at position 9
+        unreadable | character 34 is 'т' (CYRILLIC SMALL LETTER TE (U+0442)), which no address contains: it may look like a Latin letter or digit but is another character. Copy the address again from the original source, or retype that character.
         """
         rows = []
-        for address in dict.fromkeys(_addresses_from(addresses)):
-            for e in self.lookup(address):
+        for given in dict.fromkeys(_addresses_from(addresses)):
+            text, note, unreadable = read_for_screening(given)
+            hits = [] if unreadable else self.lookup(text)
+            if not hits and not unreadable:
+                unreadable = _invalid_address(text)
+            if unreadable:
+                rows.append({"address": given, "result": "unreadable", "note": unreadable})
+            for e in hits:
+                version = self._version_of(e.source)
                 rows.append(
                     {
-                        "address": address,
+                        "address": given,
+                        "result": "match",
                         "listed_as": e.address,
                         "entity": e.entity,
+                        "aliases": "; ".join(e.aliases),
                         "asset": e.asset,
                         "programs": ", ".join(e.programs),
                         "listed": e.listed,
                         "source": e.source,
+                        "list_issued": version.issued if version else None,
+                        "list_sha256": version.sha256 if version else None,
+                        "note": note or None,
                     }
                 )
         return pd.DataFrame(rows, columns=_SCREEN_COLUMNS)
+
+    def _version_of(self, source: str) -> ListVersion | None:
+        return next((v for v in self.versions if v.source == source), None)
 
     def frame(self) -> pd.DataFrame:
         """Every entry as a row (aliases joined by '; ', programs by ', ').
@@ -292,6 +378,7 @@ class SanctionsList:
         lines = [repr(self), f"  sources: {', '.join(self.sources) or '-'}"]
         if self.issued:
             lines.append(f"  list issued {self.issued}")
+        lines.extend(f"  read {v}" for v in self.versions if v.sha256)
         for asset in self.assets:
             n = len({address_key(e.address) for e in self.entries if e.asset == asset})
             lines.append(f"  {asset:>5}: {_count(n, 'address', 'addresses')}")
@@ -307,7 +394,10 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-_SCREEN_COLUMNS = ["address", "listed_as", "entity", "asset", "programs", "listed", "source"]
+_SCREEN_COLUMNS = [
+    "address", "result", "listed_as", "entity", "aliases", "asset", "programs", "listed", "source",
+    "list_issued", "list_sha256", "note",
+]  # fmt: skip
 _FRAME_COLUMNS = [
     "address", "asset", "entity", "aliases", "programs", "listed", "source", "party_id",
 ]  # fmt: skip
@@ -343,6 +433,79 @@ def _addresses_from(addresses) -> Iterator[str]:
             )
         # a trace joins the several addresses of one hop with ", "
         yield from (part.strip() for part in value.split(",") if part.strip())
+
+
+# --- reading what is screened ------------------------------------------------------------------
+# The Halfwidth and Fullwidth Forms block holds ASCII's printable characters at U+FF01-U+FF5E
+# (East Asian input methods type them); NFKC maps exactly those back. Nothing else is mapped:
+# a Cyrillic 'а' looks like a Latin 'a' but is another letter, so guessing would be unsafe.
+_FULL_WIDTH = ("\uff01", "\uff5e")
+
+
+def read_for_screening(text: str) -> tuple[str, str, str]:
+    """``(address, what was cleaned, why it cannot be read)`` for text to screen.
+
+    Blanks and invisible format characters (zero-width space, word joiner, direction marks,
+    byte-order mark, soft hyphen) are removed and full-width characters read as ASCII:
+    neither changes which address is meant. A character outside ASCII that is left (a
+    look-alike letter from another script) makes the text unreadable: the third item says
+    which character it is and what to do, and is empty when the text could be read.
+
+    >>> read_for_screening("\uff11BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 ")
+    ('1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', 'read full-width character at position 1 as ASCII; removed SPACE (U+0020) at position 35', '')
+    >>> read_for_screening("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")
+    ('1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', '', '')
+    """
+    kept, widened, removed, foreign = [], [], [], []
+    for position, char in enumerate(text, start=1):
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            removed.append(f"{_char_name(char)} at position {position}")
+        elif _FULL_WIDTH[0] <= char <= _FULL_WIDTH[1]:
+            kept.append(unicodedata.normalize("NFKC", char))
+            widened.append(str(position))
+        else:
+            kept.append(char)
+            if not (char.isascii() and char.isprintable()):
+                foreign.append((position, char))
+    notes = []
+    if widened:
+        plural = "s" if len(widened) > 1 else ""
+        notes.append(
+            f"read full-width character{plural} at position{plural} {', '.join(widened)} as ASCII"
+        )
+    if removed:
+        notes.append("removed " + ", ".join(removed))
+    address = "".join(kept)
+    if foreign:
+        position, char = foreign[0]
+        why = (
+            f"character {position} is {char!r} ({_char_name(char)}), which no address contains: "
+            "it may look like a Latin letter or digit but is another character. Copy the "
+            "address again from the original source, or retype that character."
+        )
+    elif not address:
+        why = "holds only blank or invisible characters; paste the address itself."
+    else:
+        why = ""
+    return address, "; ".join(notes), why
+
+
+def _char_name(char: str) -> str:
+    return f"{unicodedata.name(char, 'unnamed character')} (U+{ord(char):04X})"
+
+
+def _invalid_address(text: str) -> str:
+    """Why ``text``, of a family chaintrace can check, is no valid address ('' if it is, or
+    if its family cannot be checked): a typo in a listed address must not screen clean."""
+    parser = _address_parser()
+    if parser is None or address_family(text) not in ("EVM", "Bitcoin", "TRON"):
+        return ""
+    parse_address, address_error = parser
+    try:
+        parse_address(text)
+    except address_error as exc:
+        return f"not a valid address, so it cannot be screened: {exc}"
+    return ""
 
 
 # --- text lists --------------------------------------------------------------------------------
@@ -426,7 +589,11 @@ _RECORDS = ("DistinctParty", "SanctionsEntry", "Location", "IDRegDocument", "Pro
 _NAMES = _RECORDS + (
     "FeatureType", "SanctionsType", "DateOfIssue", "Profile", "Alias", "NamePartValue",
     "Feature", "VersionDetail", "SanctionsMeasure", "Comment", "EntryEvent", "Date",
+    "NamePartType", "Script", "NamePartGroup", "DocumentedName",
 )  # fmt: skip
+# How OFAC's SDN list writes an individual's name: "LAST, First Middle" (sdn.csv's SDN_Name);
+# the name parts come typed in sdn_advanced.xml (NamePartTypeValues), in any order.
+_GIVEN_ORDER = ("First Name", "Middle Name", "Patronymic", "Matronymic")
 
 
 def _local(tag: str) -> str:
@@ -435,6 +602,7 @@ def _local(tag: str) -> str:
 
 def _parse_sdn_xml(file, name: str) -> tuple[list[SanctionEntry], list[str], str | None]:
     feature_assets: dict[str, str] = {}
+    refs: dict[str, dict[str, str]] = {"part_types": {}, "scripts": {}}
     program_types: set[str] = set()
     parties: dict[str, dict] = {}
     listings: dict[str, dict] = {}
@@ -451,13 +619,17 @@ def _parse_sdn_xml(file, name: str) -> tuple[list[SanctionEntry], list[str], str
                 t = {n: namespace + n for n in _NAMES}
                 records = {t[n] for n in _RECORDS}
             if tag == t["DistinctParty"]:
-                party = _read_party(elem, t, feature_assets, name, problems)
+                party = _read_party(elem, t, feature_assets, refs, name, problems)
                 if party["addresses"]:
                     parties[party["id"]] = party
             elif tag == t["SanctionsEntry"]:
                 _read_listing(elem, t, program_types or {"1"}, listings)
             elif tag == t["FeatureType"] and (elem.text or "").startswith(FEATURE_PREFIX):
                 feature_assets[elem.get("ID")] = elem.text[len(FEATURE_PREFIX) :].strip().upper()
+            elif tag == t["NamePartType"]:
+                refs["part_types"][elem.get("ID")] = (elem.text or "").strip()
+            elif tag == t["Script"]:
+                refs["scripts"][elem.get("ID")] = (elem.text or "").strip()
             elif tag == t["SanctionsType"] and (elem.text or "").strip() == "Program":
                 program_types.add(elem.get("ID"))
             elif tag == t["DateOfIssue"]:
@@ -482,16 +654,20 @@ def _parse_sdn_xml(file, name: str) -> tuple[list[SanctionEntry], list[str], str
     return _join(parties, listings, name, problems), problems, issued
 
 
-def _read_party(elem, t: dict, feature_assets: dict, name: str, problems: list) -> dict:
+def _read_party(elem, t: dict, feature_assets: dict, refs: dict, name: str, problems) -> dict:
     # Element.iter(tag) filters in C: one pass per kind of child, no Python-level tree walk
     profile = next(elem.iter(t["Profile"]), None)
     party_id = (profile.get("ID") if profile is not None else None) or elem.get("FixedRef")
+    group_types = {
+        g.get("ID"): refs["part_types"].get(g.get("NamePartTypeID"), "")
+        for g in elem.iter(t["NamePartGroup"])
+    }
     names = []
     for alias in elem.iter(t["Alias"]):
-        parts = [(p.text or "").strip() for p in alias.iter(t["NamePartValue"])]
-        text = " ".join(p for p in parts if p)
-        if text:
-            names.append((alias.get("Primary") != "true", text))  # primary name first
+        for documented in alias.iter(t["DocumentedName"]):
+            text = _written_name(documented, t, group_types, refs["scripts"])
+            if text:
+                names.append((alias.get("Primary") != "true", text))  # primary name first
     names = list(dict.fromkeys(n for _, n in sorted(names, key=lambda x: x[0])))
     addresses = []
     for feature in elem.iter(t["Feature"]):
@@ -510,6 +686,28 @@ def _read_party(elem, t: dict, feature_assets: dict, name: str, problems: list) 
             _note_wrong_asset(address, asset, where, problems)
             addresses.append((asset, address))
     return {"id": party_id, "names": names, "addresses": addresses}
+
+
+def _written_name(documented, t: dict, group_types: dict, scripts: dict) -> str:
+    """One documented name as the list writes it ("PETROV, Ivan"); a name in another script
+    than Latin says which ("ПЕТРОВ, Иван [Cyrillic]")."""
+    parts, script = [], None
+    for value in documented.iter(t["NamePartValue"]):
+        text = (value.text or "").strip()
+        if text:
+            parts.append((group_types.get(value.get("NamePartGroupID"), ""), text))
+            script = script or scripts.get(value.get("ScriptID"))
+    last = [text for kind, text in parts if kind == "Last Name"]
+    given = sorted(
+        ((kind, text) for kind, text in parts if kind != "Last Name"),
+        key=lambda p: _GIVEN_ORDER.index(p[0]) if p[0] in _GIVEN_ORDER else len(_GIVEN_ORDER),
+    )
+    written = " ".join(last)
+    if given:
+        written = (written + ", " if written else "") + " ".join(text for _, text in given)
+    if written and script and script != "Latin":
+        written += f" [{script}]"
+    return written
 
 
 def _read_listing(elem, t: dict, program_types: set, listings: dict) -> None:
@@ -602,10 +800,33 @@ def load_sanctions(path, asset: str | None = None) -> SanctionsList:
     return _load_file(path, asset)
 
 
+def _add_fetch_record(read: SanctionsList, path: Path) -> None:
+    """Where and when :func:`fetch_sanctions` got ``path``, if it did and the file is unchanged."""
+    record_path = path.with_name(path.name + MANIFEST_SUFFIX)
+    if not record_path.is_file():
+        return
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        url, fetched, sha256 = record["url"], record["fetched"], record["sha256"]
+    except (ValueError, KeyError, TypeError):
+        read.problems.append(f"{record_path.name}: unreadable; fetch the list again to renew it")
+        return
+    [version] = read.versions
+    if sha256 != version.sha256:
+        read.problems.append(
+            f"{path.name} is not the file fetched from {url} on {fetched} (its SHA-256 differs "
+            f"from {record_path.name}); fetch it again or remove that record"
+        )
+        return
+    read.versions = [ListVersion(version.source, version.issued, sha256, url, fetched)]
+
+
 def _load_file(path: Path, asset: str | None) -> SanctionsList:
     if path.suffix.lower() == ".xml":
         with path.open("rb") as handle:
-            return SanctionsList.from_xml(handle, path.name)
+            read = SanctionsList.from_xml(handle, path.name)
+        _add_fetch_record(read, path)
+        return read
     match = LIST_NAME.match(path.name)
     asset = asset or (match.group(1) if match else None)
     if asset is None:
@@ -613,7 +834,14 @@ def _load_file(path: Path, asset: str | None) -> SanctionsList:
             f"{path.name}: cannot tell which asset this list is for. Name it "
             "sanctioned_addresses_<ASSET>.txt (e.g. sanctioned_addresses_XBT.txt) or pass asset='XBT'."
         )
-    text = path.read_text(encoding="utf-8-sig")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SanctionsError(
+            f"{path.name}: not UTF-8 text (byte {exc.start} cannot be read); save the list "
+            "again as UTF-8, one address a line."
+        ) from None
     if path.suffix.lower() == ".json":
         try:
             lines = json.loads(text)
@@ -626,4 +854,116 @@ def _load_file(path: Path, asset: str | None) -> SanctionsList:
         lines = [str(x) for x in lines]
     else:
         lines = text.splitlines()
-    return SanctionsList.from_lines(lines, asset, path.name)
+    read = SanctionsList.from_lines(lines, asset, path.name)
+    read.versions = [ListVersion(path.name, None, hashlib.sha256(data).hexdigest())]
+    return read
+
+
+# --- fetching the current official list ----------------------------------------------------------
+# OFAC's Sanctions List Service; the old www.treasury.gov/ofac/downloads/sdn_advanced.xml
+# address redirects here. Format: https://ofac.treasury.gov/sdn-list-data-formats-data-schemas
+OFAC_SDN_ADVANCED_URL = (
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML"
+)
+MANIFEST_SUFFIX = ".source.json"
+
+
+def fetch_sanctions(
+    folder, url: str = OFAC_SDN_ADVANCED_URL, *, timeout: float = 30.0, deadline: float = 600.0,
+    max_bytes: int = 1 << 30,
+) -> ListVersion:  # fmt: skip
+    """Download OFAC's ``sdn_advanced.xml`` into ``folder``, check it, and keep it with its date.
+
+    The download is refused, and the list already in ``folder`` left as it was, when the
+    server is silent for ``timeout`` seconds, the whole download takes over ``deadline``
+    seconds or exceeds ``max_bytes``, the body is shorter than announced, the file is not a
+    complete ``sdn_advanced.xml`` (well-formed, with an issue date and digital currency
+    addresses), or it is older than the list already there. A good list replaces
+    ``folder/sdn_advanced.xml`` in one step; a copy stays in ``folder/archive/`` under its issue
+    date, so an earlier screen can be repeated, and ``sdn_advanced.xml.source.json`` records
+    where and when it was fetched and its SHA-256. :func:`load_sanctions` reads that record,
+    and :meth:`SanctionsList.screen` says which version it used. Needs a connection: the
+    course itself never fetches anything.
+    """
+    import datetime as dt
+    import os
+    import shutil
+    import urllib.error
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / ".sdn_advanced.xml.part"
+    try:
+        sha256, size = _download(url, part, timeout, deadline, max_bytes)
+        fresh = SanctionsList.from_xml(part, "sdn_advanced.xml")
+        _check_fetched(fresh, folder, url)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        part.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", None) or exc
+        raise SanctionsError(
+            f"could not fetch the sanctions list from {url}: {reason}. The list in {folder} "
+            "is unchanged; check the connection (or the --url of a mirror) and try again."
+        ) from None
+    target = folder / "sdn_advanced.xml"
+    os.replace(part, target)  # atomic: a reader sees the old list or the new one, never half
+    archive = folder / "archive" / f"sdn_advanced_{fresh.issued}.xml"
+    archive.parent.mkdir(exist_ok=True)
+    shutil.copyfile(target, archive)
+    fetched = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    version = ListVersion("sdn_advanced.xml", fresh.issued, sha256, url, fetched)
+    record = {**asdict(version), "bytes": size, "addresses": len(fresh)}
+    target.with_name(target.name + MANIFEST_SUFFIX).write_text(json.dumps(record, indent=1) + "\n")
+    return version
+
+
+def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: int):
+    """``url`` into ``part``, bounded in silence, total time and size: (sha256, bytes)."""
+    import time
+    import urllib.request
+
+    from . import __version__
+
+    digest, size, started = hashlib.sha256(), 0, time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": f"chaintrace/{__version__}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as out:  # noqa: S310
+        announced = response.headers.get("Content-Length")
+        # read1 returns what has arrived: a server sending a byte at a time cannot hold a
+        # read past the deadline, which is checked between pieces
+        while chunk := response.read1(1 << 16):
+            size += len(chunk)
+            if size > max_bytes:
+                raise SanctionsError(f"it sent more than {max_bytes:,} bytes; not a sanctions list")
+            if time.monotonic() - started > deadline:
+                raise SanctionsError(f"the download took over {deadline:g} s")
+            digest.update(chunk)
+            out.write(chunk)
+    if announced is not None and announced.isdigit() and int(announced) != size:
+        raise SanctionsError(f"it sent {size:,} of {int(announced):,} bytes (cut short)")
+    return digest.hexdigest(), size
+
+
+def _check_fetched(fresh: SanctionsList, folder: Path, url: str) -> None:
+    if fresh.issued is None or len(fresh) == 0:
+        raise SanctionsError(
+            f"the file from {url} has no issue date or no digital currency address: not a "
+            "complete sdn_advanced.xml"
+        )
+    current = folder / "sdn_advanced.xml"
+    if current.is_file():
+        with current.open("rb") as handle:
+            held = _issue_date(handle)
+        if held and held > fresh.issued:
+            raise SanctionsError(
+                f"{url} gave a list issued {fresh.issued}, older than the one held ({held}); "
+                "the server may be a stale mirror"
+            )
+
+
+def _issue_date(handle) -> str | None:
+    """The DateOfIssue near the top of an sdn_advanced.xml, without reading the rest."""
+    for _, elem in ET.iterparse(handle):
+        if _local(elem.tag) == "DateOfIssue":
+            return _date(elem)
+        if _local(elem.tag) in _RECORDS:
+            return None
+    return None

@@ -42,12 +42,16 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-# GraphSense's agreed confidence levels (graphsense-tagpack-tool, src/tagpack/db/confidence.csv).
+# GraphSense's confidence scale: every level of graphsense-tagpack-tool's
+# src/tagpack/db/confidence.csv (https://github.com/graphsense/graphsense-tagpack-tool), best
+# first. The one definition in chaintrace: attribution.py and every check read it from here.
 CONFIDENCE_LEVELS: dict[str, int] = {
     "override": 100,
     "ownership": 100,
+    "ledger_immanent": 100,
     "manual_transaction": 90,
     "service_api": 70,
+    "forensic_investigation": 70,
     "authority_data": 60,
     "trusted_provider": 50,
     "service_data": 50,
@@ -57,6 +61,8 @@ CONFIDENCE_LEVELS: dict[str, int] = {
     "heuristic": 10,
     "unknown": 5,
 }
+# what a tag without a (known) confidence counts as: the bottom of the scale, never more
+FALLBACK_CONFIDENCE = "unknown"
 
 # Ids of GraphSense's abuse taxonomy (INTERPOL Darknet and Cryptocurrencies Working Group).
 ABUSES = frozenset(
@@ -291,27 +297,25 @@ class TagPack:
 
     # construction -------------------------------------------------------------------------
     @classmethod
-    def from_yaml(cls, text: str, *, name: str = "<text>", strict: bool = True) -> TagPack:
-        """Read a TagPack from YAML text (see :func:`load_tagpack` for the rules)."""
-        try:
-            doc = yaml.load(text, Loader=_TagPackLoader)  # noqa: S506 (a SafeLoader)
-        except yaml.YAMLError as exc:
-            where = ""
-            mark = getattr(exc, "problem_mark", None)
-            if mark is not None:
-                where = f" at line {mark.line + 1}, column {mark.column + 1}"
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise TagPackError(
-                f"{name}: not valid YAML{where} ({problem}). Check the indentation and quote "
-                "values that contain ':' or '#'."
-            ) from None
-        tags, header, problems, notes = _parse_document(doc, name)
+    def from_yaml(cls, text: str, *, name: str = "<text>", strict: bool = False) -> TagPack:
+        """Read a TagPack from YAML text (see :func:`load_tagpack` for the rules).
+
+        >>> pack = TagPack.from_yaml('''
+        ... {title: t, creator: c, source: s, currency: BTC,
+        ...  tags: [{address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2, label: Genesis}]}''', name="x.yaml")
+        >>> pack.tags[0].confidence
+        'unknown'
+        >>> print(pack.problems[0])
+        x.yaml 1 tag (at line 3): no confidence; set 'confidence:' in the header or on each tag (counted as unknown, 5)
+        """
+        doc, lines = _read_yaml(text, name)
+        tags, header, problems, notes = _parse_document(doc, name, lines)
         if problems and strict:
             shown = "\n  - ".join(problems[:10])
             more = f"\n  (and {len(problems) - 10} more)" if len(problems) > 10 else ""
             raise TagPackError(
                 f"{name}: {_plural(len(problems), 'problem')} in this TagPack:\n  - {shown}{more}\n"
-                "Fix them, or load with strict=False to keep the valid tags and list the "
+                "Fix them, or load with strict=False to keep the good tags and list the "
                 "problems in tagpack.problems."
             )
         return cls(tags, header, problems + notes)
@@ -501,19 +505,27 @@ def _support(group: list[tuple[Tag, str]], cluster: bool) -> LabelSupport:
 
 
 # reading ------------------------------------------------------------------------------------
-def load_tagpack(path, *, strict: bool = True) -> TagPack:
+def load_tagpack(path, *, strict: bool = False) -> TagPack:
     """Read TagPack YAML from a file, a folder of ``*.yaml`` files, or a list of paths.
 
-    Each tag inherits the header's fields and may override any of them. Checked on load:
-    mandatory fields (``title``, ``creator``; per tag ``address``, ``label``, ``source``,
-    ``currency``, ``confidence``), confidence names (:data:`CONFIDENCE_LEVELS`), field types,
-    address format (through :func:`chaintrace.parse_address` when available), duplicate tags,
-    and likely typos in field names. With ``strict=True`` (default) a problem raises a
-    :class:`TagPackError` listing every problem with file, tag position and field; with
-    ``strict=False`` the problems are kept in ``tagpack.problems`` and tags missing a mandatory
-    field or with a bad value are skipped (a tag whose address fails its checksum is kept: it
-    can match nothing real, and its label may still inform). Unknown categories are only ever
-    reported, never refused: the taxonomy grows.
+    Each tag inherits the header's fields and may override any of them; the fields are
+    GraphSense's (``currency`` and ``network`` side by side: USDT on ``network: TRX``).
+    Published packs have flaws, so by default every good tag is loaded and each problem is
+    kept in ``tagpack.problems``, naming the file, the line, the tag and what was done:
+
+    - a tag without ``confidence``, or with a name not on GraphSense's scale
+      (:data:`CONFIDENCE_LEVELS`), is kept at ``unknown`` (5), the bottom of the scale;
+    - a tag missing ``address``, ``label``, ``source`` or ``currency``, with a malformed
+      address (checked by :func:`chaintrace.parse_address` for Bitcoin, Ethereum and TRON), an
+      address of another chain than its currency, a non-text field, or repeating an earlier
+      tag (same address, label and source) is skipped;
+    - unknown fields, a bad ``lastmod`` date or a non-boolean ``is_cluster_definer`` are
+      ignored; a category outside GraphSense's taxonomy is kept (the taxonomy grows).
+
+    ``strict=True`` is for authors checking their own pack: any of these (except an unknown
+    category) raises a :class:`TagPackError` listing them all. Either way a file that is not
+    a TagPack (bad YAML, no ``tags:`` list, YAML aliases expanding past a sane size) raises
+    a :class:`TagPackError` saying where and what to change.
 
     >>> from chaintrace import paths
     >>> pack = load_tagpack(paths.dataset_dir("course") / "tags.yaml")
@@ -539,7 +551,14 @@ def load_tagpack(path, *, strict: bool = True) -> TagPack:
             f"no TagPack file at {path}; check the path (the course's tags are "
             "datasets/<name>/tags.yaml, found with chaintrace.paths.dataset_dir())."
         )
-    pack = TagPack.from_yaml(path.read_text(encoding="utf-8"), name=path.name, strict=strict)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TagPackError(
+            f"{path.name}: not UTF-8 text (byte {exc.start} cannot be read); a TagPack is YAML "
+            "saved as UTF-8: save it again with that encoding."
+        ) from None
+    pack = TagPack.from_yaml(text, name=path.name, strict=strict)
     pack.tags = [_with_path(t, str(path)) for t in pack.tags]
     return pack
 
@@ -549,20 +568,125 @@ def _with_path(tag: Tag, path: str) -> Tag:
     return tag
 
 
-def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str], list[str]]:
+# A TagPack nests four deep (header, tags list, tag, concepts list). YAML aliases (*name)
+# repeat a value without writing it again, so ten aliases of ten aliases of ... of "lol" is a
+# short file that expands to billions of values ("billion laughs"): counted before building
+# anything. A pack using anchors for shared values expands a few times, never thousands.
+_MAX_DEPTH = 32
+_MAX_EXPANSION = 10  # expanded values per written value, beyond the floor below
+_EXPANSION_FLOOR = 100_000
+
+
+def _read_yaml(text: str, name: str) -> tuple[object, list[int]]:
+    """The document and the line (1-based) of each entry of its ``tags:`` list."""
+    loader = _TagPackLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        _check_expansion(node, name)
+        return loader.construct_document(node), _tag_lines(node)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise TagPackError(
+            f"{name}: not valid YAML{where} ({problem}). Check the indentation and quote "
+            "values that contain ':' or '#'."
+        ) from None
+    except RecursionError:  # the pure-Python parser, when libyaml is missing, recurses
+        raise TagPackError(
+            f"{name}: values nested too deep to read; a TagPack is a header and a list of flat "
+            "tags. Check the brackets and indentation."
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root, name: str) -> None:
+    """Refuse alias bombs, self-referring aliases and absurd nesting, in time linear in the
+    written size (each distinct node is sized once, without recursion)."""
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, 1, False)]
+    while stack:
+        node, depth, closing = stack.pop()
+        key = id(node)
+        if closing:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            continue
+        if key in size:
+            continue
+        line = node.start_mark.line + 1
+        if key in open_nodes:
+            raise TagPackError(
+                f"{name}: line {line}: a YAML alias refers to a value that contains it, so it "
+                "never ends. Write the value out instead of the alias."
+            )
+        if depth > _MAX_DEPTH:
+            raise TagPackError(
+                f"{name}: line {line}: values nested more than {_MAX_DEPTH} deep; a TagPack is "
+                "a header and a list of flat tags. Check the brackets and indentation."
+            )
+        open_nodes.add(key)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node))
+    written, expanded = len(size), size[id(root)]
+    if expanded > max(_EXPANSION_FLOOR, _MAX_EXPANSION * written):
+        raise TagPackError(
+            f"{name}: its YAML aliases (*name) expand to {expanded:,} values from {written:,} "
+            'written ones (an "alias bomb"); a TagPack never needs that. Write the values out, '
+            "or ask whoever sent the file what it is."
+        )
+
+
+def _tag_lines(root) -> list[int]:
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "tags" and isinstance(value, yaml.SequenceNode):
+                return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+class _Problems:
+    """The problems met in one file: each names the file, the line and the tag, says what is
+    wrong, and what loading did about it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.fatal: list[str] = []  # what strict mode refuses
+        self.notes: list[str] = []  # never refused (an unknown category)
+        self.unrated: list[str] = []  # lines of tags without confidence: one problem for all
+
+    def add(self, where: str, what: str, *, note: bool = False) -> None:
+        (self.notes if note else self.fatal).append(f"{self.name} {where}: {what}")
+
+
+def _parse_document(doc, name: str, lines=()) -> tuple[list[Tag], dict, list[str], list[str]]:
     """The tags, the header, the problems (fatal when strict) and notes (never fatal)."""
     if not isinstance(doc, dict):
         raise TagPackError(
             f"{name}: a TagPack is a YAML mapping (header fields, then 'tags:'), but this file "
             f"holds {type(doc).__name__}. Start it with 'title:', 'creator:' and 'tags:'."
         )
-    problems: list[str] = []
-    notes: list[str] = []
+    found = _Problems(name)
     header = {k: v for k, v in doc.items() if k != "tags"}
     for key in MANDATORY_HEADER:
         if _blank(header.get(key)):
-            problems.append(f"header: mandatory field {key!r} is missing; add '{key}: ...'")
-    _check_keys(header, HEADER_ONLY + TAG_FIELDS, "header", problems)
+            found.add("header", f"mandatory field {key!r} is missing; add '{key}: ...'")
+    for problem in _unknown_keys(header, HEADER_ONLY + TAG_FIELDS):
+        found.add("header", problem)
     raw_tags = doc.get("tags")
     if not isinstance(raw_tags, list) or not raw_tags:
         raise TagPackError(
@@ -572,73 +696,75 @@ def _parse_document(doc, name: str) -> tuple[list[Tag], dict, list[str], list[st
     inherited = {k: v for k, v in header.items() if k in TAG_FIELDS}
     tags, seen = [], {}
     for position, raw in enumerate(raw_tags, start=1):
-        tag = _parse_tag(raw, inherited, header, position, problems, notes)
+        line = f"line {lines[position - 1]}, " if len(lines) >= position else ""
+        where = f"{line}tag {position}"
+        if isinstance(raw, dict) and "address" in raw:
+            where += f" (address {raw['address']!r})"
+        tag = _parse_tag(raw, inherited, header, where, found)
         if tag is None:
             continue
         # same claim from the same source: a repeat (GraphSense's duplicate_tag rule); the
         # same label from another source is corroboration and is kept
         key = (address_key(tag.address), " ".join(tag.label.casefold().split()), tag.source)
         if key in seen:
-            problems.append(
-                f"tag {position} (address {tag.address!r}): repeats tag {seen[key]} "
-                f"(same address, label {tag.label!r} and source); kept the first, drop the repeat"
+            found.add(
+                where,
+                f"repeats tag {seen[key]} (same address, label {tag.label!r} and source); "
+                "skipped the repeat, delete it",
             )
             continue
         seen[key] = position
         tags.append(tag)
-    return tags, header, problems, notes
+    if found.unrated:
+        shown = ", ".join(found.unrated[:8]) + (", ..." if len(found.unrated) > 8 else "")
+        fallback = f"{FALLBACK_CONFIDENCE}, {CONFIDENCE_LEVELS[FALLBACK_CONFIDENCE]}"
+        found.add(
+            f"{_plural(len(found.unrated), 'tag')} (at line{'s' if len(found.unrated) > 1 else ''} "
+            f"{shown})",
+            f"no confidence; set 'confidence:' in the header or on each tag (counted as {fallback})",
+        )
+    return tags, header, found.fatal, found.notes
 
 
-def _check_keys(mapping: dict, allowed: tuple, where: str, problems: list[str]) -> None:
+def _unknown_keys(mapping: dict, allowed: tuple) -> list[str]:
+    problems = []
     for key in mapping:
         if key not in allowed:
             guess = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"did you mean {guess[0]!r}?" if guess else "remove it or check the spelling"
-            problems.append(f"{where}: unknown field {key!r}; {hint}")
+            problems.append(f"unknown field {key!r} (ignored); {hint}")
+    return problems
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_tag(raw, inherited: dict, header: dict, position: int, problems, notes) -> Tag | None:
-    where = f"tag {position}"
+_TEXT_FIELDS = ("address", "label", "source", "currency", "network", "category", "actor", "abuse")
+
+
+def _parse_tag(raw, inherited: dict, header: dict, where: str, found: _Problems) -> Tag | None:
+    """One tag, or None when it cannot be used (the reason is added to ``found``)."""
     if not isinstance(raw, dict):
-        problems.append(f"{where}: is {raw!r}, not a mapping; write it as '- address: ...'")
+        found.add(where, f"is {_short(raw)}, not a mapping; write it as '- address: ...' (skipped)")
         return None
-    if "address" in raw:
-        where += f" (address {raw['address']!r})"
-    _check_keys(raw, TAG_FIELDS, where, problems)
+    for problem in _unknown_keys(raw, TAG_FIELDS):
+        found.add(where, problem)
     values = {**inherited, **raw}
-    before = len(problems)
-    for key in MANDATORY_TAG:
-        if _blank(values.get(key)):
-            problems.append(
-                f"{where}: mandatory field {key!r} is missing; set it on the tag or in the header"
-            )
-    for key in ("address", "label", "source", "currency", "category", "actor", "abuse"):
-        value = values.get(key)
-        if value is not None and not isinstance(value, str):
-            problems.append(f"{where}: field {key!r} should be text, not {value!r}; quote it")
-    confidence = values.get("confidence")
-    if not _blank(confidence) and confidence not in CONFIDENCE_LEVELS:
-        levels = ", ".join(f"{k} ({v})" for k, v in CONFIDENCE_LEVELS.items())
-        problems.append(
-            f"{where}: field 'confidence' is {confidence!r}, not a known confidence level; "
-            f"use one of {levels}"
-        )
+    if not _usable(values, where, found):
+        return None
+    confidence = _confidence(values.get("confidence"), where, found)
     definer = values.get("is_cluster_definer", False)
     if not isinstance(definer, bool):
-        problems.append(f"{where}: field 'is_cluster_definer' should be true or false")
-    lastmod = _iso_date(values.get("lastmod"), where, problems)
-    if len(problems) > before:
-        return None
-    _check_address(values, where, problems)
+        found.add(where, "field 'is_cluster_definer' should be true or false (read as false)")
+        definer = False
     category = values.get("category")
     if category and category not in CATEGORIES:
         guess = difflib.get_close_matches(category, CATEGORIES, n=1)
         hint = f"did you mean {guess[0]!r}?" if guess else "kept as written"
-        notes.append(f"{where}: category {category!r} is not in the GraphSense taxonomy; {hint}")
+        found.add(
+            where, f"category {category!r} is not in the GraphSense taxonomy; {hint}", note=True
+        )
     return Tag(
         address=values["address"].strip(),
         label=values["label"].strip(),
@@ -647,10 +773,10 @@ def _parse_tag(raw, inherited: dict, header: dict, position: int, problems, note
         confidence_score=CONFIDENCE_LEVELS[confidence],
         source=values["source"],
         currency=values["currency"].upper(),
-        network=_text_or_none(values.get("network")),
+        network=_text_or_none(values.get("network"), upper=True),
         actor=_text_or_none(values.get("actor")),
         abuse=_text_or_none(values.get("abuse")),
-        lastmod=lastmod,
+        lastmod=_iso_date(values.get("lastmod"), where, found),
         is_cluster_definer=definer,
         context=_text_or_none(values.get("context")),
         tagpack_title=_text_or_none(header.get("title")),
@@ -658,11 +784,63 @@ def _parse_tag(raw, inherited: dict, header: dict, position: int, problems, note
     )
 
 
-def _text_or_none(value) -> str | None:
-    return None if _blank(value) else str(value)
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
-def _iso_date(value, where: str, problems: list) -> str | None:
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _usable(values: dict, where: str, found: _Problems) -> bool:
+    """Whether the tag has what any use of it needs: text address, label, source, currency
+    (a valid address of the right chain); each reason it has not is added to ``found``."""
+    before = len(found.fatal)
+    for key in MANDATORY_TAG:
+        if key != "confidence" and _blank(values.get(key)):
+            found.add(
+                where,
+                f"mandatory field {key!r} is missing; set it on the tag or in the header "
+                "(skipped the tag)",
+            )
+    for key in _TEXT_FIELDS:
+        value = values.get(key)
+        if value is not None and not isinstance(value, str):
+            found.add(
+                where, f"field {key!r} should be text, not {_short(value)}; quote it (skipped)"
+            )
+    if len(found.fatal) == before:
+        _check_address(values, where, found)
+    return len(found.fatal) == before
+
+
+def _confidence(value, where: str, found: _Problems) -> str:
+    """The tag's confidence name; a missing or unknown one counts as the bottom of the scale."""
+    fallback = f"{FALLBACK_CONFIDENCE}, {CONFIDENCE_LEVELS[FALLBACK_CONFIDENCE]}"
+    if _blank(value):
+        found.unrated.append(where.split(" (address")[0].removeprefix("line ").split(",")[0])
+        return FALLBACK_CONFIDENCE
+    if value in CONFIDENCE_LEVELS:
+        return value
+    guess = difflib.get_close_matches(str(value), CONFIDENCE_LEVELS, n=1)
+    hint = f"did you mean {guess[0]!r}? " if guess else ""
+    levels = ", ".join(f"{k} ({v})" for k, v in CONFIDENCE_LEVELS.items())
+    found.add(
+        where,
+        f"field 'confidence' is {_short(value)}, not a level of GraphSense's scale; {hint}use one "
+        f"of {levels} (counted as {fallback})",
+    )
+    return FALLBACK_CONFIDENCE
+
+
+def _text_or_none(value, upper: bool = False) -> str | None:
+    if _blank(value):
+        return None
+    return str(value).upper() if upper else str(value)
+
+
+def _iso_date(value, where: str, found: _Problems) -> str | None:
     if value is None:
         return None
     if isinstance(value, _dt.datetime):
@@ -672,13 +850,15 @@ def _iso_date(value, where: str, problems: list) -> str | None:
     try:
         return _dt.date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
-        problems.append(
-            f"{where}: field 'lastmod' is {value!r}, not a date; write it as 2024-05-31"
+        found.add(
+            where,
+            f"field 'lastmod' is {_short(value)}, not a date; write it as 2024-05-31 (ignored)",
         )
         return None
 
 
-# currencies whose addresses chaintrace.parse_address understands, and the chains they live on
+# currencies and networks whose addresses chaintrace.parse_address understands, and the chains
+# they live on; a tag's network, when given, says which chain its currency is on
 _CURRENCY_CHAINS = {
     "BTC": {"bitcoin"},
     "ETH": {"ethereum"},
@@ -697,24 +877,24 @@ def _address_parser():
     return parse_address, AddressError
 
 
-def _check_address(values: dict, where: str, problems: list) -> None:
-    # strict mode raises on these; lenient mode keeps the tag (its label may still be right)
-    # and lists the problem
+def _check_address(values: dict, where: str, found: _Problems) -> None:
     parser = _address_parser()
-    currency = str(values["currency"]).upper()
-    if parser is None or currency not in _CURRENCY_CHAINS:
+    network = str(values.get("network") or values["currency"]).upper()
+    if parser is None or network not in _CURRENCY_CHAINS:
         return
     parse_address, address_error = parser
     try:
         parsed = parse_address(values["address"].strip())
     except address_error as exc:
-        problems.append(f"{where}: field 'address' is malformed: {exc}")
+        found.add(where, f"field 'address' is malformed: {exc} (skipped the tag)")
         return
     chain = getattr(parsed, "chain", None)
-    if chain is not None and chain not in _CURRENCY_CHAINS[currency]:
-        problems.append(
-            f"{where}: the address is a {chain} address but the tag's currency is {currency}; "
-            "set 'currency' on the tag to the address's chain"
+    if chain is not None and chain not in _CURRENCY_CHAINS[network]:
+        said = f"network is {network}" if values.get("network") else f"currency is {network}"
+        found.add(
+            where,
+            f"the address is {_a(chain)} address but the tag's {said}; set 'currency' (and "
+            "'network') on the tag to the address's chain (skipped the tag)",
         )
 
 
