@@ -20,7 +20,7 @@ False
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .units import SATS_PER_BTC, btc
@@ -112,6 +112,12 @@ class Transaction:
 
     ``height``/``time`` are ``None`` and ``confirmations`` is 0 while unconfirmed. ``time`` is
     a timezone-aware UTC datetime. A coinbase transaction has no inputs.
+
+    ``unverified`` names the fields the backend could not check for itself and took on a
+    server's word (empty for the bundled dataset; see ``chaintrace.Esplora``): ``"inputs"``
+    (input addresses, values, script types), ``"fee"``, ``"height"``, ``"time"``,
+    ``"confirmations"``, ``"spends"`` (the outputs' ``spent_txid``/``spent_vin``). It does not
+    take part in ``==``: the same transaction is equal however well it was checked.
     """
 
     txid: str
@@ -127,6 +133,7 @@ class Transaction:
     time: datetime | None
     confirmations: int
     coinbase: bool
+    unverified: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def value_in(self) -> int:
