@@ -205,6 +205,8 @@ class Transaction:
             f"  fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB",
             f"  inputs ({self.n_inputs}):" + (" coinbase (new coins)" if self.coinbase else ""),
         ]
+        if self.unverified:  # an exhibit must not present a server's word as checked fact
+            lines.insert(1, f"  unverified (server's word): {', '.join(sorted(self.unverified))}")
         for i in self.inputs:
             lines.append(f"    {btc(i.value):>20}  {i.address or '(no address)'}  <- {i.outpoint}")
         lines.append(f"  outputs ({self.n_outputs}):")
