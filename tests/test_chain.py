@@ -199,3 +199,12 @@ def test_course_cases_point_at_real_transactions(course):
             tx = course.tx(case.payment_txid)
             assert tx.time.date().isoformat() == case.date
             assert course.dataset.price_usd(tx.time) > 0
+
+
+def test_open_chain_reads_the_classroom_setting(monkeypatch, mini_path):  # noqa: F811
+    monkeypatch.setenv("CHAINTRACE_CHAIN", " http://10.0.0.5:3002 ")
+    chain = open_chain()
+    assert isinstance(chain, Esplora) and chain.base_url == "http://10.0.0.5:3002"
+    monkeypatch.setenv("CHAINTRACE_CHAIN", str(mini_path))
+    assert isinstance(open_chain(), LocalChain)
+    assert isinstance(open_chain(mini_path), LocalChain)  # an explicit source wins

@@ -129,3 +129,54 @@ def test_course_dataset_served_matches_local(tmp_path):
             assert remote.address_txs(address, limit=30) == local.address_txs(address, limit=30)
     finally:
         srv.stop()
+
+
+def test_states_what_it_serves(server, mini_chain):  # noqa: F811
+    from chaintrace.serve import banner
+
+    info = requests.get(f"{server.url}/info", timeout=5).json()
+    assert info == {
+        "dataset": mini_chain.dataset.name,
+        "variant": "bundled",
+        "checksum": mini_chain.dataset.checksum,
+    }
+    text = banner(server)
+    assert mini_chain.dataset.name in text and info["checksum"][:16] in text
+    assert f"CHAINTRACE_CHAIN={server.url}" in text
+
+
+def test_keeps_connections_alive(server):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]), timeout=5)
+    socks = set()
+    for _ in range(3):
+        conn.request("GET", "/blocks/tip/height")
+        assert conn.getresponse().read().isdigit()
+        socks.add(id(conn.sock))
+    conn.close()
+    assert len(socks) == 1  # one connection served all three
+
+
+def test_idle_connections_lock_nobody_out_and_are_closed(mini_chain):  # noqa: F811
+    import socket
+
+    srv = make_server(mini_chain, port=0, idle_timeout=0.5)
+    srv.start()
+    host, port = srv.server_address[:2]
+    idle = [socket.create_connection((host, port), timeout=10) for _ in range(300)]
+    try:
+        assert requests.get(f"{srv.url}/blocks/tip/height", timeout=5).ok
+        assert idle[0].recv(1) == b""  # the server closed the silent connection
+    finally:
+        for s in idle:
+            s.close()
+        srv.stop()
+
+
+def test_a_client_hanging_up_is_not_a_traceback(server, capsys):
+    try:
+        raise ConnectionResetError(104, "Connection reset by peer")
+    except ConnectionResetError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""

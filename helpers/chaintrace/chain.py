@@ -395,13 +395,29 @@ def _none_int(value):
     return int(value)
 
 
-def open_chain(source="course") -> Chain:
+CHAIN_VARIABLE = "CHAINTRACE_CHAIN"
+
+
+def open_chain(source=None) -> Chain:
     """A chain backend: a dataset name or folder gives :class:`LocalChain`; an ``http(s)://``
     URL gives ``Esplora(url)``; a ``Chain`` or ``Dataset`` is used as it is.
 
+    With no argument: the environment variable ``CHAINTRACE_CHAIN`` when set (a classroom
+    server's URL, or a dataset name or folder), else the bundled ``"course"`` dataset. So an
+    instructor points every notebook at ``chaintrace serve`` by setting one variable before
+    starting JupyterLab, without editing a cell.
+
     >>> open_chain("https://blockstream.info/api")
     <Esplora https://blockstream.info/api>
+    >>> import os; os.environ["CHAINTRACE_CHAIN"] = "http://127.0.0.1:3002"
+    >>> open_chain()
+    <Esplora http://127.0.0.1:3002>
+    >>> del os.environ["CHAINTRACE_CHAIN"]
     """
+    if source is None:
+        import os
+
+        source = os.environ.get(CHAIN_VARIABLE, "").strip() or "course"
     if isinstance(source, Chain):
         return source
     if isinstance(source, str) and source.strip().lower().startswith(("http://", "https://")):

@@ -258,11 +258,8 @@ class Dataset:
     @cached_property
     def prices(self):
         """Daily close in USD per BTC: columns ``date`` (datetime64) and ``usd``."""
-        import pandas as pd
 
-        frame = pd.read_csv(self._file("prices.csv"), dtype={"usd": "float64"})
-        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
-        return frame
+        return read_price_file(self._file("prices.csv"))
 
     @cached_property
     def _price_by_day(self) -> dict[date, float]:
@@ -308,8 +305,74 @@ class Dataset:
                 f"no case {case_id!r} in dataset {self.name!r}; available: "
                 f"{', '.join(self.case_ids) or 'none'}"
             )
-        data = json.loads(self._file(f"cases/{case_id}.json").read_text(encoding="utf-8"))
-        return Case.from_dict(data)
+        return Case.from_dict(read_case_file(self._file(f"cases/{case_id}.json")))
+
+
+def read_case_file(path: Path) -> dict:
+    """A case file's JSON object, or a :class:`DatasetError` naming the file, place and fix.
+
+    >>> import tempfile; bad = Path(tempfile.mkdtemp()) / "R1.json"
+    >>> _ = bad.write_text('{"case_id": "R1",}')
+    >>> read_case_file(bad)
+    Traceback (most recent call last):
+    ...
+    chaintrace.dataset.DatasetError: .../R1.json is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 18; fix that place in the file, or make the dataset again (chaintrace cohort new for a variant)
+    """
+    fix = "fix that place in the file, or make the dataset again (chaintrace cohort new for a variant)"
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path} is not UTF-8 text (byte {exc.start}); {fix}") from None
+    except RecursionError:
+        raise DatasetError(f"{path} nests JSON too deeply to be a case file; {fix}") from None
+    except ValueError as exc:
+        raise DatasetError(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; {fix}"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("reported", {}), dict):
+        raise DatasetError(
+            f"{path} must hold one JSON object with a 'reported' object inside, not "
+            f"{type(data).__name__}; {fix}"
+        )
+    return data
+
+
+def read_price_file(path: Path):
+    """``prices.csv`` as a frame (``date`` datetime64, ``usd`` float), or a clear DatasetError.
+
+    >>> import tempfile; bad = Path(tempfile.mkdtemp()) / "prices.csv"
+    >>> _ = bad.write_text("date,usd\\n2024-01-01,42000\\n2024-13-01,43000\\n")
+    >>> read_price_file(bad)
+    Traceback (most recent call last):
+    ...
+    chaintrace.dataset.DatasetError: .../prices.csv line 3: '2024-13-01' is not a YYYY-MM-DD date; correct that line, or make the dataset again
+    """
+    import pandas as pd
+
+    fix = "correct that line, or make the dataset again"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path} is not UTF-8 text (byte {exc.start}); {fix}") from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DatasetError(
+            f"{path} is not a readable CSV ({str(exc).strip()[:160]}); {fix}"
+        ) from None
+    missing = {"date", "usd"} - set(frame.columns)
+    if missing:
+        raise DatasetError(
+            f"{path} needs the columns date,usd in its first line; it lacks "
+            f"{', '.join(sorted(missing))}; {fix}"
+        )
+    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    usd = pd.to_numeric(frame["usd"], errors="coerce")
+    for column, parsed, what in (("date", dates, "a YYYY-MM-DD date"), ("usd", usd, "a number")):
+        bad = parsed.isna()
+        if bad.any():
+            n = int(bad.to_numpy().argmax())
+            value = frame[column].iloc[n]
+            raise DatasetError(f"{path} line {n + 2}: {value!r} is not {what}; {fix}")
+    return pd.DataFrame({"date": dates, "usd": usd.astype("float64")})
 
 
 def _utc_day(when) -> date:

@@ -20,7 +20,7 @@ False
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .units import SATS_PER_BTC, btc
@@ -112,6 +112,12 @@ class Transaction:
 
     ``height``/``time`` are ``None`` and ``confirmations`` is 0 while unconfirmed. ``time`` is
     a timezone-aware UTC datetime. A coinbase transaction has no inputs.
+
+    ``unverified`` names the fields the backend could not check for itself and took on a
+    server's word (empty for the bundled dataset; see ``chaintrace.Esplora``): ``"inputs"``
+    (input addresses, values, script types), ``"fee"``, ``"height"``, ``"time"``,
+    ``"confirmations"``, ``"spends"`` (the outputs' ``spent_txid``/``spent_vin``). It does not
+    take part in ``==``: the same transaction is equal however well it was checked.
     """
 
     txid: str
@@ -127,6 +133,7 @@ class Transaction:
     time: datetime | None
     confirmations: int
     coinbase: bool
+    unverified: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def value_in(self) -> int:
@@ -198,6 +205,8 @@ class Transaction:
             f"  fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB",
             f"  inputs ({self.n_inputs}):" + (" coinbase (new coins)" if self.coinbase else ""),
         ]
+        if self.unverified:  # an exhibit must not present a server's word as checked fact
+            lines.insert(1, f"  unverified (server's word): {', '.join(sorted(self.unverified))}")
         for i in self.inputs:
             lines.append(f"    {btc(i.value):>20}  {i.address or '(no address)'}  <- {i.outpoint}")
         lines.append(f"  outputs ({self.n_outputs}):")

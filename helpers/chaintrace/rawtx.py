@@ -41,6 +41,10 @@ __all__ = [
     "synth_unlocking",
     "synth_payload",
     "UNLOCKING_TYPES",
+    "parse_header",
+    "bits_to_target",
+    "merkle_root_from_proof",
+    "coinbase_height",
 ]
 
 # --------------------------------------------------------------------------- var ints
@@ -380,3 +384,91 @@ def synth_unlocking(
     if script_type == "p2wsh":
         return b"", witness
     return push_data(b"\x00\x20" + sha256(redeem)), witness
+
+
+# --------------------------------------------------------------------------- block headers
+
+HEADER_SIZE = 80
+
+
+def parse_header(raw) -> dict:
+    """The six fields of an 80-byte block header, plus its ``hash`` (display hex).
+
+    Accepts bytes or hex. ``prev_hash`` and ``merkle_root`` are in display (reversed) hex,
+    like txids; ``time`` is Unix seconds; ``bits`` the compact difficulty target.
+
+    >>> h = parse_header(bytes(4) + bytes(32) + bytes(32) + (1_700_000_000).to_bytes(4, "little")
+    ...                  + bytes.fromhex("ffff7f20") + bytes(4))
+    >>> h["time"], hex(h["bits"]), len(h["hash"])
+    (1700000000, '0x207fffff', 64)
+    >>> parse_header("00")
+    Traceback (most recent call last):
+    ...
+    ValueError: a block header is 80 bytes, got 1
+    """
+    if isinstance(raw, str):
+        raw = bytes.fromhex(raw)
+    if len(raw) != HEADER_SIZE:
+        raise ValueError(f"a block header is {HEADER_SIZE} bytes, got {len(raw)}")
+    version, time_, bits, nonce = struct.unpack("<i", raw[:4]) + struct.unpack("<III", raw[68:])
+    return {
+        "version": version,
+        "prev_hash": raw[4:36][::-1].hex(),
+        "merkle_root": raw[36:68][::-1].hex(),
+        "time": time_,
+        "bits": bits,
+        "nonce": nonce,
+        "hash": tx_hash_hex(sha256d(raw)),
+    }
+
+
+def bits_to_target(bits: int) -> int:
+    """The target a compact ``bits`` value encodes: a block hash must be at most this.
+
+    >>> bits_to_target(0x1D00FFFF) == 0xFFFF * 2 ** 208   # difficulty 1 on mainnet
+    True
+    """
+    exponent, mantissa = bits >> 24, bits & 0x007FFFFF
+    if exponent <= 3:
+        return mantissa >> (8 * (3 - exponent))
+    return mantissa << (8 * (exponent - 3))
+
+
+def merkle_root_from_proof(txid_hex: str, branch: list[str], pos: int) -> str:
+    """The merkle root a proof leads to: ``txid`` at position ``pos`` hashed up ``branch``.
+
+    ``branch`` holds the sibling hashes from the leaf upwards in display hex, as Esplora's
+    ``/tx/:txid/merkle-proof`` gives them. A transaction alone in its block has an empty
+    branch and is its own root.
+
+    >>> merkle_root_from_proof("ab" * 32, [], 0) == "ab" * 32
+    True
+    >>> a, b = "11" * 32, "22" * 32
+    >>> merkle_root_from_proof(a, [b], 0) == merkle_root_from_proof(b, [a], 1)
+    True
+    """
+    node = bytes.fromhex(txid_hex)[::-1]
+    for sibling in branch:
+        other = bytes.fromhex(sibling)[::-1]
+        node = sha256d(other + node) if pos & 1 else sha256d(node + other)
+        pos >>= 1
+    return tx_hash_hex(node)
+
+
+def coinbase_height(raw_or_tx) -> int | None:
+    """The block height a coinbase transaction commits to (BIP-34), or ``None`` if it has none.
+
+    From block 227,931 on, the coinbase's script_sig starts with the height as a number push.
+
+    >>> coinbase_height({"version": 1, "locktime": 0, "outputs": [], "inputs": [
+    ...     {"prev_txid": "00" * 32, "prev_vout": 0xFFFFFFFF, "sequence": 0,
+    ...      "script_sig": bytes.fromhex("03e0f50a") + b"miner"}]})
+    718304
+    """
+    tx = _as_tx(raw_or_tx)
+    if len(tx["inputs"]) != 1 or tx["inputs"][0]["prev_vout"] != 0xFFFFFFFF:
+        return None
+    script = tx["inputs"][0]["script_sig"]
+    if not script or not 1 <= script[0] <= 8 or len(script) < 1 + script[0]:
+        return None
+    return int.from_bytes(script[1 : 1 + script[0]], "little")

@@ -1,12 +1,22 @@
 """Serve a dataset as a read-only, Esplora-compatible HTTP API (the classroom server).
 
 A class without internet starts ``chaintrace serve`` on one machine and every trainee points
-``chaintrace.Esplora("http://<that machine>:3002")`` at it: the same online workflow, the same
+``chaintrace.open_chain("http://<that machine>:3002")`` at it: the same online workflow, the same
 answers as the bundled backend. Endpoints and JSON shapes follow Blockstream's Esplora API:
 ``/tx/:txid`` (``/status``, ``/hex``, ``/raw``, ``/outspends``, ``/outspend/:vout``),
 ``/address/:address`` (``/txs``, ``/txs/chain[/:last_seen_txid]``, ``/txs/mempool``, ``/utxo``),
 ``/block-height/:height``, ``/block/:hash``, ``/blocks/tip/height``, ``/blocks/tip/hash``.
-Paths may also start with ``/api``. Address history comes 25 transactions a page.
+Paths may also start with ``/api``. Address history comes 25 transactions a page. ``/info``
+says what is served: dataset name, cohort variant and checksum (also printed at start).
+
+Set ``CHAINTRACE_CHAIN=http://<that machine>:3002`` for the trainees' JupyterLab and every
+``open_chain()`` without an argument reads from the server: no notebook cell changes.
+
+It serves a class from one laptop: connections are kept alive, each answer is built once and
+kept, an idle connection is closed after ``idle_timeout`` seconds, and a client hanging up is
+not an error (``bench/serve_bench.py`` measures requests per second and latency). The dataset's
+block hashes are not header hashes, so no ``/block/:hash/header`` is served and clients mark
+block times as unverified.
 
 >>> server = make_server("course", port=0)          # doctest: +SKIP
 >>> threading.Thread(target=server.serve_forever, daemon=True).start()   # doctest: +SKIP
@@ -17,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from .chain import ChainError, LocalChain, NotFound
 from .model import Transaction
 
-__all__ = ["serve", "make_server", "EsploraApi"]
+__all__ = ["serve", "make_server", "EsploraApi", "what_is_served", "banner"]
 
 PAGE = 25
 _TO_ESPLORA = {"p2wpkh": "v0_p2wpkh", "p2wsh": "v0_p2wsh", "p2tr": "v1_p2tr"}
@@ -290,23 +301,36 @@ def tx_to_esplora(tx: Transaction, raw: dict | None, status: dict) -> dict:
 
 # ---------------------------------------------------------------------- HTTP server
 
+IDLE_TIMEOUT = 30.0  # seconds a connection may sit idle (or half-sent) before it is closed
+_CACHE_SIZE = 50_000  # whole answers kept ready; the dataset never changes while served
+_IMMUTABLE = re.compile(r"^(/api)?/(tx/[0-9a-f]{64}(/hex|/raw)?|block/)")
+
+
+def what_is_served(dataset) -> dict:
+    """Dataset name, cohort variant and checksum: what a class can check it is connected to.
+
+    The variant is the cohort's name when the dataset sits in a cohort folder (one holding
+    ``cohort.toml``), else ``"bundled"``.
+    """
+    path = dataset.path.resolve()
+    cohort = path.parents[1] if len(path.parents) > 1 else path
+    variant = cohort.name if (cohort / "cohort.toml").is_file() else "bundled"
+    return {"dataset": dataset.name, "variant": variant, "checksum": dataset.checksum}
+
 
 class _Handler(BaseHTTPRequestHandler):
-    server_version = "chaintrace-esplora/1"
+    server_version = "chaintrace-esplora/2"
+    protocol_version = "HTTP/1.1"  # keep-alive: a client reuses one connection
+    timeout = IDLE_TIMEOUT  # per socket read: an idle client cannot hold a thread for ever
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
-        status, kind, body = self.server.api.get(self.path)
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        if status == 200 and re.match(r"^(/api)?/(tx/[0-9a-f]{64}(/hex|/raw)?|block/)", self.path):
-            self.send_header("Cache-Control", "public, max-age=31536000, immutable")
-        self.end_headers()
-        self.wfile.write(body)
+        head, body = self.server.answer(self.path)
+        self.wfile.write(head + body)
+        self.log_request(int(head[9:12]))
 
     def do_HEAD(self):  # noqa: N802
-        self.do_GET()
+        head, _ = self.server.answer(self.path)
+        self.wfile.write(head)
 
     def log_message(self, fmt, *args):
         if not self.server.quiet:
@@ -314,15 +338,47 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EsploraServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer carrying its :class:`EsploraApi`; ``url`` is its base URL."""
+    """A ThreadingHTTPServer carrying its :class:`EsploraApi`; ``url`` is its base URL.
+
+    Answers are built once per path and kept (the data is read-only); connections are kept
+    alive between requests and closed after ``idle_timeout`` seconds of silence; a client that
+    hangs up mid-answer is not an error worth a traceback.
+    """
 
     daemon_threads = True
+    request_queue_size = 128
 
-    def __init__(self, address, api: EsploraApi, quiet: bool = True):
+    def __init__(self, address, api: EsploraApi, quiet: bool = True, idle_timeout=IDLE_TIMEOUT):
         self.api, self.quiet = api, quiet
-        super().__init__(address, _Handler)
+        self.info = what_is_served(api.dataset)
+        handler = type("Handler", (_Handler,), {"timeout": idle_timeout})
+        super().__init__(address, handler)
         host, port = self.server_address[:2]
         self.url = f"http://{host}:{port}"
+        self.answer = lru_cache(maxsize=_CACHE_SIZE)(self._answer)
+
+    def _answer(self, path: str) -> tuple[bytes, bytes]:
+        """The status line and headers, and the body, for ``path``."""
+        if path.split("?", 1)[0].rstrip("/") in ("/info", "/api/info"):
+            status, kind, body = 200, "application/json", json.dumps(self.info).encode()
+        else:
+            status, kind, body = self.api.get(path)
+        lines = [
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+            f"Server: {_Handler.server_version}",
+            f"Content-Type: {kind}",
+            f"Content-Length: {len(body)}",
+            "Access-Control-Allow-Origin: *",
+        ]
+        if status == 200 and _IMMUTABLE.match(path):
+            lines.append("Cache-Control: public, max-age=31536000, immutable")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), body
+
+    def handle_error(self, request, client_address):
+        # a client closing its connection (or timing out) is normal on a busy classroom network
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def start(self) -> threading.Thread:
         """Serve in a daemon thread (tests, notebooks); stop with :meth:`stop`."""
@@ -335,13 +391,21 @@ class EsploraServer(ThreadingHTTPServer):
         self.server_close()
 
 
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found"}
+
+
 def make_server(
-    dataset="course", host: str = "127.0.0.1", port: int = 3002, *, quiet: bool = True
+    dataset="course",
+    host: str = "127.0.0.1",
+    port: int = 3002,
+    *,
+    quiet: bool = True,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> EsploraServer:
     """A ready (not yet running) server for ``dataset``; ``port=0`` picks a free port."""
     chain = dataset if isinstance(dataset, LocalChain) else LocalChain(dataset)
     try:
-        return EsploraServer((host, int(port)), EsploraApi(chain), quiet=quiet)
+        return EsploraServer((host, int(port)), EsploraApi(chain), quiet, idle_timeout)
     except OSError as exc:
         raise ChainError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port, or "
@@ -349,15 +413,28 @@ def make_server(
         ) from None
 
 
-def serve(dataset="course", host: str = "127.0.0.1", port: int = 3002) -> None:
-    """Serve ``dataset`` until interrupted (Ctrl-C), printing the URL to give trainees."""
-    server = make_server(dataset, host, port, quiet=False)
-    print(f"Serving dataset {server.api.dataset.name!r} as an Esplora API at {server.url}")
-    print(f"  try: {server.url}/blocks/tip/height   (Ctrl-C stops)")
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            "  note: reachable from other machines; it is read-only and serves training data only"
+def banner(server: EsploraServer) -> str:
+    """What ``chaintrace serve`` prints at start: what it serves, and how to point at it."""
+    info = server.info
+    lines = [
+        f"Serving dataset {info['dataset']!r} (variant {info['variant']}, checksum "
+        f"{info['checksum'][:16]}...) as an Esplora API at {server.url}",
+        f"  check: {server.url}/info   try: {server.url}/blocks/tip/height   (Ctrl-C stops)",
+        f"  notebooks: set CHAINTRACE_CHAIN={server.url} before starting JupyterLab, and every "
+        "open_chain() reads from here",
+    ]
+    if server.server_address[0] not in ("127.0.0.1", "localhost", "::1"):
+        lines.append(
+            "  note: reachable from other machines (use this machine's address instead of "
+            f"{server.server_address[0]}); it is read-only and serves training data only"
         )
+    return "\n".join(lines)
+
+
+def serve(dataset="course", host: str = "127.0.0.1", port: int = 3002) -> None:
+    """Serve ``dataset`` until interrupted (Ctrl-C), printing what is served and where."""
+    server = make_server(dataset, host, port, quiet=False)
+    print(banner(server), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
