@@ -16,8 +16,11 @@ generator also writes what :class:`~chaintrace.graph.TxGraph` and
 Output ids count outputs in chain order (grouped by transaction, in ``vout`` order); inputs are
 grouped by transaction in ``vin`` order. The files are derived from the tables (:func:`tables`
 builds them from a graph made from the tables) and covered by ``SHA256SUMS`` like every other
-file, so they cannot drift silently. A dataset without them still works: the engine then builds
-its arrays from the text tables, only slower.
+file. A manifest is no seal, though: anyone can recompute it after editing the index. So
+verifying a dataset also checks the index against the tables (:func:`cross_check`), and an
+index that disagrees is refused until ``chaintrace index FOLDER`` rebuilds it. A dataset
+without the index still works: the engine then builds its arrays from the text tables, only
+slower.
 
 >>> from chaintrace.graph import build_graph
 >>> g = load(load_dataset("course"))
@@ -32,11 +35,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .dataset import Dataset, DatasetError, load_dataset  # noqa: F401 (load_dataset: doctest)
+from .dataset import _RESTORE, Dataset, DatasetError, load_dataset  # noqa: F401 (load_dataset: doctest)
 
 __all__ = [
     "FILES", "SOURCE_COLUMNS", "tables", "write", "has_index", "load", "read_arrays",
-    "read_addresses", "hex_text",
+    "read_addresses", "hex_text", "cross_check",
 ]  # fmt: skip
 
 FOLDER = "graph"
@@ -49,6 +52,8 @@ SOURCE_COLUMNS = {
     "inputs": ["txid", "vin", "prev_txid", "prev_vout", "sequence"],
 }  # fmt: skip
 FILES = tuple(f"{FOLDER}/{n}.parquet" for n in ("transactions", "outputs", "inputs", "addresses"))
+SAMPLE = 256  # rows of each table whose text (txids, addresses, script types) is compared
+_REBUILD = "rebuild it from the tables with `chaintrace index {folder}`"
 
 
 # ----------------------------------------------------------------------------- hex <-> bytes
@@ -139,9 +144,14 @@ def tables(transactions, outputs, inputs) -> dict[str, pa.Table]:
 # ----------------------------------------------------------------------------- reading
 
 
+def has_index_files(sums) -> bool:
+    """True when a manifest (``relative path -> sha256``) lists every index file."""
+    return all(name in sums for name in FILES)
+
+
 def has_index(dataset: Dataset) -> bool:
     """True when ``dataset`` ships every index file (listed in its ``SHA256SUMS``)."""
-    return all(name in dataset._sums for name in FILES)
+    return has_index_files(dataset._sums)
 
 
 def read_arrays(dataset: Dataset) -> dict[str, np.ndarray]:
@@ -180,16 +190,182 @@ def _check(arrays: dict, dataset: Dataset) -> None:
     n_out, n_in = int(arrays["tx_n_outputs"].sum()), int(arrays["tx_n_inputs"].sum())
     if n_out != len(arrays["out_value"]) or n_in != len(arrays["in_spends"]):
         raise DatasetError(
-            f"the engine index of dataset {dataset.name!r} ({FOLDER}/) does not match itself "
-            f"({n_out} outputs and {n_in} inputs promised, {len(arrays['out_value'])} and "
-            f"{len(arrays['in_spends'])} found); regenerate the dataset with `chaintrace generate`"
+            f"the engine index of dataset {dataset.name!r} ({dataset.path / FOLDER}) does not "
+            f"match itself ({n_out} outputs and {n_in} inputs promised, "
+            f"{len(arrays['out_value'])} and {len(arrays['in_spends'])} found); "
+            f"{_REBUILD.format(folder=dataset.path)} or regenerate the dataset with "
+            "`chaintrace generate`"
         )
     spends = arrays["in_spends"]
     if len(spends) and (spends.min() < 0 or spends.max() >= n_out):
         raise DatasetError(
-            f"the engine index of dataset {dataset.name!r} has an input spending an output "
-            "that does not exist; regenerate the dataset with `chaintrace generate`"
+            f"the engine index of dataset {dataset.name!r} ({dataset.path / FILES[2]}) has an "
+            f"input spending an output that does not exist; {_REBUILD.format(folder=dataset.path)}"
         )
+
+
+# ----------------------------------------------------------------------------- cross-check
+
+
+class _Disagreement(Exception):
+    """The cheap comparison found rows that differ (or could not line the rows up)."""
+
+
+def cross_check(dataset: Dataset) -> None:
+    """Refuse an engine index that disagrees with the tables it is derived from.
+
+    ``SHA256SUMS`` says only that the files are the ones it lists, and anyone can recompute it
+    after editing the index. The tables are what people read, so the index must agree with
+    them. Checked without decoding the tables' text, so it stays cheap at 10^6 transactions:
+
+    * row counts, and every number the index copies (times, heights, versions, locktimes,
+      coinbase flags, input and output counts, values, vouts, sequences), row by row;
+    * every spend: the output an input spends has the input's ``prev_vout`` and ``value``, and
+      names the input back (``spent_vin``);
+    * the text (txids, addresses, script types, previous txids) of :data:`SAMPLE` rows of each
+      table, drawn from the index's own checksums, so any edit to the index moves the sample.
+
+    Rows are compared in chain order, the order the generator writes. When the cheap
+    comparison finds a difference, or tables in another order, the index is derived again
+    from the tables and compared whole, so a dataset is refused only for a real difference,
+    and the message names it.
+    """
+    arrays = read_arrays(dataset)
+    try:
+        _compare_cheaply(dataset, arrays)
+    except _Disagreement:
+        _compare_whole(dataset)
+
+
+def _table(dataset: Dataset, name: str, columns: list[str]) -> dict[str, np.ndarray]:
+    """Numeric columns of a chain table as numpy (a missing value reads -1)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(dataset._file(f"{name}.parquet"), columns=columns)
+    found = {c: table.column(c) for c in columns}
+    return {c: (pc.fill_null(a, -1) if a.null_count else a).to_numpy() for c, a in found.items()}
+
+
+def _agree(ours: np.ndarray, theirs: np.ndarray) -> None:
+    if len(ours) != len(theirs) or not np.array_equal(ours, theirs):
+        raise _Disagreement
+
+
+def _positions(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... within each group of ``counts`` rows: the vout/vin of rows in chain order."""
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    return np.arange(ptr[-1]) - np.repeat(ptr[:-1], counts)
+
+
+def _compare_cheaply(dataset: Dataset, g: dict) -> None:
+    tx = _table(dataset, "transactions", [*SOURCE_COLUMNS["transactions"][1:]])
+    for column in ("time", "height", "version", "locktime", "coinbase", "n_outputs"):
+        _agree(g[f"tx_{column}"], tx[column])
+    _agree(g["tx_n_inputs"], np.where(tx["coinbase"], 0, tx["n_inputs"]))
+    out = _table(dataset, "outputs", ["vout", "value", "spent_vin"])
+    _agree(out["vout"], _positions(g["tx_n_outputs"]))  # the table is in chain order
+    _agree(g["out_vout"], out["vout"])
+    _agree(g["out_value"], out["value"])
+    ins = _table(dataset, "inputs", ["vin", "prev_vout", "value", "sequence"])
+    _agree(ins["vin"], _positions(g["tx_n_inputs"]))
+    _agree(g["in_sequence"], ins["sequence"])
+    spends = g["in_spends"]
+    _agree(g["out_vout"][spends], ins["prev_vout"])
+    _agree(g["out_value"][spends], ins["value"])
+    _agree(out["spent_vin"][spends], ins["vin"])
+    if np.count_nonzero(out["spent_vin"] >= 0) != len(spends):  # no other output is spent
+        raise _Disagreement
+    _compare_sample(dataset, g)
+
+
+def _sample(n: int, dataset: Dataset, what: str) -> np.ndarray:
+    """Row numbers to compare: the first and last rows and a draw seeded by the index's hashes."""
+    import hashlib
+
+    digest = hashlib.sha256("".join([what, *(dataset._sums[f] for f in FILES)]).encode())
+    rng = np.random.default_rng(int.from_bytes(digest.digest()[:8], "little"))
+    rows = rng.integers(0, n, SAMPLE) if n else np.empty(0, np.int64)
+    return np.unique(np.concatenate([rows, [0, n - 1]] if n else [rows]))
+
+
+def _text(dataset: Dataset, name: str, column: str, rows: np.ndarray) -> list:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(dataset._file(f"{name}.parquet"), columns=[column])
+    return table.column(column).take(rows).to_pylist()
+
+
+def _compare_sample(dataset: Dataset, g: dict) -> None:
+    from .txtables import SCRIPT_TYPES
+
+    def txids(tx_ids) -> list[str]:
+        return hex_text(g["tx_txid"][tx_ids]).to_pylist()
+
+    out_tx = np.repeat(np.arange(len(g["tx_n_outputs"])), g["tx_n_outputs"])
+    in_tx = np.repeat(np.arange(len(g["tx_n_inputs"])), g["tx_n_inputs"])
+    rows = _sample(len(g["tx_time"]), dataset, "transactions")
+    _agree(_text(dataset, "transactions", "txid", rows), txids(rows))
+    rows = _sample(len(g["out_value"]), dataset, "outputs")
+    _agree(_text(dataset, "outputs", "txid", rows), txids(out_tx[rows]))
+    types = [SCRIPT_TYPES[k] for k in g["out_script_type"][rows]]
+    _agree(_text(dataset, "outputs", "script_type", rows), types)
+    ids, names = g["out_address"][rows], read_addresses(dataset)
+    _agree(_text(dataset, "outputs", "address", rows), [names[i] if i >= 0 else "" for i in ids])
+    rows = _sample(len(g["in_spends"]), dataset, "inputs")
+    _agree(_text(dataset, "inputs", "txid", rows), txids(in_tx[rows]))
+    _agree(_text(dataset, "inputs", "prev_txid", rows), txids(out_tx[g["in_spends"][rows]]))
+
+
+def _compare_whole(dataset: Dataset) -> None:
+    """Derive the index from the tables again and raise on the first file that differs."""
+    import pyarrow.parquet as pq
+
+    try:
+        derived = tables(dataset.transactions, dataset.outputs, dataset.inputs)
+    except (ValueError, LookupError) as exc:  # tables that do not make a chain
+        raise DatasetError(
+            f"the chain tables of dataset {dataset.name!r} ({dataset.path}) do not make a chain "
+            f"({exc}); {_RESTORE}"
+        ) from None
+    for name, table in derived.items():
+        stored = pq.read_table(dataset._file(name))
+        where = _difference(table, stored)
+        if where:
+            source = f"{name.split('/')[1].split('.')[0]}.parquet"
+            raise DatasetError(
+                f"the engine index file {dataset.path / name} does not match {source}, the table "
+                f"it is derived from ({where}): it was edited or built from other tables; "
+                f"{_REBUILD.format(folder=dataset.path)}"
+            )
+
+
+def _difference(derived: pa.Table, stored: pa.Table) -> str | None:
+    """Where ``stored`` first differs from ``derived`` (None when they are the same)."""
+    import pyarrow.compute as pc
+
+    if stored.num_rows != derived.num_rows:
+        return f"{stored.num_rows:,} rows, {derived.num_rows:,} expected"
+    for column in derived.column_names:
+        if column not in stored.column_names:
+            return f"no column {column!r}"
+        want, got = derived.column(column).combine_chunks(), stored.column(column).combine_chunks()
+        if got.equals(want):
+            continue
+        try:
+            differs = pc.fill_null(pc.not_equal(got.cast(want.type), want), True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return f"column {column!r} is {got.type}, not {want.type}"
+        row = pc.index(differs, True).as_py()
+        if row < 0:  # same values, stored as another type
+            return f"column {column!r} is {got.type}, not {want.type}"
+        return f"column {column!r}, row {row:,}: {_show(got[row])} instead of {_show(want[row])}"
+    return None
+
+
+def _show(scalar) -> str:
+    value = scalar.as_py()
+    return value.hex() if isinstance(value, bytes) else repr(value)
 
 
 def load(dataset: Dataset):
@@ -212,7 +388,8 @@ def write(folder: str | Path) -> list[Path]:
     from .dataset import MANIFEST, _read_manifest, _sha256, verify
 
     folder = Path(folder)
-    verify(folder)  # never index (and re-sign) a damaged dataset
+    # never index (and re-sign) a damaged dataset; the old index is what is being replaced
+    verify(folder, skip=FILES)
     ds = Dataset(folder, _read_manifest(folder))
     written = []
     for rel, table in tables(ds.transactions, ds.outputs, ds.inputs).items():
