@@ -169,7 +169,12 @@ def test_edited_values_with_recomputed_checksums_are_refused_then_rebuilt(indexe
     ],
 )
 def test_every_kind_of_index_edit_is_refused(indexed, name, change, column):
+    from chaintrace.dataset import Dataset, _read_manifest
+
     rewrite(indexed, name, change)
+    edited = Dataset(indexed, _read_manifest(indexed))
+    with pytest.raises(graphstore._Disagreement):  # caught by the cheap pass, not only the whole
+        graphstore._compare_cheaply(edited, graphstore.read_arrays(edited))
     with pytest.raises(
         DatasetError, match=rf"{name} does not match .*column '{column}'.*chaintrace index"
     ):
