@@ -1,5 +1,6 @@
 """The engine index (``graph/``): loads fast and gives exactly the engine the tables give."""
 
+import hashlib
 import shutil
 
 import numpy as np
@@ -133,7 +134,8 @@ def rewrite(folder, name, change):
     path = folder / name
     columns = pq.read_table(path).to_pydict()
     change(columns)
-    pq.write_table(pa.table(columns, schema=pq.read_schema(path)), path)
+    schema = pa.schema([f for f in pq.read_schema(path) if f.name in columns])
+    pq.write_table(pa.table(columns, schema=schema), path)
     write_manifest(folder)
 
 
@@ -166,6 +168,7 @@ def test_edited_values_with_recomputed_checksums_are_refused_then_rebuilt(indexe
         ("graph/outputs.parquet", lambda c: c["address"].reverse(), "address"),
         ("graph/outputs.parquet", lambda c: c["script_type"].__setitem__(0, 5), "script_type"),
         ("graph/addresses.parquet", lambda c: c["address"].reverse(), "address"),
+        ("graph/outputs.parquet", lambda c: c.pop("script_type"), "script_type"),
     ],
 )
 def test_every_kind_of_index_edit_is_refused(indexed, name, change, column):
@@ -203,3 +206,30 @@ def test_index_command_rebuilds_an_index_damaged_without_new_checksums(indexed, 
         load_dataset(indexed)
     assert main(["index", str(indexed)]) == 0, capsys.readouterr().err
     assert graphstore.has_index(load_dataset(indexed))
+
+
+def test_an_index_file_that_is_not_parquet_is_refused_with_the_fix(indexed):
+    (indexed / "graph" / "addresses.parquet").write_text("address\n")
+    write_manifest(indexed)
+    with pytest.raises(DatasetError) as refused:
+        load_dataset(indexed)
+    message = str(refused.value)
+    assert "graph/addresses.parquet does not match outputs.parquet" in message
+    assert "not readable as Parquet" in message and f"chaintrace index {indexed}" in message
+
+
+def test_a_record_of_an_older_verification_is_not_trusted(indexed, tmp_path, monkeypatch):
+    """A dataset recorded as verified before the index was cross-checked is checked again."""
+    import json
+
+    import chaintrace.dataset as dsmod
+
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path / "cache"))
+    rewrite(indexed, "graph/transactions.parquet", lambda c: c["time"].reverse())
+    sums = dsmod._read_manifest(indexed.resolve())
+    sig = dsmod._signature(indexed.resolve(), sums)
+    older = hashlib.sha256(str(indexed.resolve()).encode()).hexdigest()[:24]  # the old key
+    (tmp_path / "cache" / "verified").mkdir(parents=True)
+    (tmp_path / "cache" / "verified" / f"{older}.json").write_text(json.dumps(sig))
+    with pytest.raises(DatasetError, match="column 'time'"):
+        load_dataset(indexed)

@@ -103,9 +103,14 @@ def _signature(folder: Path, names) -> tuple:
 
 # A dataset verified once stays verified for later processes (each notebook kernel) while
 # no file's signature changes: hashing a 10^6-transaction dataset costs ~0.2 s every time.
+# What verification checks has changed over time: a record made by an older version (which did
+# not cross-check the engine index) must not stand for the checks of this one.
+_CHECKS = "sha256+index-cross-check"
+
+
 def _record_path(folder: Path) -> Path:
     root = os.environ.get("CHAINTRACE_CACHE") or Path.home() / ".cache" / "chaintrace"
-    key = hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{_CHECKS}\n{folder}".encode()).hexdigest()[:24]
     return Path(root) / "verified" / f"{key}.json"
 
 

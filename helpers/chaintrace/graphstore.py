@@ -234,11 +234,13 @@ def cross_check(dataset: Dataset) -> None:
     derived again from the tables and compared whole: a dataset is refused only for a real
     difference, and the message names the file, column and row.
     """
-    arrays = read_arrays(dataset)
     try:
+        arrays = read_arrays(dataset)
         _compare_cheaply(dataset, arrays)
-    except _Disagreement:
-        _compare_whole(dataset)
+    except DatasetError:
+        raise  # already says what is wrong (an index that contradicts itself)
+    except (_Disagreement, LookupError, ValueError, TypeError, pa.ArrowException):
+        _compare_whole(dataset)  # a difference, or an index too malformed to compare cheaply
         return
     # the graph load that usually follows opening a dataset takes these instead of reading
     # the index again (one slot: at most one dataset's arrays wait here)
@@ -401,10 +403,13 @@ def _compare_whole(dataset: Dataset) -> None:
             f"({exc}); {_RESTORE}"
         ) from None
     for name, table in derived.items():
-        stored = pq.read_table(dataset._file(name))
-        where = _difference(table, stored)
+        try:
+            where = _difference(table, pq.read_table(dataset._file(name)))
+        except (OSError, pa.ArrowException) as exc:
+            where = f"not readable as Parquet: {exc}"
         if where:
-            source = f"{name.split('/')[1].split('.')[0]}.parquet"
+            # each index file copies the table of the same name; address text comes from outputs
+            source = "outputs.parquet" if name == FILES[3] else name.removeprefix(f"{FOLDER}/")
             raise DatasetError(
                 f"the engine index file {dataset.path / name} does not match {source}, the table "
                 f"it is derived from ({where}): it was edited or built from other tables; "
