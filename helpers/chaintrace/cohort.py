@@ -54,7 +54,8 @@ RECORD = "cohort.toml"
 # a random seed has 62 bits; a seed below 2**48 is within reach of trying every number
 MIN_SEED_BITS = 48
 # scrypt cost of the seed fingerprint (RFC 7914's interactive setting, doubled): ~0.1 s and
-# 32 MB a guess, so even a guessable seed costs hours of trying instead of milliseconds
+# 32 MB a guess instead of a microsecond, with a salt per cohort so no table of precomputed
+# guesses serves twice. It slows guessing; only a seed nobody chose makes guessing hopeless.
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 _FIX_OLD = "`chaintrace cohort refingerprint {name}`"
 
