@@ -233,3 +233,17 @@ def test_a_record_of_an_older_verification_is_not_trusted(indexed, tmp_path, mon
     (tmp_path / "cache" / "verified" / f"{older}.json").write_text(json.dumps(sig))
     with pytest.raises(DatasetError, match="column 'time'"):
         load_dataset(indexed)
+
+
+def test_one_swapped_txid_deep_in_the_course_data_is_refused(course, tmp_path):
+    """The text of every row of a course-sized dataset is compared, not only a sample."""
+    folder = shutil.copytree(course.path, tmp_path / "course")
+    n = len(course.transactions)
+
+    def swap(columns):  # two late transactions trade txids: a trace would start at the wrong one
+        txids = columns["txid"]
+        txids[n - 2], txids[n - 1] = txids[n - 1], txids[n - 2]
+
+    rewrite(folder, "graph/transactions.parquet", swap)
+    with pytest.raises(DatasetError, match=rf"column 'txid', row {n - 2:,}"):
+        load_dataset(folder)
