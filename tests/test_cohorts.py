@@ -18,6 +18,7 @@ from conftest import ASSIGNMENTS, ROOT
 from nbclient import NotebookClient
 from nbgrading import Course, auto_points, nbgrader_cells
 
+# public seeds, so guessable by design: allowed here only (test_cohort_secrecy.py checks refusal)
 SEEDS = [918_273, 5_550_123, 42_424_242]
 TRUTH_COLUMNS = {"entity_id", "change_vout", "typology", "role", "beneficiary_id"}
 SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
@@ -27,7 +28,8 @@ SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
 def variants(tmp_path_factory):
     root = tmp_path_factory.mktemp("cohorts")
     return [
-        cohort.create_cohort(f"class-{i}", seed=seed, root=root) for i, seed in enumerate(SEEDS)
+        cohort.create_cohort(f"class-{i}", seed=seed, root=root, allow_weak_seed=True)
+        for i, seed in enumerate(SEEDS)
     ]
 
 

@@ -182,3 +182,35 @@ def test_unwritable_cache_still_verifies(copy, tmp_path, monkeypatch):
     blocker.write_text("a file where the cache folder would go")
     monkeypatch.setenv("CHAINTRACE_CACHE", str(blocker))
     assert load_dataset(copy).name == "mini"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../etc/passwd", "/etc/passwd", "cases/../../outside.txt", "..\\outside.txt", "C:/x.txt"],
+)
+def test_manifest_naming_a_file_outside_the_dataset_is_refused(copy, name):
+    outside = copy.parent / "outside.txt"
+    outside.write_text("not the dataset's\n")
+    digest = "0" * 64
+    with open(copy / "SHA256SUMS", "a") as fh:
+        fh.write(f"{digest}  {name}\n")
+    with pytest.raises(
+        DatasetError, match=r"SHA256SUMS line \d+ names .*outside the dataset folder"
+    ):
+        load_dataset(copy)
+
+
+def test_manifest_naming_a_symlink_leading_out_is_refused(copy):
+    import hashlib
+
+    outside = copy.parent / "outside.txt"
+    outside.write_text("not the dataset's\n")
+    (copy / "notes.txt").symlink_to(outside)
+    (copy / "inside.csv").symlink_to(copy / "prices.csv")  # a link that stays inside is fine
+    write_manifest(copy)  # lists both links with their (correct) digests
+    assert hashlib.sha256(outside.read_bytes()).hexdigest() in (copy / "SHA256SUMS").read_text()
+    with pytest.raises(DatasetError, match=r"names 'notes.txt', outside the dataset folder"):
+        load_dataset(copy)
+    (copy / "notes.txt").unlink()
+    write_manifest(copy)
+    assert load_dataset(copy).name == "mini"

@@ -1,5 +1,6 @@
 """The engine index (``graph/``): loads fast and gives exactly the engine the tables give."""
 
+import hashlib
 import shutil
 
 import numpy as np
@@ -115,3 +116,134 @@ def test_index_command_indexes_a_dataset_and_refuses_a_damaged_one(mini_path, tm
     (folder / "prices.csv").write_text("date,usd\n")  # damaged: indexing would re-sign it
     assert main(["index", str(folder)]) == 2
     assert "prices.csv does not match its SHA-256" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the index agrees
+# with the tables: a rewritten index with a recomputed SHA256SUMS is refused, and rebuilt
+
+
+@pytest.fixture
+def indexed(mini_path, tmp_path):  # noqa: F811
+    folder = shutil.copytree(mini_path, tmp_path / "mini")
+    graphstore.write(folder)
+    return folder
+
+
+def rewrite(folder, name, change):
+    """Edit one index file the way a tool would, then recompute SHA256SUMS to match."""
+    path = folder / name
+    columns = pq.read_table(path).to_pydict()
+    change(columns)
+    schema = pa.schema([f for f in pq.read_schema(path) if f.name in columns])
+    pq.write_table(pa.table(columns, schema=schema), path)
+    write_manifest(folder)
+
+
+def test_edited_values_with_recomputed_checksums_are_refused_then_rebuilt(indexed, capsys):
+    from chaintrace.cli import main
+
+    true_total = int(load_dataset(indexed).outputs["value"].sum())
+    rewrite(
+        indexed,
+        "graph/outputs.parquet",
+        lambda c: c["value"].__setitem__(slice(None), [7] * len(c["value"])),
+    )
+    with pytest.raises(DatasetError) as refused:
+        load_dataset(indexed)
+    message = str(refused.value)
+    assert "graph/outputs.parquet does not match outputs.parquet" in message
+    assert "column 'value', row 0: 7 instead of" in message
+    assert f"chaintrace index {indexed}" in message
+    assert main(["index", str(indexed)]) == 0, capsys.readouterr().err
+    assert build_graph(load_dataset(indexed)).out_value.sum() == true_total
+
+
+@pytest.mark.parametrize(
+    "name, change, column",
+    [
+        ("graph/transactions.parquet", lambda c: c["txid"].reverse(), "txid"),
+        ("graph/transactions.parquet", lambda c: c["time"].__setitem__(-1, 0), "time"),
+        ("graph/inputs.parquet", lambda c: c["spends"].reverse(), "spends"),
+        ("graph/inputs.parquet", lambda c: c["sequence"].__setitem__(0, 1), "sequence"),
+        ("graph/outputs.parquet", lambda c: c["address"].reverse(), "address"),
+        ("graph/outputs.parquet", lambda c: c["script_type"].__setitem__(0, 5), "script_type"),
+        ("graph/addresses.parquet", lambda c: c["address"].reverse(), "address"),
+        ("graph/outputs.parquet", lambda c: c.pop("script_type"), "script_type"),
+    ],
+)
+def test_every_kind_of_index_edit_is_refused(indexed, name, change, column):
+    from chaintrace.dataset import Dataset, _read_manifest
+
+    rewrite(indexed, name, change)
+    edited = Dataset(indexed, _read_manifest(indexed))
+    with pytest.raises(graphstore._Disagreement):  # caught by the cheap pass, not only the whole
+        graphstore._compare_cheaply(edited, graphstore.read_arrays(edited))
+    with pytest.raises(
+        DatasetError, match=rf"{name} does not match .*column '{column}'.*chaintrace index"
+    ):
+        load_dataset(indexed)
+
+
+def test_tables_in_another_order_are_not_mistaken_for_an_edit(mini_path, tmp_path):  # noqa: F811
+    folder = shutil.copytree(mini_path, tmp_path / "mini")
+    path = folder / "outputs.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.take(np.arange(table.num_rows)[::-1]), path)  # any row order is valid
+    write_manifest(folder)
+    graphstore.write(folder)
+    ds = load_dataset(folder)
+    assert_same_graph(
+        graphstore.load(ds), TxGraph.from_tables(ds.transactions, ds.outputs, ds.inputs)
+    )
+
+
+def test_index_command_rebuilds_an_index_damaged_without_new_checksums(indexed, capsys):
+    from chaintrace.cli import main
+
+    path = indexed / "graph" / "inputs.parquet"
+    path.write_bytes(b"not parquet")
+    with pytest.raises(DatasetError, match="graph/inputs.parquet does not match its SHA-256"):
+        load_dataset(indexed)
+    assert main(["index", str(indexed)]) == 0, capsys.readouterr().err
+    assert graphstore.has_index(load_dataset(indexed))
+
+
+def test_an_index_file_that_is_not_parquet_is_refused_with_the_fix(indexed):
+    (indexed / "graph" / "addresses.parquet").write_text("address\n")
+    write_manifest(indexed)
+    with pytest.raises(DatasetError) as refused:
+        load_dataset(indexed)
+    message = str(refused.value)
+    assert "graph/addresses.parquet does not match outputs.parquet" in message
+    assert "not readable as Parquet" in message and f"chaintrace index {indexed}" in message
+
+
+def test_a_record_of_an_older_verification_is_not_trusted(indexed, tmp_path, monkeypatch):
+    """A dataset recorded as verified before the index was cross-checked is checked again."""
+    import json
+
+    import chaintrace.dataset as dsmod
+
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path / "cache"))
+    rewrite(indexed, "graph/transactions.parquet", lambda c: c["time"].reverse())
+    sums = dsmod._read_manifest(indexed.resolve())
+    sig = dsmod._signature(indexed.resolve(), sums)
+    older = hashlib.sha256(str(indexed.resolve()).encode()).hexdigest()[:24]  # the old key
+    (tmp_path / "cache" / "verified").mkdir(parents=True)
+    (tmp_path / "cache" / "verified" / f"{older}.json").write_text(json.dumps(sig))
+    with pytest.raises(DatasetError, match="column 'time'"):
+        load_dataset(indexed)
+
+
+def test_one_swapped_txid_deep_in_the_course_data_is_refused(course, tmp_path):
+    """The text of every row of a course-sized dataset is compared, not only a sample."""
+    folder = shutil.copytree(course.path, tmp_path / "course")
+    n = len(course.transactions)
+
+    def swap(columns):  # two late transactions trade txids: a trace would start at the wrong one
+        txids = columns["txid"]
+        txids[n - 2], txids[n - 1] = txids[n - 1], txids[n - 2]
+
+    rewrite(folder, "graph/transactions.parquet", swap)
+    with pytest.raises(DatasetError, match=rf"column 'txid', row {n - 2:,}"):
+        load_dataset(folder)

@@ -14,16 +14,24 @@ A variant lives in its own folder (``cohorts/<name>/`` by default, git-ignored):
         cohort.toml             the record: name, created, dataset checksum, seed fingerprint
         instructor/seed         the seed itself, readable by the instructor only
 
+The seed is the cohort's only secret: whoever knows it can regenerate the ground truth, and
+the trainee data is enough to test a guess. So a seed a person would pick (a year, a date, a
+small number, a pattern of digits) is refused unless ``allow_weak_seed=True`` (demos and
+tests), and ``cohort.toml`` keeps a salted scrypt fingerprint, slow to compute, that confirms
+the seed (:meth:`Cohort.seed_matches`) without giving it back.
+
 ``use_cohort(name)`` makes it the active variant of this course folder (recorded in
 ``.chaintrace-variant``); ``use_cohort(None)`` returns to the bundled data that self-learners use.
 
 >>> import tempfile
 >>> root = tempfile.mkdtemp()
->>> cohort = create_cohort("demo", seed=7, transactions=1_500, root=root)
+>>> cohort = create_cohort("demo", seed=7, transactions=1_500, root=root, allow_weak_seed=True)
 >>> cohort.name, (cohort.datasets_root / "course" / "SHA256SUMS").exists()
 ('demo', True)
 >>> [c.name for c in list_cohorts(root)]
 ['demo']
+>>> cohort.seed_matches(7), cohort.seed_matches(8)
+(True, False)
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import json
 import re
 import secrets
 import shutil
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +50,14 @@ from pathlib import Path
 from . import __version__, paths
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+RECORD = "cohort.toml"
+# a random seed has 62 bits; a seed below 2**48 is within reach of trying every number
+MIN_SEED_BITS = 48
+# scrypt cost of the seed fingerprint (RFC 7914's interactive setting, doubled): ~0.1 s and
+# 32 MB a guess instead of a microsecond, with a salt per cohort so no table of precomputed
+# guesses serves twice. It slows guessing; only a seed nobody chose makes guessing hopeless.
+SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+_FIX_OLD = "`chaintrace cohort refingerprint {name}`"
 
 
 class CohortError(ValueError):
@@ -64,14 +81,40 @@ class Cohort:
 
     @property
     def record(self) -> dict:
-        with open(self.path / "cohort.toml", "rb") as handle:
+        with open(self.path / RECORD, "rb") as handle:
             return tomllib.load(handle)
+
+    @property
+    def old_fingerprint(self) -> bool:
+        """True for a record made before fingerprints were salted (``seed_sha256``)."""
+        return "seed_scrypt" not in self.record
+
+    def seed_matches(self, seed: int) -> bool:
+        """Whether ``seed`` is the seed this cohort was made from (checked against cohort.toml).
+
+        Works on old records too; :attr:`old_fingerprint` says when the record should be
+        upgraded with ``chaintrace cohort refingerprint``.
+        """
+        record = self.record
+        if "seed_scrypt" in record:
+            salt = bytes.fromhex(record["seed_salt"])
+            cost = {k: record[f"seed_scrypt_{k}"] for k in SCRYPT}
+            return secrets.compare_digest(_scrypt(seed, salt, cost), record["seed_scrypt"])
+        if "seed_sha256" in record:
+            return secrets.compare_digest(_sha256(seed), record["seed_sha256"])
+        raise CohortError(f"{self.path / RECORD} holds no seed fingerprint; it cannot be checked")
 
     def __str__(self) -> str:
         record = self.record
+        if self.old_fingerprint:
+            seed = (
+                f"OLD unsalted seed fingerprint: upgrade it with {_FIX_OLD.format(name=self.name)}"
+            )
+        else:
+            seed = f"seed fingerprint scrypt {record['seed_scrypt'][:16]}..."
         return (
             f"cohort {self.name}: created {record['created']}, dataset checksum "
-            f"{record['dataset_checksum'][:16]}..., seed fingerprint {record['seed_sha256'][:16]}..."
+            f"{record['dataset_checksum'][:16]}..., {seed}"
         )
 
 
@@ -87,13 +130,63 @@ def _check_name(name: str) -> None:
         )
 
 
+def seed_weakness(seed: int) -> str | None:
+    """Why ``seed`` could be guessed, or None for a seed that looks like a random one.
+
+    Only a seed nobody chose is secret: trainees can test a guessed seed against their own
+    data. These rules catch what people type (they cannot prove a seed random).
+
+    >>> seed_weakness(2026)
+    'it has fewer than 48 bits (a year, a date or a counter is found by trying them all)'
+    >>> seed_weakness(123456789012345678)
+    'its digits count up or down in steps'
+    >>> seed_weakness(4_183_275_902_716_385_514) is None
+    True
+    """
+    seed = int(seed)
+    digits = str(abs(seed))
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(digits, digits[1:], strict=False)}
+    if seed < 2**MIN_SEED_BITS:
+        return (
+            f"it has fewer than {MIN_SEED_BITS} bits "
+            "(a year, a date or a counter is found by trying them all)"
+        )
+    if re.fullmatch(r"(\d{1,8}?)\1+\d{0,7}", digits):
+        return "its digits repeat a short group"
+    if len(steps) == 1:
+        return "its digits count up or down in steps"
+    return None
+
+
+def _random_seed() -> int:
+    while True:  # 1 draw in ~16,000 falls below 2**48 and is drawn again
+        seed = secrets.randbelow(2**62)
+        if seed_weakness(seed) is None:
+            return seed
+
+
+def _check_seed(seed: int, allow_weak_seed: bool) -> None:
+    why = seed_weakness(seed)
+    if why and not allow_weak_seed:
+        raise CohortError(
+            f"seed {seed} is guessable: {why}. Trainees can rebuild the answers from a guessed "
+            "seed, so omit --seed and a random secret one is drawn (kept in instructor/seed); "
+            "for a throwaway demo only, pass --insecure-seed (allow_weak_seed=True)"
+        )
+
+
 def create_cohort(
-    name: str, seed: int | None = None, transactions: int = 20_000, root=None
+    name: str,
+    seed: int | None = None,
+    transactions: int = 20_000,
+    root=None,
+    allow_weak_seed: bool = False,
 ) -> Cohort:
     """Generate a new variant of every case, from ``seed`` (a random secret one if omitted).
 
     The generator checks every case's invariants and retries or fails loudly, so each variant
-    is solvable. Refuses to overwrite an existing cohort or to reuse the bundled data's seed.
+    is solvable. Refuses to overwrite an existing cohort, to reuse the bundled data's seed, and
+    a guessable seed (:func:`seed_weakness`) unless ``allow_weak_seed`` (demos and tests).
     """
     from .sim import generate
 
@@ -104,7 +197,11 @@ def create_cohort(
             f"cohort {name!r} already exists in {folder}; pick another name, or delete that "
             "folder if you really mean to replace it (its trainees' grades depend on it)"
         )
-    seed = secrets.randbelow(2**62) if seed is None else int(seed)
+    if seed is None:
+        seed = _random_seed()
+    else:
+        seed = int(seed)
+        _check_seed(seed, allow_weak_seed)
     staging = folder.with_name(f".{name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -123,6 +220,34 @@ def create_cohort(
     return Cohort(name, folder)
 
 
+def _sha256(seed: int) -> str:
+    """The old, unsalted fingerprint: one hash per guess, so it gives a guessable seed back."""
+    return hashlib.sha256(str(int(seed)).encode()).hexdigest()
+
+
+def _scrypt(seed: int, salt: bytes, cost: dict) -> str:
+    memory = 128 * cost["r"] * cost["n"] * cost["p"] + 2**20  # what scrypt needs, and a margin
+    digest = hashlib.scrypt(str(int(seed)).encode(), salt=salt, maxmem=memory, dklen=32, **cost)
+    return digest.hex()
+
+
+def _fingerprint(seed: int) -> dict:
+    """The record's seed fields: a salted, slow hash says which seed without revealing it."""
+    salt = secrets.token_bytes(16)
+    return {
+        "seed_scrypt": _scrypt(seed, salt, SCRYPT),
+        "seed_salt": salt.hex(),
+        **{f"seed_scrypt_{k}": v for k, v in SCRYPT.items()},
+    }
+
+
+def _write_toml(path: Path, record: dict) -> None:
+    lines = [f"{key} = {json.dumps(value)}" for key, value in record.items()]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)  # atomic: a record is never half written
+
+
 def _write_record(folder: Path, name: str, seed: int) -> None:
     checksum = hashlib.sha256((folder / "datasets" / "course" / "SHA256SUMS").read_bytes())
     record = {
@@ -130,11 +255,9 @@ def _write_record(folder: Path, name: str, seed: int) -> None:
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "chaintrace": __version__,
         "dataset_checksum": checksum.hexdigest(),
-        # a fingerprint says which seed without revealing it
-        "seed_sha256": hashlib.sha256(str(seed).encode()).hexdigest(),
+        **_fingerprint(seed),
     }
-    lines = [f"{key} = {json.dumps(value)}" for key, value in record.items()]
-    (folder / "cohort.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_toml(folder / RECORD, record)
     private = folder / "instructor"
     private.mkdir(mode=0o700)
     seed_file = private / "seed"
@@ -153,9 +276,37 @@ def _refuse_default_answers(folder: Path) -> None:
             )
 
 
+def _read_seed_file(cohort: Cohort) -> int:
+    path = cohort.path / "instructor" / "seed"
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        raise CohortError(
+            f"cannot read the seed of cohort {cohort.name!r} from {path}; pass it with --seed"
+        ) from None
+
+
+def refingerprint(name: str, seed: int | None = None, root=None) -> Cohort:
+    """Replace an old unsalted seed fingerprint in cohort.toml by a salted scrypt one.
+
+    ``seed`` defaults to the one in ``instructor/seed``; it must match the old fingerprint,
+    so a record is never re-signed with another seed. Everything else in the record is kept.
+    """
+    cohort = find_cohort(name, root)
+    seed = _read_seed_file(cohort) if seed is None else int(seed)
+    if not cohort.seed_matches(seed):
+        raise CohortError(
+            f"that seed is not the one cohort {name!r} was made from (cohort.toml says otherwise); "
+            "nothing was changed"
+        )
+    record = {k: v for k, v in cohort.record.items() if not k.startswith("seed_")}
+    _write_toml(cohort.path / RECORD, {**record, **_fingerprint(seed)})
+    return cohort
+
+
 def find_cohort(name: str, root=None) -> Cohort:
     folder = cohorts_root(root) / name
-    if not (folder / "cohort.toml").exists():
+    if not (folder / RECORD).exists():
         known = ", ".join(c.name for c in list_cohorts(root)) or "none yet"
         raise CohortError(
             f"no cohort {name!r} in {cohorts_root(root)} (known: {known}); create it with "
@@ -168,7 +319,7 @@ def list_cohorts(root=None) -> list[Cohort]:
     base = cohorts_root(root)
     if not base.is_dir():
         return []
-    return [Cohort(p.name, p) for p in sorted(base.iterdir()) if (p / "cohort.toml").exists()]
+    return [Cohort(p.name, p) for p in sorted(base.iterdir()) if (p / RECORD).exists()]
 
 
 def use_cohort(name: str | None, root=None) -> Cohort | None:
@@ -187,8 +338,7 @@ def active_cohort() -> Cohort | None:
     return None if folder is None else Cohort(folder.name, folder)
 
 
-def main(argv: list[str]) -> int:
-    """``chaintrace cohort new|use|list|show`` (see ``chaintrace cohort --help``)."""
+def _parser():
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -199,7 +349,15 @@ def main(argv: list[str]) -> int:
     new = sub.add_parser("new", help="generate a new variant from a secret seed")
     new.add_argument("name", help="e.g. kyiv-2026")
     new.add_argument(
-        "--seed", type=int, help="secret seed (default: a random one, kept in instructor/seed)"
+        "--seed",
+        type=int,
+        help="omit it: a random secret seed is drawn and kept in instructor/seed. Give one only "
+        "to make a cohort again from its recorded seed; a guessable seed is refused",
+    )
+    new.add_argument(
+        "--insecure-seed",
+        action="store_true",
+        help="accept a guessable --seed (throwaway demos only: trainees can rebuild the answers)",
     )
     new.add_argument("--transactions", type=int, default=20_000, help=argparse.SUPPRESS)
     use = sub.add_parser("use", help="make a variant active for notebooks and grading")
@@ -207,10 +365,40 @@ def main(argv: list[str]) -> int:
     use.add_argument("--default", action="store_true", help="go back to the bundled data")
     sub.add_parser("list", help="list the cohorts")
     sub.add_parser("show", help="show the active variant")
-    args = parser.parse_args(argv)
+    check = sub.add_parser("check", help="is this the seed a cohort was made from?")
+    check.add_argument("name", help="cohort name")
+    check.add_argument("--seed", type=int, required=True, help="the seed to check")
+    upgrade = sub.add_parser(
+        "refingerprint", help="replace an old unsalted seed fingerprint by a salted, slow one"
+    )
+    upgrade.add_argument("name", help="cohort name")
+    upgrade.add_argument("--seed", type=int, help="default: the one in instructor/seed")
+    return parser
 
+
+def _check_command(name: str, seed: int) -> int:
+    cohort = find_cohort(name)
+    if cohort.old_fingerprint:
+        print(
+            f"warning: cohort {name} has an OLD unsalted seed fingerprint, which gives a guessable "
+            f"seed back in milliseconds; upgrade it with {_FIX_OLD.format(name=name)}",
+            file=sys.stderr,
+        )
+    if cohort.seed_matches(seed):
+        print(f"yes: cohort {name} was made from this seed")
+        return 0
+    print(f"no: cohort {name} was not made from this seed")
+    return 1
+
+
+def main(argv: list[str]) -> int:
+    """``chaintrace cohort new|use|list|show|check|refingerprint`` (``chaintrace cohort --help``)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.action == "new":
-        cohort = create_cohort(args.name, args.seed, args.transactions)
+        cohort = create_cohort(
+            args.name, args.seed, args.transactions, allow_weak_seed=args.insecure_seed
+        )
         print(
             f"created {cohort}\n  in {cohort.path}\nmake it active with: chaintrace cohort use {cohort.name}"
         )
@@ -224,6 +412,10 @@ def main(argv: list[str]) -> int:
         for cohort in list_cohorts():
             mark = "*" if active and cohort.path.resolve() == active.path.resolve() else " "
             print(f"{mark} {cohort}")
+    elif args.action == "check":
+        return _check_command(args.name, args.seed)
+    elif args.action == "refingerprint":
+        print(f"upgraded: {refingerprint(args.name, args.seed)}")
     else:
         active = active_cohort()
         print(active if active else "active: the bundled course data (no cohort variant)")

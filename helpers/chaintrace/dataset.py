@@ -43,7 +43,11 @@ class DatasetError(ValueError):
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
-    """``relative path -> sha256`` from ``SHA256SUMS`` (sha256sum text or binary format)."""
+    """``relative path -> sha256`` from ``SHA256SUMS`` (sha256sum text or binary format).
+
+    Every path must stay inside ``folder``: a manifest naming ``../x``, an absolute path or a
+    symbolic link leading out would make "verified" cover files that are not the dataset's.
+    """
     manifest = folder / MANIFEST
     if not manifest.is_file():
         raise DatasetError(
@@ -59,8 +63,29 @@ def _read_manifest(folder: Path) -> dict[str, str]:
             raise DatasetError(
                 f"{manifest} line {n} is not '<sha256>  <path>': {line!r}; {_RESTORE}"
             )
+        _refuse_outside(folder, name, f"{manifest} line {n}")
         sums[name] = digest.lower()
     return sums
+
+
+def _refuse_outside(folder: Path, name: str, where: str) -> None:
+    """Raise unless ``name`` is a plain relative path that resolves to a place inside ``folder``.
+
+    >>> _refuse_outside(Path("/data/course"), "../../etc/passwd", "SHA256SUMS line 1")
+    Traceback (most recent call last):
+    ...
+    chaintrace.dataset.DatasetError: SHA256SUMS line 1 names '../../etc/passwd', outside ...
+    """
+    parts = name.replace("\\", "/").split("/")
+    plain = not name.startswith(("/", "\\")) and ":" not in parts[0] and ".." not in parts
+    base = folder.resolve()
+    if plain and (base / name).resolve().is_relative_to(base):  # resolve() follows symlinks
+        return
+    raise DatasetError(
+        f"{where} names {name!r}, outside the dataset folder {folder} (a path going up, an "
+        "absolute path or a symbolic link leading out); a dataset's manifest lists only its own "
+        f"files: {_RESTORE}"
+    )
 
 
 def _signature(folder: Path, names) -> tuple:
@@ -78,9 +103,14 @@ def _signature(folder: Path, names) -> tuple:
 
 # A dataset verified once stays verified for later processes (each notebook kernel) while
 # no file's signature changes: hashing a 10^6-transaction dataset costs ~0.2 s every time.
+# What verification checks has changed over time: a record made by an older version (which did
+# not cross-check the engine index) must not stand for the checks of this one.
+_CHECKS = "sha256+index-cross-check"
+
+
 def _record_path(folder: Path) -> Path:
     root = os.environ.get("CHAINTRACE_CACHE") or Path.home() / ".cache" / "chaintrace"
-    key = hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{_CHECKS}\n{folder}".encode()).hexdigest()[:24]
     return Path(root) / "verified" / f"{key}.json"
 
 
@@ -107,9 +137,23 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def verify(folder: Path) -> dict[str, str]:
-    """Check every file listed in ``SHA256SUMS``; raise :class:`DatasetError` on the first bad one."""
-    sums = _read_manifest(folder)
+def verify(folder: Path, skip=()) -> dict[str, str]:
+    """Check every file listed in ``SHA256SUMS``, then the engine index against the tables it
+    is derived from (:func:`chaintrace.graphstore.cross_check`: a rewritten index with a
+    recomputed manifest still disagrees with the tables); raise :class:`DatasetError` on the
+    first bad one. Files named in ``skip`` are neither hashed nor cross-checked (the index
+    command skips the index it is about to rebuild).
+    """
+    from . import graphstore
+
+    sums = {name: digest for name, digest in _read_manifest(folder).items() if name not in skip}
+    _check_hashes(folder, sums)
+    if graphstore.has_index_files(sums):
+        graphstore.cross_check(Dataset(folder, sums))
+    return sums
+
+
+def _check_hashes(folder: Path, sums: dict[str, str]) -> None:
     for name in sums:
         if not (folder / name).is_file():
             raise DatasetError(f"dataset file {folder / name} is missing; {_RESTORE}")
@@ -124,7 +168,6 @@ def verify(folder: Path) -> dict[str, str]:
                 f"dataset file {path} does not match its SHA-256 in {MANIFEST}: it was edited "
                 f"or damaged; {_RESTORE}"
             )
-    return sums
 
 
 # ----------------------------------------------------------------------------- loading
