@@ -207,7 +207,8 @@ def test_marking_sheet_has_criteria_model_answer_and_every_answer(cycle):
 
 def test_report_finds_the_missing_and_the_copied(cycle):
     assert "missing: erin" in cycle.report
-    assert "alice: answered as the model answer" in cycle.report
+    assert "alice: answered as the model answer: every answer" in cycle.report
+    assert "bob: answered as the model answer: q0_4_tests_written" in cycle.report
     assert "4 submitted, 1 missing" in cycle.report
     assert (cycle.root / "build" / "class" / ASSIGNMENT / "report.png").stat().st_size > 5_000
 

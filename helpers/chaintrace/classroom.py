@@ -678,7 +678,7 @@ def class_report(assignment: str, course_root: Path = REPO_ROOT) -> ClassReport:
     max_score = next((sum(p.max_score for p in ps) for ps in submitted.values()), 0.0)
     return ClassReport(
         assignment,
-        {s: sum(p.score or 0 for p in ps) for s, ps in submitted.items()},
+        {s: sum(float(p.score or 0) for p in ps) for s, ps in submitted.items()},
         max_score,
         sorted(set(graded) - set(submitted)),
         parts,
@@ -689,8 +689,10 @@ def class_report(assignment: str, course_root: Path = REPO_ROOT) -> ClassReport:
 
 
 def _copies(assignment: str, course_root: Path) -> tuple[list[list[str]], dict[str, list[str]]]:
-    """Groups of trainees whose answers are all identical, and parts answered as the model."""
+    """Groups of trainees whose answers are all identical, and what each copied from the model:
+    its written answers word for word, or every answer (short code answers often coincide)."""
     model = answer_cells(source_notebook(assignment, course_root))
+    written = {part.grade_id for part in written_parts(assignment, course_root)}
     release = Path(course_root) / "exercises" / assignment
     blank = answer_cells(next(release.glob("*.ipynb"))) if release.is_dir() else {}
     groups, like_model = collections.defaultdict(list), {}
@@ -700,8 +702,10 @@ def _copies(assignment: str, course_root: Path) -> tuple[list[list[str]], dict[s
         if changed:
             groups[tuple(sorted(changed.items()))].append(student)
         same = [k for k, v in changed.items() if v == model.get(k)]
-        if same:
-            like_model[student] = same
+        if set(same) == set(model):
+            like_model[student] = ["every answer"]
+        elif written & set(same):
+            like_model[student] = sorted(written & set(same))
     return [sorted(g) for g in groups.values() if len(g) > 1], like_model
 
 
@@ -762,12 +766,12 @@ def export_rows(course_root: Path = REPO_ROOT) -> list[dict[str, object]]:
                 continue
             for part in parts:
                 row[f"{assignment}:{part.grade_id}"] = "" if part.needs_marking else part.score
-            row[f"{assignment} total"] = sum(p.score or 0 for p in parts)
+            row[f"{assignment} total"] = sum(float(p.score or 0) for p in parts)
             row[f"{assignment} status"] = (
                 "unmarked" if any(p.needs_marking for p in parts) else "submitted"
             )
     for row in rows.values():
-        row["total"] = sum(v for k, v in row.items() if k.endswith(" total"))
+        row["total"] = sum((v for k, v in row.items() if k.endswith(" total")), 0.0)
     return list(rows.values())
 
 
