@@ -20,11 +20,24 @@ c.CourseDirectory.release_directory = "exercises"
 # `solution_directory` defaults to "solution": keep `generate_solution` output out of solutions/.
 c.CourseDirectory.solution_directory = "build/model-answers"
 # Data files beside a notebook (none yet) travel with it; notebooks read data through chaintrace.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# The marker's rubric (rubric.toml beside a source notebook) never travels into a release.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "rubric.toml",
+]
 
-# A local exchange, so release/fetch/submit/collect work on one laptop without a shared folder.
-# On JupyterHub, override this (and course_id) in the hub's system-wide nbgrader_config.py.
-c.Exchange.root = str(Path.cwd() / ".exchange")
+# A local exchange beside this file, so release/fetch/submit/collect work on one laptop without a
+# shared folder. Trainees working in other folders need `chaintrace class setup` once (it writes
+# the same two settings into the environment's Jupyter config). On JupyterHub, set both in the
+# hub's system-wide nbgrader_config.py instead.
+c.Exchange.root = str(Path(__file__).resolve().parent / ".exchange")
+
+# Feedback goes out only once every written answer is marked; a submission placed in submitted/
+# by hand (no exchange timestamp) is skipped with a warning instead of stopping the whole class.
+c.ExchangeFactory.release_feedback = "chaintrace.classroom.SafeReleaseFeedback"
 
 # The released stub every solution cell becomes: valid Python that fails loudly until answered.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -41,7 +54,10 @@ c.Execute.interrupt_on_timeout = True
 # regions are cleared from the feedback's cells, and graded kernels print one-line tracebacks
 # ("AssertionError: <message>"): IPython's usual tracebacks quote the lines around the failing
 # one, which would reveal hidden tests below a failing visible check.
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal"]
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--InteractiveShell.xmode=Minimal",
+]
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # --- grading ---

@@ -89,6 +89,8 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
 def test_committed_release_is_exactly_what_nbgrader_generates(assignment, tmp_path):
     course = Course.create(tmp_path, assignment)
     course.generate()
+    released = {p.name for p in (course.root / "exercises" / assignment).iterdir()}
+    assert released == {release_of(assignment).name}, "only the notebook is released"
     assert course.release.name == release_of(assignment).name
     assert course.release.read_bytes() == release_of(assignment).read_bytes(), (
         f"exercises/{assignment} differs from a fresh release: run "

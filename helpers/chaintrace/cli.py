@@ -9,6 +9,7 @@
     chaintrace generate ...                   make a dataset
     chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
     chaintrace cohort new|use|list|show       a fresh variant of every case for a class
+    chaintrace class setup|roster|import|...  run a class: rubrics, feedback, report, export
 
 Errors print one line to stderr and exit with status 2. ``screen`` exits 1 on a match and 3
 when an address could not be read (a look-alike letter, a failed checksum): never 0 then.
@@ -106,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "cohort", help="cohort variants (options: chaintrace cohort --help)", add_help=False
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser(
+        "class", help="run a class with nbgrader (options: chaintrace class --help)", add_help=False
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -185,6 +191,12 @@ def cmd_cohort(args) -> int:
     return cohort_main(args.rest)
 
 
+def cmd_class(args) -> int:
+    from .classroom import main as class_main
+
+    return class_main(args.rest)
+
+
 def cmd_generate(args) -> int:
     from .sim.cli import main as generate_main
 
@@ -208,6 +220,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "generate": cmd_generate,
     "cohort": cmd_cohort,
+    "class": cmd_class,
     "index": cmd_index,
 }
 
@@ -215,7 +228,7 @@ COMMANDS = {
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a finding/failed check, 2 error)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] in (["generate"], ["cohort"]):  # every option belongs to the subcommand
+    if argv[:1] in (["generate"], ["cohort"], ["class"]):  # every option belongs to the subcommand
         args = argparse.Namespace(command=argv[0], rest=argv[1:])
     else:
         args = build_parser().parse_args(argv)
