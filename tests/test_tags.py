@@ -546,3 +546,31 @@ def test_attribution_prints_its_explanation_and_frames_are_accepted(both):
     assert str(a) == a.explain()
     frame = both.attribute_many(pd.DataFrame({"address": [DICE], "value": [1]}))
     assert frame["label"].tolist() == ["Satoshi-dice-like game"]
+
+
+def test_a_checked_pack_is_remembered_and_read_back_identical(tmp_path, monkeypatch):
+    from chaintrace import paths
+
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path / "cache"))
+    course = paths.dataset_dir("course") / "tags.yaml"
+    first = load_tagpack(course)
+    assert list((tmp_path / "cache" / "tagpacks").glob("*.json"))
+    again = load_tagpack(course)
+    assert again.tags == first.tags and again.header == first.header
+    assert again.problems == first.problems and again.tags[0].tagpack_path == str(course)
+    # an edited pack is checked again: the memory is keyed by the bytes
+    edited = tmp_path / "tags.yaml"
+    edited.write_text(course.read_text(encoding="utf-8").replace("confidence:", "confidence: ", 1))
+    assert load_tagpack(edited).tags == first.tags
+    assert len(list((tmp_path / "cache" / "tagpacks").glob("*.json"))) == 2
+
+
+def test_a_damaged_memory_is_ignored(tmp_path, monkeypatch):
+    from chaintrace import paths
+
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path))
+    course = paths.dataset_dir("course") / "tags.yaml"
+    first = load_tagpack(course)
+    for saved in (tmp_path / "tagpacks").glob("*.json"):
+        saved.write_text('{"tags": [{"no such field": 1}]}')
+    assert load_tagpack(course).tags == first.tags

@@ -109,9 +109,8 @@ _CHECKS = "sha256+index-cross-check"
 
 
 def _record_path(folder: Path) -> Path:
-    root = os.environ.get("CHAINTRACE_CACHE") or Path.home() / ".cache" / "chaintrace"
     key = hashlib.sha256(f"{_CHECKS}\n{folder}".encode()).hexdigest()[:24]
-    return Path(root) / "verified" / f"{key}.json"
+    return paths.cache_root() / "verified" / f"{key}.json"
 
 
 def _recorded(folder: Path, sig: tuple) -> bool:

@@ -72,3 +72,10 @@ def dataset_dir(name: str = DEFAULT_DATASET) -> Path:
 def groundtruth_dir(name: str = DEFAULT_DATASET) -> Path:
     """The ground-truth folder that belongs to dataset ``name``."""
     return groundtruth_root() / Path(name).name
+
+
+def cache_root() -> Path:
+    """Where the toolkit remembers work it need not redo (``$CHAINTRACE_CACHE`` or
+    ``~/.cache/chaintrace``): datasets already verified, TagPacks already checked."""
+    return Path(os.environ.get("CHAINTRACE_CACHE") or Path.home() / ".cache" / "chaintrace")
+

@@ -35,12 +35,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import functools
+import hashlib
+import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from . import paths
 
 # GraphSense's confidence scale: every level of graphsense-tagpack-tool's
 # src/tagpack/db/confidence.csv (https://github.com/graphsense/graphsense-tagpack-tool), best
@@ -551,16 +557,64 @@ def load_tagpack(path, *, strict: bool = False) -> TagPack:
             f"no TagPack file at {path}; check the path (the course's tags are "
             "datasets/<name>/tags.yaml, found with chaintrace.paths.dataset_dir())."
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TagPackError(
-            f"{path.name}: not UTF-8 text (byte {exc.start} cannot be read); a TagPack is YAML "
-            "saved as UTF-8: save it again with that encoding."
-        ) from None
-    pack = TagPack.from_yaml(text, name=path.name, strict=strict)
+    data = path.read_bytes()
+    pack = _remembered(data, path.name, strict)
+    if pack is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise TagPackError(
+                f"{path.name}: not UTF-8 text (byte {exc.start} cannot be read); a TagPack is "
+                "YAML saved as UTF-8: save it again with that encoding."
+            ) from None
+        pack = TagPack.from_yaml(text, name=path.name, strict=strict)
+        _remember(data, path.name, strict, pack)
     pack.tags = [_with_path(t, str(path)) for t in pack.tags]
     return pack
+
+
+# Checking a pack (YAML limits, every address's checksum) costs about a millisecond a tag; a pack
+# already checked is remembered by its bytes, the rules that checked it and its name, so a
+# notebook's first cell reads the course's tags in milliseconds. The rules are this module and
+# the address parsers: any change to them is a new key.
+_RULES = ("tags.py", "address.py", "encoding.py")
+
+
+@functools.cache
+def _rules_digest() -> str:
+    here = Path(__file__).parent
+    return hashlib.sha256(b"".join((here / name).read_bytes() for name in _RULES)).hexdigest()
+
+
+def _memory_path(data: bytes, name: str, strict: bool) -> Path:
+    key = hashlib.sha256(
+        b"\0".join([data, name.encode(), _rules_digest().encode(), b"%d" % strict])
+    )
+    return paths.cache_root() / "tagpacks" / f"{key.hexdigest()[:32]}.json"
+
+
+def _remembered(data: bytes, name: str, strict: bool) -> TagPack | None:
+    try:
+        saved = json.loads(_memory_path(data, name, strict).read_text(encoding="utf-8"))
+        tags = [Tag(**fields) for fields in saved["tags"]]
+        return TagPack(tags, saved["header"], saved["problems"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # not remembered (or unreadable): check the pack again
+
+
+def _remember(data: bytes, name: str, strict: bool, pack: TagPack) -> None:
+    path = _memory_path(data, name, strict)
+    fields = [{k: v for k, v in t.as_dict().items() if k != "tagpack_path"} for t in pack.tags]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(
+            json.dumps({"tags": fields, "header": pack.header, "problems": pack.problems}),
+            encoding="utf-8",
+        )
+        tmp.replace(path)
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only home: check the pack every time
 
 
 def _with_path(tag: Tag, path: str) -> Tag:

@@ -8,7 +8,7 @@
   reported as a changed checksum for every test of every submission);
 - :func:`install`: before each submission is copied, refuse it for that trainee if it holds
   links or special files (:mod:`~chaintrace.grader.checks`); show progress (``12/30``); print a
-  summary table at the end.
+  summary table at the end; feedback holds only the graded notebook's page.
 
 >>> [p.__name__ for p in autograde_preprocessors()][:2]
 ['SandboxedExecute', 'IgnorePattern']
@@ -99,6 +99,7 @@ def sanitize_preprocessors() -> list:
 def install() -> None:
     """Add refusal, progress and the summary to ``nbgrader autograde`` (once per process)."""
     from nbgrader.converters.autograde import Autograde
+    from nbgrader.converters.generate_feedback import GenerateFeedback
 
     if getattr(Autograde, "_chaintrace_installed", False):
         return
@@ -127,8 +128,13 @@ def install() -> None:
             if RECORDS or REFUSED:
                 self.log.info("[grading] summary\n%s", summary())
 
+    def feedback_without_files(self, assignment_id: str, student_id: str) -> None:
+        """Feedback is the graded notebook's page alone: nbgrader would also copy every other
+        file of the graded folder back to the trainee."""
+
     Autograde.init_assignment = init_assignment
     Autograde.convert_notebooks = convert_notebooks
+    GenerateFeedback.init_assignment = feedback_without_files
     Autograde._chaintrace_installed = True
 
 

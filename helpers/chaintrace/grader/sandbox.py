@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import atexit
 import functools
 import os
 import shutil
@@ -115,6 +116,7 @@ class Mounts:
     work_dir: Path
     runtime_dir: Path
     masked: tuple[Path, ...] = ()  # files in work_dir replaced by an empty /dev/null
+    cache: Path | None = None  # read-only: datasets verified and tags checked (kernel_cache)
 
     @property
     def scratch(self) -> Path:
@@ -187,6 +189,8 @@ def bwrap_command(
     for path in mounts.masked:
         cmd += ["--ro-bind", "/dev/null", str(path)]
     cmd += ["--bind", str(mounts.runtime_dir), str(mounts.runtime_dir)]
+    if mounts.cache is not None:
+        cmd += ["--ro-bind", str(mounts.cache), str(mounts.cache)]
     cmd += ["--chdir", str(mounts.work_dir), "--clearenv"]
     path = f"{Path(kernel_cmd[0]).parent}:/usr/local/bin:/usr/bin:/bin"
     inside = {"PATH": path, "HOME": "/tmp/home", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
@@ -195,12 +199,45 @@ def bwrap_command(
     # variant file in the course folder is out of the sandbox's sight.
     inside["CHAINTRACE_DATASETS"] = str(paths.datasets_root())
     inside["MPLBACKEND"] = "Agg"
+    if mounts.cache is not None:
+        inside["CHAINTRACE_CACHE"] = str(mounts.cache)
     inside.update({k: v for k, v in env.items() if k in PASSED_ENV})
     for key, value in sorted(inside.items()):
         cmd += ["--setenv", key, value]
     watched = (mounts.work_dir, Path("/tmp"))
     cmd += [sys.executable, "-I", str(LAUNCHER), *limits.launcher_args(watched), "--"]
     return cmd + isolated(kernel_cmd)
+
+
+@functools.cache
+def kernel_cache() -> Path:
+    """What every kernel of this grading run would otherwise redo, done once by the grader.
+
+    The trainees' datasets are verified and their TagPacks checked here, into a folder each
+    sandbox sees read-only as its ``CHAINTRACE_CACHE``: a notebook's first cell then opens the
+    data in milliseconds instead of a second or two per submission. It holds only what the
+    trainees' own copy of the data gives (checksums, checked tags), never anything graded.
+    """
+    from chaintrace.dataset import load_dataset
+    from chaintrace.tags import load_tagpack
+
+    folder = Path(tempfile.mkdtemp(prefix="chaintrace-kernel-cache-"))
+    atexit.register(shutil.rmtree, folder, True)
+    before = os.environ.get("CHAINTRACE_CACHE")
+    os.environ["CHAINTRACE_CACHE"] = str(folder)
+    try:
+        for tags in sorted(paths.datasets_root().glob("*/tags.yaml")):
+            try:
+                load_dataset(tags.parent)
+                load_tagpack(tags)
+            except Exception:  # noqa: S112 (a broken dataset is reported by the notebook itself)
+                continue
+    finally:
+        if before is None:
+            os.environ.pop("CHAINTRACE_CACHE", None)
+        else:
+            os.environ["CHAINTRACE_CACHE"] = before
+    return folder
 
 
 @functools.cache
@@ -249,7 +286,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             )
         self._work_dir = Path(cwd).resolve()
         masked = tuple(sorted(self._work_dir.glob("*.ipynb")))  # holds the hidden tests
-        mounts = Mounts(read_only_paths(), self._work_dir, self._runtime, masked)
+        mounts = Mounts(read_only_paths(), self._work_dir, self._runtime, masked, kernel_cache())
         mounts.scratch.mkdir()
         command = bwrap_command(self.bwrap, mounts, self.limits, kernel_cmd, kw.get("env") or {})
         self.log.debug("sandboxed kernel: %s", command)
