@@ -119,6 +119,9 @@ def submit_everyone(course: Course, port: int) -> None:
     course.submit("honest", hostile.submission(release, hostile.ANSWER_B, hostile.TRIPLE))
     for student, answer in hostile.attacks(str(course.root), port).items():
         course.submit(student, hostile.submission(release, answer))
+    swapped = hostile.submission(release, hostile.BLANK_B)  # asks for another kernel
+    swapped.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+    course.submit("swaps_kernel", swapped)
     for student, files in hostile.SHIPPED.items():
         course.submit(student, hostile.submission(release, hostile.BLANK_B))
         for name, text in files.items():
@@ -173,7 +176,7 @@ def graded_cell_output(course: Course, student: str, grade_id: str) -> str:
     )
 
 
-ATTACKERS = [*hostile.attacks("/x", 1), *hostile.SHIPPED]
+ATTACKERS = [*hostile.attacks("/x", 1), *hostile.SHIPPED, "swaps_kernel"]
 
 
 @needs_bwrap

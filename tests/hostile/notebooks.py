@@ -179,6 +179,31 @@ def attacks(root: str, port: int) -> dict[str, str]:
             "get_ipython().events.register('pre_run_cell', lambda info: print('SOURCE:', info.raw_cell))\n"
             "evidence = 'hooked'"
         ),
+        "spoofs_its_class": attack(
+            # isinstance() can be fooled by a __class__ property; type() cannot
+            "class Fake:\n"
+            "    __class__ = property(lambda self: int)\n"
+            "    def __eq__(self, other): return True\n"
+            "answer_b = Fake()\n"
+            "evidence = isinstance(answer_b, int)",
+            then="",
+        ),
+        "endless_answer": attack(
+            # an answer that never finishes turning into data, and a function returning a generator
+            "class Endless(list):\n"
+            "    def __iter__(self):\n"
+            "        while True:\n"
+            "            yield 21\n"
+            "answer_b = Endless()\n"
+            "def triple(x):\n"
+            "    return (3 * x for _ in range(1))\n"
+            "evidence = 'an endless list'",
+            then="",
+        ),
+        "huge_answer": attack(
+            "answer_b = list(range(10_000_000))\nevidence = 'ten million numbers'",
+            then="",
+        ),
         "oracle_function": attack(
             # a function answer that records what the checker asks and tries every reply
             "calls = []\n"

@@ -38,7 +38,6 @@ import time
 
 POLL_SECONDS = 0.02  # a fork bomb on two cores makes a few hundred processes in this time
 TOTALS_EVERY = 10  # polls between samples of memory and disk (walking folders costs more)
-PAGE = os.sysconf("SC_PAGE_SIZE")
 EXIT_LIMIT = 137  # what a SIGKILLed kernel reports, so nbgrader treats it as a dead kernel
 
 
@@ -104,13 +103,18 @@ def reap(kernel: int) -> int | None:
 
 
 def resident_bytes() -> int:
-    """Resident memory of every process in the namespace (this one included)."""
+    """Memory the namespace's processes really use together (this one included).
+
+    Proportional set size: a page shared by forked processes counts once in all, not once per
+    process as resident size would (a few hundred sleeping forks are a process problem, not a
+    memory one).
+    """
     total = 0
     for pid in _pids():
         try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(ln.split()[1]) for ln in handle if ln.startswith("Pss:")) * 1024
+        except (OSError, StopIteration, IndexError, ValueError):
             pass  # it ended while we looked
     return total
 
