@@ -22,6 +22,7 @@ import re
 import pandas as pd
 
 from .address import parse_address
+from .errors import ChaintraceError
 
 __all__ = [
     "AccountError",
@@ -40,7 +41,7 @@ _TRACE_COLUMNS = ["hop", "via", "chain", "tx_hash", "log_index", "time", "from",
                   "amount", "units", "bridge_ref"]  # fmt: skip
 
 
-class AccountError(ValueError):
+class AccountError(ChaintraceError, ValueError):
     """Input the account tools cannot use; the message says what is wrong and what to do."""
 
 

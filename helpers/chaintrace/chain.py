@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ChaintraceError
 from .model import AddressSummary, Spend, Transaction, TxInput, TxOutput
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class ChainError(ValueError):
+class ChainError(ChaintraceError, ValueError):
     """A lookup could not be answered: bad input, or a backend failure."""
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from . import paths
+from .errors import ChaintraceError
 
 __all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case"]
 
@@ -35,7 +36,7 @@ _RESTORE = (
 )
 
 
-class DatasetError(ValueError):
+class DatasetError(ChaintraceError, ValueError):
     """A dataset or case file is missing, damaged, or asked for something it does not hold."""
 
 

@@ -35,11 +35,12 @@ import pandas as pd
 
 from .chain import NotFound
 from .dataset import Dataset, load_case, load_dataset  # noqa: F401 (load_case: doctests)
+from .errors import ChaintraceError
 
 __all__ = ["TxGraph", "build_graph", "GraphError"]
 
 
-class GraphError(ValueError):
+class GraphError(ChaintraceError, ValueError):
     """The tables cannot form a consistent transaction graph (the message says which rows)."""
 
 

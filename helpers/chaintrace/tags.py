@@ -42,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .errors import ChaintraceError
 
 # GraphSense's confidence scale: every level of graphsense-tagpack-tool's
 # src/tagpack/db/confidence.csv (https://github.com/graphsense/graphsense-tagpack-tool), best
@@ -110,7 +111,7 @@ def _int_or_hex_text(loader, node):
 _TagPackLoader.add_constructor("tag:yaml.org,2002:int", _int_or_hex_text)
 
 
-class TagPackError(ValueError):
+class TagPackError(ChaintraceError, ValueError):
     """A TagPack that cannot be read as written; the message says where and what to change."""
 
 
