@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .cluster import pairs_within
+from .dataset import as_dataset
 from .txtables import tables
 
 __all__ = [
@@ -38,8 +39,7 @@ def _truth(dataset, truth):
         return truth
     from . import truth as truth_module
 
-    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "course")
-    return truth_module.load(name)
+    return truth_module.load(as_dataset(dataset).name)
 
 
 def _true_change(T, truth) -> np.ndarray:
@@ -201,7 +201,7 @@ def truth_rates(dataset="course", clustering=None, truth=None) -> pd.DataFrame:
             f"measured error rates need the dataset's ground truth ({exc}); without it, measure "
             "on the dataset's reference set: chaintrace.measured_rates(dataset, clustering)"
         ) from None
-    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "the dataset")
+    name = as_dataset(dataset).name
     frame = change.set_index("heuristic")[["precision", "picks", "correct"]].astype(float)
     if clustering is not None:
         s = cluster_accuracy(clustering, truth if truth is not None else name)
@@ -258,7 +258,7 @@ def report(dataset="course") -> str:
     }
     clusters = {k: cluster_accuracy(v, truth) for k, v in clusterings.items()}
     cj = coinjoin_accuracy(dataset, truth)
-    name = dataset if isinstance(dataset, str) else dataset.name
+    name = as_dataset(dataset).name
     lines = [
         "# Accuracy of the heuristics, measured",
         "",

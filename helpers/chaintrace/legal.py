@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import DatasetError, load_case  # noqa: F401 (load_case: doctests)
+from .dataset import DatasetError, as_dataset, load_case  # noqa: F401 (load_case: doctests)
 from .report import exhibit_table, verify_exhibit
 from .trace import (
     FUNDED_BY,
@@ -106,15 +106,13 @@ def measured_rates(dataset="course", clustering=None, labelled=None, *, basis=No
     >>> int(measured_rates("course", labelled=mine, basis="my wallets").loc["vote", "picks"])
     0
     """
-    from .dataset import load_dataset
-
     if basis in ("truth", "auto"):
         raise ValueError(
             "measured_rates measures on the labelled set it is given (by default the dataset's "
             "reference set); ground-truth rates come from the course machinery: "
             "chaintrace.accuracy.truth_rates(dataset, clustering), passed on as rates="
         )
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = as_dataset(dataset)
     if labelled is None:
         labelled, name = _reference_set(ds), "reference set"
     else:
