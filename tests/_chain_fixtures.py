@@ -19,9 +19,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from chaintrace import rawtx
+from chaintrace import rawtx, rebuild
 from chaintrace.encoding import address_to_script_pubkey, make_address
-from chaintrace.sim import rebuild
 
 GENESIS_HEIGHT = 800_000
 BASE_TIME = 1_700_000_000  # 2023-11-14 22:13:20 UTC

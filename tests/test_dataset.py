@@ -214,3 +214,18 @@ def test_manifest_naming_a_symlink_leading_out_is_refused(copy):
     (copy / "notes.txt").unlink()
     write_manifest(copy)
     assert load_dataset(copy).name == "mini"
+
+
+def test_one_conversion_of_a_dataset_argument():
+    """Name, folder, Dataset and objects holding one all give the same verified Dataset."""
+    from chaintrace import LocalChain
+    from chaintrace.dataset import as_dataset
+    from chaintrace.graph import build_graph
+    from chaintrace.txtables import tables
+
+    ds = load_dataset("course")
+    chain = LocalChain(ds.path)  # a folder, as pathlib.Path
+    assert chain.dataset is ds and as_dataset(chain) is ds and as_dataset(build_graph(ds)) is ds
+    assert tables(ds.path) is tables("course") is tables(chain)
+    with pytest.raises(TypeError, match="a dataset is a name"):
+        tables(3.5)

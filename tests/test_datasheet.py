@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from chaintrace import paths
-from chaintrace.sim import datasheet
+from chaintrace.course import datasheet
 
 ARCH = paths.REPO_ROOT / "docs" / "ARCHITECTURE.md"
 # how the contract spells Arrow types
@@ -18,7 +18,7 @@ def test_committed_datasheet_matches_a_fresh_rendering():
     fresh = datasheet.render(current, "course")
     assert current == fresh, (
         "datasets/README.md's generated statistics are out of date: "
-        "run python -m chaintrace.sim.datasheet and commit the result"
+        "run python -m chaintrace.course.datasheet and commit the result"
     )
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from chaintrace import load_case, load_dataset, load_tagpack, open_chain, truth
-from chaintrace.accuracy import change_accuracy
+from chaintrace.accuracy import change_accuracy, truth_rates
 from chaintrace.cluster import cluster_addresses
 from chaintrace.graph import build_graph
 from chaintrace.heuristics_table import change_table
@@ -45,7 +45,7 @@ def clusters():
 
 @pytest.fixture(scope="module")
 def rates(clusters):
-    return measured_rates("course", clusters)
+    return truth_rates("course", clusters)  # the course measures against its ground truth
 
 
 @pytest.fixture(scope="module")
@@ -180,14 +180,32 @@ def test_not_a_trace_is_refused():
         reliability_table(pd.DataFrame({"txid": []}))
 
 
-def test_measured_rates_without_ground_truth_say_what_to_do(monkeypatch, tmp_path):
+def test_measured_rates_do_not_depend_on_a_ground_truth_folder(monkeypatch, tmp_path):
+    with_truth = measured_rates("course")
     monkeypatch.setenv("CHAINTRACE_GROUNDTRUTH", str(tmp_path))
-    with pytest.raises(TruthError, match="basis='reference'"):
-        measured_rates("course", basis="truth")
-    # by default an investigator without ground truth measures on the reference set
-    assert measured_rates("course")["basis"].eq("reference set").all()
-    with pytest.raises(ValueError, match="'reference'"):
-        measured_rates("course", basis="court")
+    without = measured_rates("course")
+    pd.testing.assert_frame_equal(with_truth, without)
+    assert without["basis"].eq("reference set").all()
+    with pytest.raises(TruthError, match="measured_rates"):
+        truth_rates("course")  # the course's rates need the ground truth, and say what else to do
+    for asked in ("truth", "auto"):
+        with pytest.raises(ValueError, match="truth_rates"):
+            measured_rates("course", basis=asked)
+
+
+def test_measured_rates_on_a_labelled_set_handed_in():
+    ds = load_dataset("course")
+    ref = ds.reference_wallets
+    mine = measured_rates(ds, labelled=ref, basis="seized wallets")
+    reference = measured_rates(ds)
+    cols = ["precision", "picks", "correct"]
+    pd.testing.assert_frame_equal(mine[cols], reference[cols])
+    assert mine["basis"].eq("seized wallets").all()
+    half = measured_rates(ds, labelled=ref.iloc[: len(ref) // 2])
+    assert half["basis"].eq("labelled set").all()
+    assert half.loc["peel_chain", "picks"] < reference.loc["peel_chain", "picks"]
+    with pytest.raises(ValueError, match="wallet"):
+        measured_rates(ds, cluster_addresses(ds), labelled=ref[["txid", "change_vout"]])
 
 
 def test_reference_rates_count_the_reference_wallets_own_change(clusters):
@@ -204,8 +222,11 @@ def test_reference_rates_count_the_reference_wallets_own_change(clusters):
     assert row["low"] < row["precision"] < row["high"] and row["basis"] == "reference set"
     assert 0 < rates.loc["common_input_clustering", "precision"] <= 1
     assert "address pairs" in rates.loc["common_input_clustering", "source"]
-    truth_rates = measured_rates(ds, basis="truth")
-    assert truth_rates.loc["peel_chain", "picks"] > n  # the whole chain, not a sample
+    on_truth = truth_rates(ds)
+    assert on_truth.loc["peel_chain", "picks"] > n  # the whole chain, not a sample
+    assert on_truth["basis"].eq("ground truth").all() and list(on_truth.columns) == list(
+        rates.columns
+    )
 
 
 def test_request_names_the_deposit_amounts_and_placeholders(table, answers, case, tmp_path, peel):

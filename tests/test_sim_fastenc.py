@@ -4,8 +4,9 @@ import random
 
 import pytest
 from chaintrace import encoding, rawtx
+from chaintrace.rebuild import unlocking_args
 from chaintrace.sim import fastenc, fastser
-from chaintrace.sim.addresses import SPEND_TYPE, unlocking_args
+from chaintrace.sim.addresses import SPEND_TYPE
 
 LENGTHS = {"p2pkh": 20, "p2sh": 20, "p2wpkh": 20, "p2wsh": 32, "p2tr": 32}
 

@@ -5,7 +5,7 @@ reported as FAIL in docs/realism.md and listed as known gaps in datasets/README.
 """
 
 import pytest
-from chaintrace.sim.realism import measure
+from chaintrace.course.realism import measure
 
 MET = [
     "txs with 1 / 2 / ≥3 outputs",

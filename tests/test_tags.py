@@ -13,6 +13,7 @@ from chaintrace.tags import (
     TagPack,
     TagPackError,
     address_key,
+    cluster_rank,
     load_tagpack,
     tags_to_yaml,
     write_tagpack,
@@ -225,11 +226,30 @@ def test_attribute_cluster_weighs_members(both):
     )
 
 
-def test_attribute_cluster_by_weight_without_definer(both):
+def test_attribute_cluster_stronger_tag_beats_heavier_weight(both):
     a = both.attribute_cluster([*MARKET, P2SH], name="cluster 7")
-    assert a.label == "Hydra-like market"  # 2 x 60 beats 1 x 100
-    assert a.best.weight == 120 and a.best.n_members == 2
-    assert a.explain().startswith("cluster 7: labelled 'Hydra-like market' (market) by 2 members")
+    assert a.label == "Kraken-like exchange"  # 1 x 100 beats 2 x 60: confidence before weight
+    assert [(c.label, c.weight) for c in a.candidates] == [
+        ("Kraken-like exchange", 100),
+        ("Hydra-like market", 120),
+    ]
+    assert a.explain().startswith(
+        "cluster 7: labelled 'Kraken-like exchange' (exchange) by 1 member"
+    )
+
+
+def test_attribute_cluster_weight_breaks_ties_of_confidence():
+    text = MINIMAL.format(address=EXCHANGE, label="Lone")
+    text += "".join(f"- {{address: {a}, label: Pair}}\n" for a in MARKET)
+    a = TagPack.from_yaml(text).attribute_cluster([EXCHANGE, *MARKET], name="cluster 8")
+    assert [(c.label, c.weight) for c in a.candidates] == [("Pair", 200), ("Lone", 100)]
+
+
+def test_attribute_cluster_ranks_as_label_clusters(both):
+    """One ranking: the TagPack's own order is the order cluster_rank gives."""
+    a = both.attribute_cluster([*MARKET, P2SH, EXCHANGE, BECH32, DICE])
+    assert list(a.candidates) == sorted(a.candidates, key=cluster_rank)
+    assert a.best.cluster_definer and a.label == "Kraken-like exchange"
     assert both.attribute_cluster(["1111111111111111111114oLvT2"]).found is False
     assert (
         "none of its 1 addresses"

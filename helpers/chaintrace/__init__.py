@@ -18,6 +18,8 @@ __version__ = "0.1.0"
 
 # public name -> the module (inside chaintrace) that defines it
 _EXPORTS = {
+    # the base of every error the toolkit raises
+    "ChaintraceError": "errors",
     # units and formatting
     "SATS_PER_BTC": "units",
     "btc": "units",

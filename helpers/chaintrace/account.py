@@ -22,6 +22,8 @@ import re
 import pandas as pd
 
 from .address import parse_address
+from .dataset import as_dataset
+from .errors import ChaintraceError
 
 __all__ = [
     "AccountError",
@@ -40,7 +42,7 @@ _TRACE_COLUMNS = ["hop", "via", "chain", "tx_hash", "log_index", "time", "from",
                   "amount", "units", "bridge_ref"]  # fmt: skip
 
 
-class AccountError(ValueError):
+class AccountError(ChaintraceError, ValueError):
     """Input the account tools cannot use; the message says what is wrong and what to do."""
 
 
@@ -81,14 +83,6 @@ def _keys(column: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- loading
-def _dataset(dataset):
-    from .dataset import Dataset, load_dataset
-
-    if dataset is None:
-        return load_dataset()
-    return dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
-
-
 def load_transfers(dataset=None) -> pd.DataFrame:
     """The account ledger (``account/transfers.parquet``) ready to trace.
 
@@ -102,7 +96,7 @@ def load_transfers(dataset=None) -> pd.DataFrame:
     >>> t[t["chain"] == "tron"]["from"].str.startswith("T").all()
     np.True_
     """
-    return prepare(_dataset(dataset).transfers)
+    return prepare(as_dataset(dataset).transfers)
 
 
 def prepare(transfers: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +133,7 @@ def load_freezes(dataset=None) -> pd.DataFrame:
     >>> set(f["event"]) <= {"AddedBlackList", "RemovedBlackList"}
     True
     """
-    ds = _dataset(dataset)
+    ds = as_dataset(dataset)
     frame = pd.read_csv(ds._file("account/freezes.csv"), dtype={"tx_hash": "str"})
     frame["when"] = pd.to_datetime(frame["time"], unit="s", utc=True)
     return frame

@@ -25,9 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cluster import pairs_within
+from .dataset import as_dataset
 from .txtables import tables
 
-__all__ = ["change_accuracy", "cluster_accuracy", "coinjoin_accuracy", "report", "main"]
+__all__ = [
+    "change_accuracy", "cluster_accuracy", "coinjoin_accuracy", "truth_rates", "report", "main"
+]  # fmt: skip
 
 
 def _truth(dataset, truth):
@@ -35,8 +39,7 @@ def _truth(dataset, truth):
         return truth
     from . import truth as truth_module
 
-    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "course")
-    return truth_module.load(name)
+    return truth_module.load(as_dataset(dataset).name)
 
 
 def _true_change(T, truth) -> np.ndarray:
@@ -106,11 +109,6 @@ def change_accuracy(
     return out
 
 
-def _pairs(counts: np.ndarray) -> int:
-    counts = counts.astype(np.int64)
-    return int((counts * (counts - 1) // 2).sum())
-
-
 def cluster_accuracy(clustering, truth="course") -> dict:
     """Purity, completeness and pairwise precision/recall of ``clustering`` against true owners.
 
@@ -137,9 +135,9 @@ def cluster_accuracy(clustering, truth="course") -> dict:
     n = len(frame)
     purity = joint.groupby(level="cluster").max().sum() / n
     completeness = joint.groupby(level="entity").max().sum() / n
-    together = _pairs(frame.groupby("cluster").size().to_numpy())
-    same_owner = _pairs(frame.groupby("entity").size().to_numpy())
-    both = _pairs(joint.to_numpy())
+    together = pairs_within(frame.groupby("cluster").size().to_numpy())
+    same_owner = pairs_within(frame.groupby("entity").size().to_numpy())
+    both = pairs_within(joint.to_numpy())
     sizes = clustering.sizes()
     return {
         "addresses": n,
@@ -181,6 +179,34 @@ def coinjoin_accuracy(dataset="course", truth=None) -> dict:
         "tx0_found": int((tx0 & true_tx0).sum()),
         "tx0_false_positives": int((tx0 & ~true_tx0).sum()),
     }
+
+
+def truth_rates(dataset="course", clustering=None, truth=None) -> pd.DataFrame:
+    """:func:`chaintrace.measured_rates`'s table measured against the generator's ground truth:
+    every transaction, not a sample (the figures of ``docs/accuracy.md``). For instructors, who
+    hold the ground truth; pass the result on as ``rates=`` to
+    :func:`chaintrace.reliability_table`.
+
+    >>> rates = truth_rates("course")
+    >>> rates["basis"].iat[0], bool(0.5 < rates.loc["peel_chain", "precision"] <= 1)
+    ('ground truth', True)
+    """
+    from .legal import CLUSTER_ROW, VOTE_SURE, rates_table
+    from .truth import TruthError
+
+    try:
+        change = change_accuracy(dataset, truth, thresholds=(VOTE_SURE,))
+    except (FileNotFoundError, TruthError) as exc:
+        raise TruthError(
+            f"measured error rates need the dataset's ground truth ({exc}); without it, measure "
+            "on the dataset's reference set: chaintrace.measured_rates(dataset, clustering)"
+        ) from None
+    name = as_dataset(dataset).name
+    frame = change.set_index("heuristic")[["precision", "picks", "correct"]].astype(float)
+    if clustering is not None:
+        s = cluster_accuracy(clustering, truth if truth is not None else name)
+        frame.loc[CLUSTER_ROW] = [s["pair_precision"], np.nan, np.nan]
+    return rates_table(frame, "ground truth", f"dataset {name!r}")
 
 
 # ----------------------------------------------------------------------------- the report
@@ -232,7 +258,7 @@ def report(dataset="course") -> str:
     }
     clusters = {k: cluster_accuracy(v, truth) for k, v in clusterings.items()}
     cj = coinjoin_accuracy(dataset, truth)
-    name = dataset if isinstance(dataset, str) else dataset.name
+    name = as_dataset(dataset).name
     lines = [
         "# Accuracy of the heuristics, measured",
         "",

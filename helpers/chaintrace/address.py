@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from . import encoding as enc
+from .errors import ChaintraceError
 
 __all__ = ["Address", "AddressError", "parse_address", "is_valid_address"]
 
@@ -44,7 +45,7 @@ _OTHER_CHAIN_TODO = (
 )
 
 
-class AddressError(ValueError):
+class AddressError(ChaintraceError, ValueError):
     """An address that is not valid (or not for the expected chain or network).
 
     The message says what is wrong and what to do next.

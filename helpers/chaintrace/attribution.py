@@ -8,12 +8,13 @@ counterparties are only "unattributed clusters".
 
 The strongest evidence names a cluster: among its candidate labels, an ``override`` tag wins
 first, then a cluster-defining tag, then the highest confidence score, and only then the
-weight (the sum of the members' confidence). Many weak tags cannot outvote one strong tag,
-and a cluster whose tags are all below ``min_confidence`` (by default, tags of ``unknown``
-provenance) gets no label. Measured on the course data (common-input clustering, ground truth
-by majority owner): 24 of 659 labelled clusters had the wrong category before this rule (all
-individuals' clusters named by one ``unknown`` pastebin tag as "Northmint", "Fogbank" or
-"LuckyOrbit Casino", category exchange), 0 of 635 after.
+weight (the sum of the members' confidence), as :func:`chaintrace.tags.cluster_rank` defines
+for every cluster attribution. Many weak tags cannot outvote one strong tag, and a cluster
+whose tags are all below ``min_confidence`` (by default, tags of ``unknown`` provenance) gets
+no label. Measured on the course data (common-input clustering, ground truth by majority
+owner): 24 of 659 labelled clusters had the wrong category before this rule (all individuals'
+clusters named by one ``unknown`` pastebin tag as "Northmint", "Fogbank" or "LuckyOrbit
+Casino", category exchange), 0 of 635 after.
 
 >>> from chaintrace import load_dataset, load_tagpack
 >>> from chaintrace.cluster import cluster_addresses
@@ -29,7 +30,6 @@ True
 from __future__ import annotations
 
 import weakref
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -54,22 +54,6 @@ _EXPOSURE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _rank(support) -> tuple:
-    """Sort key of a candidate label: strongest evidence first, weight only breaks ties."""
-    return (
-        -int(support.confidence == "override"),
-        -int(support.cluster_definer),
-        -support.confidence_score,
-        -support.weight,
-        support.label.casefold(),
-    )
-
-
-def _ranked(attribution):
-    """``attribution`` with its candidates in :func:`_rank` order (the TagPack ranks by weight)."""
-    return replace(attribution, candidates=tuple(sorted(attribution.candidates, key=_rank)))
-
-
 def _min_score(min_confidence) -> int:
     if isinstance(min_confidence, str) and min_confidence in CONFIDENCE_LEVELS:
         return CONFIDENCE_LEVELS[min_confidence]
@@ -89,7 +73,6 @@ def _label_rows(clustering, tags, min_score: int) -> pd.DataFrame:
     rows = []
     for cluster_id, group in tagged.groupby("cluster", sort=True):
         a = tags.attribute_cluster(group["address"].unique(), name=f"cluster {cluster_id}")
-        a = _ranked(a)
         if a.confidence_score < min_score:
             continue
         rows.append(
@@ -167,7 +150,7 @@ def attribute(subject, clustering, tags):
     True
     """
     cid = _cluster_id(subject, clustering)
-    return _ranked(tags.attribute_cluster(clustering.members(cid), name=f"cluster {cid}"))
+    return tags.attribute_cluster(clustering.members(cid), name=f"cluster {cid}")
 
 
 def _listed_codes(clustering, sanctions) -> np.ndarray:

@@ -19,10 +19,10 @@ import re
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
+from .errors import ChaintraceError
 from .model import AddressSummary, Spend, Transaction, TxInput, TxOutput
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-class ChainError(ValueError):
+class ChainError(ChaintraceError, ValueError):
     """A lookup could not be answered: bad input, or a backend failure."""
 
 
@@ -164,11 +164,9 @@ class LocalChain(Chain):
     """
 
     def __init__(self, dataset):
-        if isinstance(dataset, (str, Path)):
-            from .dataset import load_dataset
+        from .dataset import as_dataset
 
-            dataset = load_dataset(dataset)
-        self.dataset = dataset
+        self.dataset = as_dataset(dataset)
 
     def __repr__(self) -> str:
         return f"<LocalChain {self.dataset.name!r}>"

@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata, util
 
+from .errors import ChaintraceError
+
 # (distribution, import name, oldest version the course is tested with)
 # nbgrader and jupyterlab run the server, not the kernel: finding them is enough (importing
 # nbgrader alone takes 2.5 s).
@@ -165,7 +167,7 @@ def main() -> int:
     return 0 if report.ok else 1
 
 
-class NotAnswered(NotImplementedError):
+class NotAnswered(ChaintraceError, NotImplementedError):
     """Raised by a test cell whose question still holds its placeholder ``...``."""
 
 

@@ -92,6 +92,19 @@ def cluster_ids(in_tx, in_addr, n_addresses: int | None = None, skip_tx=None) ->
     return components(n, a, b)
 
 
+def pairs_within(sizes) -> int:
+    """How many unordered pairs of members groups of these ``sizes`` hold together.
+
+    Clustering's pair precision and recall count address pairs: put together (same cluster),
+    sharing an owner, or both.
+
+    >>> pairs_within(np.array([1, 2, 4]))  # 0 + 1 + 6
+    7
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
 def union_find_python(n: int, pairs) -> list[int]:
     """Plain-Python union-find: the representative of each of ``n`` items after joining ``pairs``.
 

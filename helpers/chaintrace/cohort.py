@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, paths
+from .errors import ChaintraceError
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 RECORD = "cohort.toml"
@@ -60,7 +61,7 @@ SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 _FIX_OLD = "`chaintrace cohort refingerprint {name}`"
 
 
-class CohortError(ValueError):
+class CohortError(ChaintraceError, ValueError):
     """A cohort cannot be created, found or used; the message says what to do."""
 
 

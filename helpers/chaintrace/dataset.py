@@ -25,8 +25,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from . import paths
+from .errors import ChaintraceError
 
-__all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case"]
+__all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case", "as_dataset"]
 
 MANIFEST = "SHA256SUMS"
 _RESTORE = (
@@ -35,7 +36,7 @@ _RESTORE = (
 )
 
 
-class DatasetError(ValueError):
+class DatasetError(ChaintraceError, ValueError):
     """A dataset or case file is missing, damaged, or asked for something it does not hold."""
 
 
@@ -214,6 +215,38 @@ def load_dataset(name: str | Path = paths.DEFAULT_DATASET) -> Dataset:
         dataset = Dataset(folder, sums)
         _CACHE[folder] = (sig, dataset)
         return dataset
+
+
+def as_dataset(dataset=None) -> Dataset:
+    """The :class:`Dataset` a ``dataset`` argument names: the one conversion every function
+    taking a dataset uses.
+
+    Accepts a loaded :class:`Dataset` (returned as is), a dataset name or folder (``str`` or
+    path, loaded and verified by :func:`load_dataset`), ``None`` (the default dataset), or an
+    object built over one dataset and holding it as ``.dataset`` (a ``LocalChain``, a
+    ``TxGraph`` built from a dataset).
+
+    >>> ds = as_dataset("course")
+    >>> as_dataset(ds) is ds, as_dataset(ds.path) is ds, as_dataset() is ds
+    (True, True, True)
+    >>> as_dataset(42)
+    Traceback (most recent call last):
+    ...
+    TypeError: a dataset is a name (e.g. "course"), a folder, or a loaded Dataset, not int 42
+    """
+    if isinstance(dataset, Dataset):
+        return dataset
+    if dataset is None:
+        return load_dataset()
+    if isinstance(dataset, (str, os.PathLike)):
+        return load_dataset(dataset)
+    held = getattr(dataset, "dataset", None)
+    if isinstance(held, Dataset):
+        return held
+    raise TypeError(
+        'a dataset is a name (e.g. "course"), a folder, or a loaded Dataset, not '
+        f"{type(dataset).__name__} {dataset!r}"[:200]
+    )
 
 
 def load_case(case_id: str, dataset: str | Path = paths.DEFAULT_DATASET) -> Case:

@@ -19,6 +19,8 @@ subclass :class:`Bech32Error`, which also says *where* a typo probably is);
 import hashlib
 import struct
 
+from .errors import ChaintraceError
+
 # --------------------------------------------------------------------------- hashes
 
 
@@ -226,7 +228,7 @@ _GEN = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
 BECH32_MAX_LENGTH = 90
 
 
-class Bech32Error(ValueError):
+class Bech32Error(ChaintraceError, ValueError):
     """A bech32 string that cannot be decoded.
 
     ``reason`` is a short code (``"mixed_case"``, ``"bad_char"``, ``"no_separator"``,

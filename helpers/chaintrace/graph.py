@@ -34,12 +34,13 @@ import numpy as np
 import pandas as pd
 
 from .chain import NotFound
-from .dataset import Dataset, load_case, load_dataset  # noqa: F401 (load_case: doctests)
+from .dataset import Dataset, as_dataset, load_case, load_dataset  # noqa: F401 (load_case, load_dataset: doctests)
+from .errors import ChaintraceError
 
 __all__ = ["TxGraph", "build_graph", "GraphError"]
 
 
-class GraphError(ValueError):
+class GraphError(ChaintraceError, ValueError):
     """The tables cannot form a consistent transaction graph (the message says which rows)."""
 
 
@@ -446,7 +447,7 @@ def build_graph(dataset: str | Path | Dataset | TxGraph = "course") -> TxGraph:
     """
     if isinstance(dataset, TxGraph):
         return dataset
-    ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
+    ds = as_dataset(dataset)
     graph = _GRAPHS.get(ds)
     if graph is None:
         from . import graphstore

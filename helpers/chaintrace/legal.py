@@ -13,9 +13,8 @@ them apart:
   confidence), directly or through the address's cluster.
 
 :func:`reliability_table` states, for every link of a :class:`~chaintrace.Trace`, which kind
-it is, the method, the measured precision behind an inference (computed by
-:mod:`chaintrace.accuracy` against the dataset's ground truth, see :func:`measured_rates`), and
-a plain-language grade. :func:`draft_request` turns the deposits at one exchange into a
+it is, the method, the measured precision behind an inference (on a labelled set, by default
+the dataset's reference set, see :func:`measured_rates`), and a plain-language grade. :func:`draft_request` turns the deposits at one exchange into a
 freeze / preservation / production request in Markdown, with the exhibit's SHA-256 and the
 caveats; the legal basis is left as a bracketed placeholder for the jurisdiction.
 
@@ -37,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import DatasetError, load_case  # noqa: F401 (load_case: doctests)
+from .dataset import DatasetError, as_dataset, load_case  # noqa: F401 (load_case: doctests)
 from .report import exhibit_table, verify_exhibit
 from .trace import (
     FUNDED_BY,
@@ -50,7 +49,9 @@ from .trace import (
     START,
 )
 
-__all__ = ["measured_rates", "reliability_table", "draft_request", "INFERENCES", "VOTE_SURE"]
+__all__ = [
+    "measured_rates", "rates_table", "reliability_table", "draft_request", "INFERENCES", "VOTE_SURE"
+]  # fmt: skip
 
 # The inferences a trace can rest on: method text -> (the change heuristic whose measured
 # precision applies, what is inferred in plain words). Any other "certain" method is a fact.
@@ -76,19 +77,21 @@ _NOT_PICKS = {"txid", "n_candidates", "n_votes", "vout", "confidence"}  # change
 FACT_GRADE = "fact of the ledger: anyone can re-check it"
 
 
-def measured_rates(dataset="course", clustering=None, truth=None, *, basis="auto") -> pd.DataFrame:
+def measured_rates(dataset="course", clustering=None, labelled=None, *, basis=None) -> pd.DataFrame:
     """Measured precision of every change heuristic (and of ``clustering``), indexed by method.
 
-    ``basis`` says what the picks are checked against:
+    The picks are checked against ``labelled``, spends whose change output is known: a table
+    with columns ``txid`` and ``change_vout`` (-1: the spend has no change) and, to measure
+    ``clustering`` too, ``wallet`` (who made the spend; clustering's pair precision is counted
+    among the addresses those spends used). By default it is the dataset's reference set
+    (``Dataset.reference_wallets``: spends of wallets whose own records say which output was
+    change, as from seized devices): what an investigator can measure, not a random sample of
+    the chain. The result depends only on what is handed in, never on which other folders
+    exist. Instructors measure against the generator's ground truth with the course's
+    :func:`chaintrace.accuracy.truth_rates`, which returns the same table.
 
-    * ``"truth"``: the generator's ground truth, every transaction
-      (:func:`chaintrace.accuracy.change_accuracy` and ``cluster_accuracy``: the figures of
-      ``docs/accuracy.md``); instructors have it, trainees and investigators do not.
-    * ``"reference"``: the dataset's reference set (``Dataset.reference_wallets``: spends of
-      wallets whose own records say which output was change, as from seized devices), with the
-      same definitions; clustering's pair precision is counted among those wallets' addresses.
-      What an investigator can measure; not a random sample of the chain.
-    * ``"auto"`` (default): the ground truth if it is there, else the reference set.
+    ``basis`` names the labelled set in the ``basis`` column (default ``"reference set"``, or
+    ``"labelled set"`` for one handed in; ``"reference"`` also means the reference set).
 
     Columns ``precision``, ``picks``, ``correct``, ``wrong``, ``low``/``high`` (a 95 % Wilson
     interval for the precision), ``basis`` and ``source``. Rows: each change heuristic,
@@ -96,24 +99,63 @@ def measured_rates(dataset="course", clustering=None, truth=None, *, basis="auto
     Well under a second once the dataset's tables are built: compute it once and pass it as
     ``rates=`` to :func:`reliability_table`.
 
-    >>> rates = measured_rates("course", basis="reference")
+    >>> rates = measured_rates("course")
     >>> bool(0.5 < rates.loc["peel_chain", "precision"] <= 1), rates["basis"].iat[0]
     (True, 'reference set')
+    >>> mine = pd.DataFrame({"txid": [load_case("ransom-01").payment_txid], "change_vout": [-1]})
+    >>> int(measured_rates("course", labelled=mine, basis="my wallets").loc["vote", "picks"])
+    0
     """
-    from .truth import TruthError
+    if basis in ("truth", "auto"):
+        raise ValueError(
+            "measured_rates measures on the labelled set it is given (by default the dataset's "
+            "reference set); ground-truth rates come from the course machinery: "
+            "chaintrace.accuracy.truth_rates(dataset, clustering), passed on as rates="
+        )
+    ds = as_dataset(dataset)
+    if labelled is None:
+        labelled, name = _reference_set(ds), "reference set"
+    else:
+        name = "labelled set"
+    if basis not in (None, "reference"):
+        name = str(basis)
+    return _labelled_rates(ds, clustering, _checked_labels(labelled, clustering), name)
 
-    if basis not in ("auto", "truth", "reference"):
-        raise ValueError(f"basis is 'auto', 'truth' or 'reference', not {basis!r}")
-    if basis != "reference":
-        try:
-            return _truth_rates(dataset, clustering, truth)
-        except TruthError:
-            if basis == "truth":
-                raise
-    return _reference_rates(dataset, clustering)
+
+def _reference_set(ds) -> pd.DataFrame:
+    try:
+        return ds.reference_wallets
+    except (AttributeError, FileNotFoundError, DatasetError):
+        raise DatasetError(
+            f"dataset {getattr(ds, 'name', ds)!r} has no reference set "
+            "(labelled/reference-wallets.csv; older datasets and cohort variants lack it): hand "
+            "in a labelled set (labelled=), or pass rates= yourself, e.g. Möser & Narayanan's "
+            "published precisions (docs/accuracy.md)"
+        ) from None
 
 
-def _finish(frame: pd.DataFrame, basis: str, where: str) -> pd.DataFrame:
+def _checked_labels(labelled, clustering) -> pd.DataFrame:
+    """``labelled`` with one row per txid, or a ValueError saying which column is missing."""
+    need = ["txid", "change_vout"] + (["wallet"] if clustering is not None else [])
+    missing = [c for c in need if c not in getattr(labelled, "columns", ())]
+    if missing:
+        raise ValueError(
+            f"the labelled set needs columns {need} (txid, the true change vout or -1, and who "
+            f"made the spend to measure clustering); missing {missing}"
+        )
+    return labelled.drop_duplicates("txid")
+
+
+def rates_table(frame: pd.DataFrame, basis: str, where: str) -> pd.DataFrame:
+    """:func:`measured_rates`'s table from ``precision``, ``picks`` and ``correct`` per method:
+    adds ``wrong``, the 95 % Wilson interval ``low``/``high``, ``basis`` and ``source``.
+
+    >>> counts = pd.DataFrame({"precision": [0.9], "picks": [10.0], "correct": [9.0]},
+    ...                       index=pd.Index(["peel_chain"], name="heuristic"))
+    >>> row = rates_table(counts, "my set", "10 spends").loc["peel_chain"]
+    >>> float(row["wrong"]), row["source"]
+    (1.0, 'my set, 10 spends: 10 picks')
+    """
     frame["wrong"] = frame["picks"] - frame["correct"]
     bounds = [_wilson(c, n) for c, n in zip(frame["correct"], frame["picks"], strict=True)]
     frame["low"], frame["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
@@ -136,43 +178,11 @@ def _wilson(correct: float, n: float, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _truth_rates(dataset, clustering, truth) -> pd.DataFrame:
-    from . import accuracy
-    from .truth import TruthError
-
-    try:
-        change = accuracy.change_accuracy(dataset, truth, thresholds=(VOTE_SURE,))
-    except (FileNotFoundError, TruthError) as exc:
-        raise TruthError(
-            f"measured error rates need the dataset's ground truth ({exc}); use "
-            "basis='reference' (the dataset's reference set), or pass rates= yourself, e.g. "
-            "Möser & Narayanan's published precisions (docs/accuracy.md)"
-        ) from None
-    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "the dataset")
-    frame = change.set_index("heuristic")[["precision", "picks", "correct"]].astype(float)
-    if clustering is not None:
-        s = accuracy.cluster_accuracy(clustering, truth if truth is not None else name)
-        frame.loc[CLUSTER_ROW] = [s["pair_precision"], np.nan, np.nan]
-    return _finish(frame, "ground truth", f"dataset {name!r}")
-
-
-def _reference_rates(dataset, clustering) -> pd.DataFrame:
-    """The accuracy module's definitions, on the reference set's spends and wallets."""
-    from .accuracy import _pairs
-    from .dataset import load_dataset
+def _change_picks(ds, ref: pd.DataFrame) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Each method's pick on the labelled spends, which of them have a known change, and it."""
     from .heuristics_table import change_table, eligible
     from .txtables import tables
 
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
-    try:
-        ref = ds.reference_wallets.drop_duplicates("txid")
-    except (AttributeError, FileNotFoundError, DatasetError):
-        raise DatasetError(
-            f"dataset {getattr(ds, 'name', ds)!r} has no reference set "
-            "(labelled/reference-wallets.csv; older datasets and cohort variants lack it): use "
-            "basis='truth' where the ground truth is at hand, or pass rates= yourself, e.g. "
-            "Möser & Narayanan's published precisions (docs/accuracy.md)"
-        ) from None
     T = tables(ds)
     table = change_table(T)
     rows = pd.Index(T.txid).get_indexer(ref["txid"].to_numpy(dtype=object))
@@ -183,6 +193,24 @@ def _reference_rates(dataset, clustering) -> pd.DataFrame:
     picks["vote"] = table["vout"].to_numpy()[rows]
     sure = table["confidence"].to_numpy()[rows] >= VOTE_SURE
     picks[VOTE_ROW] = np.where(sure, picks["vote"], -1)
+    return picks, has, change
+
+
+def _cluster_precision(ds, ref: pd.DataFrame, clustering) -> list[float]:
+    """[pair precision, pairs put together, of them same wallet] among the spends' addresses."""
+    from .cluster import pairs_within
+
+    spent = ds.inputs[ds.inputs["txid"].isin(ref["txid"])][["txid", "address"]]
+    owner = spent.merge(ref[["txid", "wallet"]], on="txid").drop_duplicates("address")
+    owner = owner.merge(clustering.frame()[["address", "cluster"]], on="address")
+    together = pairs_within(owner.groupby("cluster").size().to_numpy())
+    both = pairs_within(owner.groupby(["cluster", "wallet"]).size().to_numpy())
+    return [both / together if together else np.nan, float(together), float(both)]
+
+
+def _labelled_rates(ds, clustering, ref: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """The accuracy definitions (Möser & Narayanan's precision) on the labelled spends."""
+    picks, has, change = _change_picks(ds, ref)
     counts = {
         h: (int(((p >= 0) & has).sum()), int(((p >= 0) & has & (p == change)).sum()))
         for h, p in picks.items()
@@ -196,15 +224,8 @@ def _reference_rates(dataset, clustering) -> pd.DataFrame:
         index=pd.Index(list(counts), name="heuristic"),
     )
     if clustering is not None:
-        spent = ds.inputs[ds.inputs["txid"].isin(ref["txid"])][["txid", "address"]]
-        owner = spent.merge(ref[["txid", "wallet"]], on="txid").drop_duplicates("address")
-        owner = owner.merge(clustering.frame()[["address", "cluster"]], on="address")
-        together = _pairs(owner.groupby("cluster").size().to_numpy())
-        both = _pairs(owner.groupby(["cluster", "wallet"]).size().to_numpy())
-        frame.loc[CLUSTER_ROW] = [
-            both / together if together else np.nan, float(together), float(both)
-        ]  # fmt: skip
-    return _finish(frame, "reference set", f"{len(ref):,} spends of dataset {ds.name!r}")
+        frame.loc[CLUSTER_ROW] = _cluster_precision(ds, ref, clustering)
+    return rates_table(frame, basis, f"{len(ref):,} spends of dataset {ds.name!r}")
 
 
 def _as_rates(rates) -> pd.DataFrame:

@@ -46,11 +46,13 @@ import pandas as pd
 
 from chaintrace.tags import _address_parser, address_key
 
+from .errors import ChaintraceError
+
 FEATURE_PREFIX = "Digital Currency Address - "
 LIST_NAME = re.compile(r"^sanctioned_addresses_([A-Za-z0-9]+)\.(txt|json)$")
 
 
-class SanctionsError(ValueError):
+class SanctionsError(ChaintraceError, ValueError):
     """A sanctions list that cannot be read; the message says which file and what to do."""
 
 

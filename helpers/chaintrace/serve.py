@@ -138,7 +138,7 @@ class EsploraApi:
                 f"raw transactions cannot be rebuilt from dataset {ds.name!r}: it lacks the "
                 "generator's spend_type/op_return columns; regenerate it with `chaintrace generate`"
             )
-        from .sim.rebuild import raw_transaction
+        from .rebuild import raw_transaction
 
         row, ins, outs = self.chain.table_rows(txid)
         return raw_transaction(

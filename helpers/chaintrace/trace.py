@@ -661,9 +661,9 @@ def simple_forward(dataset, start: str, hops: int, min_sats: int = 0) -> dict[st
     >>> slow == dict(zip(fast.hops["output"], fast.hops["hop"]))
     True
     """
-    from .dataset import Dataset, load_dataset
+    from .dataset import as_dataset
 
-    ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
+    ds = as_dataset(dataset)
     outs = ds.outputs
     spent_by, tx_outputs, paid_to = {}, {}, {}
     for txid, vout, value, spent, address in zip(

@@ -21,9 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .errors import ChaintraceError
 
 
-class TruthError(ValueError):
+class TruthError(ChaintraceError, ValueError):
     """Ground truth that is missing or does not match its checksums."""
 
 

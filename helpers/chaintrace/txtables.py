@@ -239,12 +239,9 @@ def tables(dataset) -> TxTables:
     a :class:`TxTables`), built once per dataset version and kept."""
     if isinstance(dataset, TxTables):
         return dataset
-    if hasattr(dataset, "dataset"):  # a LocalChain
-        dataset = dataset.dataset
-    if isinstance(dataset, str) or not hasattr(dataset, "transactions"):
-        from .dataset import load_dataset
+    from .dataset import as_dataset
 
-        dataset = load_dataset(dataset)
+    dataset = as_dataset(dataset)
     key = (str(dataset.path), dataset.checksum)
     with _LOCK:
         if key not in _CACHE:

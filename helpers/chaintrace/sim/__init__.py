@@ -15,7 +15,7 @@ from the dataset tables (for ``/tx/:txid/hex``).
 (True, True)
 """
 
-from .rebuild import raw_transaction
+from ..rebuild import raw_transaction
 
 __all__ = ["generate", "raw_transaction"]
 

@@ -51,21 +51,6 @@ INPUT_VBYTES = {
 OUTPUT_VBYTES = {"p2pkh": 34, "p2sh": 32, "p2wpkh": 31, "p2wsh": 43, "p2tr": 43}
 
 
-def unlocking_args(spend_type: str) -> tuple[str, tuple[int, int] | None]:
-    """``(script_type, m_of_n)`` for ``rawtx.synth_unlocking`` from a ``spend_type`` value.
-
-    >>> unlocking_args("p2wsh-multisig-2-of-3")
-    ('p2wsh', (2, 3))
-    >>> unlocking_args("p2wpkh")
-    ('p2wpkh', None)
-    """
-    if "-multisig-" in spend_type:
-        kind, _, rest = spend_type.partition("-multisig-")
-        m, _, n = rest.partition("-of-")
-        return kind, (int(m), int(n))
-    return spend_type, None
-
-
 class AddressBook:
     """All addresses made so far, with their owner and role (parallel lists, index = id)."""
 

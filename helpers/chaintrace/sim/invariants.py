@@ -14,13 +14,14 @@ with a derived seed, and fails loudly if no attempt works: a broken case is neve
 ['cluster-01', 'coinjoin-01', 'darknet-01', 'ransom-01', 'sanctions-01', 'theft-01']
 """
 
+from ..errors import ChaintraceError
 from .calendar import START_HEIGHT, date_text
 from .writer import addr_ref, tx_ref
 
 CASES = ("ransom-01", "darknet-01", "sanctions-01", "coinjoin-01", "theft-01", "cluster-01")
 
 
-class CaseError(RuntimeError):
+class CaseError(ChaintraceError, RuntimeError):
     """A case's story does not hold on the generated chain (the builder retries)."""
 
 

@@ -18,6 +18,7 @@ output only after 100 blocks).
 
 import heapq
 
+from ..errors import ChaintraceError
 from .calendar import COINBASE_MATURITY
 
 # which pocket of its owner's wallet an output lands in, by the role of the address it pays
@@ -36,7 +37,7 @@ POCKETS = {
 }
 
 
-class LedgerError(RuntimeError):
+class LedgerError(ChaintraceError, RuntimeError):
     """A behaviour tried something a node would reject (a generator bug)."""
 
 

@@ -1,7 +1,7 @@
 """Turn a finished economy into the dataset files and the ground truth, byte-reproducibly.
 
 Transaction ids are computed here, block by block, from the real serialisation (fake but
-deterministic unlocking data, see :mod:`chaintrace.sim.rebuild`). Parquet files are written with
+deterministic unlocking data, see :mod:`chaintrace.rebuild`). Parquet files are written with
 zstd compression, a fixed row order and no timestamps, so the same seed gives the same bytes.
 
 >>> sha256_manifest({"a.txt": b"x"})
@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..encoding import sha256d
+from ..rebuild import COINBASE_VOUT, coinbase_script_sig
 from .addresses import SPEND_TYPE, TRUE_TYPES
 from .fastser import output, transaction, unlock, varint
-from .rebuild import COINBASE_VOUT, coinbase_script_sig
 
 _COINBASE_PREV = bytes(32) + struct.pack("<I", COINBASE_VOUT)
 _COINBASE_WITNESS = b"\x01\x20" + bytes(32)

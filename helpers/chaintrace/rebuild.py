@@ -8,7 +8,8 @@ deterministic: an input spending output ``prev_vout`` of ``prev_txid`` carries
 
 (``prev_txid`` in display hex) and ``type`` taken from the input's ``spend_type``. A coinbase
 carries :func:`coinbase_script_sig` and the 32-byte zero witness reserved value. So anyone holding
-the tables (the classroom server answering ``/tx/:txid/hex``) can reproduce every txid.
+the tables (the classroom server answering ``/tx/:txid/hex``) can reproduce every txid. This is
+part of the dataset format: the generator writes with it, readers rebuild with it.
 
 >>> coinbase_script_sig(840_000)[:4].hex()
 '0340d10c'
@@ -16,12 +17,26 @@ the tables (the classroom server answering ``/tx/:txid/hex``) can reproduce ever
 
 import hashlib
 
-from ..encoding import address_to_script_pubkey
-from ..rawtx import synth_unlocking
-from .addresses import unlocking_args
+from .encoding import address_to_script_pubkey
+from .rawtx import synth_unlocking
 
 NULL_TXID = "00" * 32
 COINBASE_VOUT = 0xFFFFFFFF
+
+
+def unlocking_args(spend_type: str) -> tuple[str, tuple[int, int] | None]:
+    """``(script_type, m_of_n)`` for ``rawtx.synth_unlocking`` from a ``spend_type`` value.
+
+    >>> unlocking_args("p2wsh-multisig-2-of-3")
+    ('p2wsh', (2, 3))
+    >>> unlocking_args("p2wpkh")
+    ('p2wpkh', None)
+    """
+    if "-multisig-" in spend_type:
+        kind, _, rest = spend_type.partition("-multisig-")
+        m, _, n = rest.partition("-of-")
+        return kind, (int(m), int(n))
+    return spend_type, None
 
 
 def unlocking_seed(prev_txid: str, prev_vout: int) -> bytes:
