@@ -31,6 +31,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import PurePath
 
+from ..errors import ChaintraceError
+
 __all__ = ["AnswerError", "Callback", "MAX_BYTES", "call_back", "decode", "encode", "encode_name"]
 
 MAX_BYTES = 4_000_000  # one answer, encoded; a table of a few thousand rows fits
@@ -40,7 +42,7 @@ _TAG = "$"
 _DTYPES = {"int64", "int32", "float64", "float32", "bool", "object", "str", "string"}
 
 
-class AnswerError(ValueError):
+class AnswerError(ChaintraceError, ValueError):
     """An answer that cannot be read as data (its message is shown to the trainee)."""
 
 

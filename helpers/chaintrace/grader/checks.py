@@ -23,13 +23,15 @@ import shutil
 import stat
 from pathlib import Path
 
+from ..errors import ChaintraceError
+
 __all__ = ["SubmissionRefused", "listing", "refusal", "remove_created"]
 
 MAX_FILES = 200
 MAX_BYTES = 100 << 20
 
 
-class SubmissionRefused(RuntimeError):
+class SubmissionRefused(ChaintraceError, RuntimeError):
     """A submission that cannot be graded safely; the message says why and what to do."""
 
 
