@@ -9,7 +9,6 @@ import pytest
 from chaintrace import ChaintraceError
 
 
-
 def _modules():
     for info in pkgutil.walk_packages(chaintrace.__path__, prefix="chaintrace."):
         if info.name.endswith("__main__"):
