@@ -401,3 +401,33 @@ def test_the_sandbox_sees_only_what_it_must(tmp_path):
     assert not any(p.name == "groundtruth" or "groundtruth" in p.parts for p in read_only)
     assert "CHAINTRACE_GROUNDTRUTH" not in cmd
     assert cmd[-2:] == ["python", "-I"]  # isolated: the submission folder is not on its path
+
+
+@needs_bwrap
+def test_read_only_folders_mounted_under_tmp_do_not_count_as_written(tmp_path):
+    """A course cloned under /tmp has its environment mounted inside the sandbox's /tmp."""
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    command = [
+        BWRAP,
+        "--unshare-all",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+    ]
+    command += ["--bind", str(scratch), "/tmp", "--ro-bind", sys.prefix, "/tmp/environment"]
+    command += [sys.executable, "-I", str(sandbox.LAUNCHER), "--disk=1000000", "--files=100"]
+    command += ["--watch=/tmp", "--", sys.executable, "-c", "import time; time.sleep(2.5)"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    flood = command[:-1] + [
+        "open('/tmp/big', 'wb').write(b'x' * 2_000_000); import time; time.sleep(2.5)"
+    ]
+    done = subprocess.run(flood, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "disk limit reached" in done.stderr

@@ -119,8 +119,22 @@ def resident_bytes() -> int:
     return total
 
 
+def mount_points() -> set[str]:
+    """Every mount point in this namespace (the read-only folders bound under a watched one)."""
+    try:
+        with open("/proc/self/mountinfo") as handle:
+            return {line.split()[4] for line in handle}
+    except (OSError, IndexError):
+        return set()
+
+
 def folder_totals(folders: list[str]) -> tuple[int, int]:
-    """``(bytes, entries)`` under ``folders``, links not followed."""
+    """``(bytes, entries)`` under ``folders``, links not followed, other mounts not entered.
+
+    The sandbox's ``/tmp`` may hold the course's own folders mounted read-only (when the course
+    lives under ``/tmp``): what the submission wrote is what is on the watched folders themselves.
+    """
+    mounts = mount_points() - set(folders)
     size = count = 0
     stack = list(folders)
     while stack:
@@ -129,6 +143,8 @@ def folder_totals(folders: list[str]) -> tuple[int, int]:
         except OSError:
             continue
         for entry in entries:
+            if entry.path in mounts:
+                continue
             count += 1
             try:
                 if entry.is_dir(follow_symlinks=False):
