@@ -241,7 +241,8 @@ def tables(dataset) -> TxTables:
         return dataset
     if hasattr(dataset, "dataset"):  # a LocalChain
         dataset = dataset.dataset
-    if isinstance(dataset, str) or not hasattr(dataset, "transactions"):
+    # asked of the type: on a Dataset, hasattr(dataset, ...) would read the whole table
+    if isinstance(dataset, str) or not hasattr(type(dataset), "transactions"):
         from .dataset import load_dataset
 
         dataset = load_dataset(dataset)
