@@ -51,13 +51,16 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .model import Transaction
 from .txtables import SCRIPT_TYPES, TxTables, tables
 from .units import btc
+
+if TYPE_CHECKING:  # imported by coinjoin_table: the mask clustering uses needs no pandas
+    import pandas as pd
 
 __all__ = ["CoinJoinVerdict", "is_coinjoin", "coinjoin_table", "WHIRLPOOL_POOLS", "WASABI2_DENOMS"]
 
@@ -400,7 +403,38 @@ def coinjoin_table(dataset="course") -> pd.DataFrame:
     Same rules as :func:`is_coinjoin`, on whole columns; JoinMarket's subset matching runs only
     on the few transactions whose shape fits.
     """
+    import pandas as pd
+
     T = tables(dataset)
+    kind, value, k = _coinjoin_arrays(T)
+    return pd.DataFrame(
+        {
+            "txid": T.txid,
+            "is_coinjoin": kind_is_coinjoin(kind),
+            "kind": pd.array(kind, dtype="str"),
+            "denomination": value,
+            "n_equal": k,
+        }
+    )
+
+
+def coinjoin_mask(dataset="course") -> np.ndarray:
+    """``coinjoin_table(dataset)["is_coinjoin"]`` as a boolean array, without building the
+    table (no txid text, no pandas: what clustering needs to leave CoinJoins out).
+
+    >>> bool((coinjoin_mask("course") == coinjoin_table("course")["is_coinjoin"]).all())
+    True
+    """
+    return kind_is_coinjoin(_coinjoin_arrays(tables(dataset))[0])
+
+
+def kind_is_coinjoin(kind: np.ndarray) -> np.ndarray:
+    """Which kinds are CoinJoins: every named shape but a Whirlpool Tx0."""
+    return (kind != None) & (kind != "whirlpool_tx0")  # noqa: E711 (elementwise)
+
+
+def _coinjoin_arrays(T: TxTables):
+    """Kind (object array, None when no shape fits), denomination and count per transaction."""
     p2wpkh, p2tr = SCRIPT_TYPES.index("p2wpkh"), SCRIPT_TYPES.index("p2tr")
     rows = np.flatnonzero(T.out_type != SCRIPT_TYPES.index("op_return"))
     o_tx, o_val, o_type = T.out_tx[rows], T.out_value[rows], T.out_type[rows]
@@ -465,12 +499,4 @@ def coinjoin_table(dataset="course") -> pd.DataFrame:
     for pool in WHIRLPOOL_POOLS:
         has_fee = np.bincount(o_tx[o_val == pool // 20], minlength=T.n_tx) > 0
         kind[tx0 & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN) & has_fee] = "whirlpool_tx0"
-    return pd.DataFrame(
-        {
-            "txid": T.txid,
-            "is_coinjoin": is_cj.astype(bool),
-            "kind": pd.array(kind, dtype="str"),
-            "denomination": value,
-            "n_equal": k,
-        }
-    )
+    return kind, value, k

@@ -57,6 +57,9 @@ _HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
 
 def _hex_chars(column) -> np.ndarray:
     """The column's 64-character hex strings as an ``(n, 64)`` uint8 array (zero-copy if we can)."""
+    if isinstance(column, (list, tuple)):  # a few txids typed in: no Arrow needed
+        text = np.asarray(column, dtype="S64")
+        return np.frombuffer(text.tobytes(), np.uint8).reshape(len(text), 64)
     import pyarrow as pa
 
     try:
