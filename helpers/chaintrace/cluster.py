@@ -24,14 +24,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .txtables import TxTables, tables
 from .units import btc
+
+if TYPE_CHECKING:  # imported where a table is made: clustering itself needs no pandas
+    import pandas as pd
 
 __all__ = [
     "cluster_addresses",
@@ -205,10 +208,10 @@ class Clustering:
         self.options = options
 
     def __repr__(self) -> str:
-        sizes = self.sizes()
+        sizes = np.bincount(self.labels)
         return (
             f"<Clustering {self.T.n_addresses:,} addresses in {len(sizes):,} clusters, largest "
-            f"{int(sizes.iloc[0]) if len(sizes) else 0:,}; {self._option_words()}>"
+            f"{int(sizes.max()) if len(sizes) else 0:,}; {self._option_words()}>"
         )
 
     def _option_words(self) -> str:
@@ -246,12 +249,16 @@ class Clustering:
 
     def sizes(self) -> pd.Series:
         """Number of addresses per cluster id, largest first."""
+        import pandas as pd
+
         counts = np.bincount(self.labels)
         s = pd.Series(counts, name="size").rename_axis("cluster")
         return s.sort_values(ascending=False, kind="stable")
 
     def frame(self) -> pd.DataFrame:
         """One row per address: ``address``, ``cluster`` and ``cluster_size``."""
+        import pandas as pd
+
         counts = np.bincount(self.labels)
         return pd.DataFrame(
             {
@@ -267,6 +274,8 @@ class Clustering:
         Super-clusters are where false merges hide (one careless CoinJoin or a change link
         can join a service with its customers): check them with :meth:`tag_conflicts`.
         """
+        import pandas as pd
+
         sizes = self.sizes()
         n = self.T.n_addresses
         big = sizes[(sizes >= min_size) & (sizes >= min_share * n)]
@@ -413,6 +422,8 @@ class Clustering:
         two addresses tagged differently, and the transaction that first joined them (a
         likely false merge to check by hand, or a real link between two services).
         """
+        import pandas as pd
+
         rows = []
         for cluster_id, group in self._tagged(tags).groupby("cluster", sort=True):
             labels = group.drop_duplicates("label_key")
@@ -511,9 +522,9 @@ def cluster_addresses(
         raise ValueError(f"min_confidence is a probability between 0 and 1, not {min_confidence!r}")
     T = tables(source)
     if exclude_coinjoins:
-        from .coinjoin import coinjoin_table
+        from .coinjoin import coinjoin_mask
 
-        skip = coinjoin_table(T)["is_coinjoin"].to_numpy()
+        skip = coinjoin_mask(T)
     else:
         skip = np.zeros(T.n_tx, dtype=bool)
     keep = ~skip[T.in_tx]

@@ -68,8 +68,10 @@ def hex_text(raw: np.ndarray) -> pa.Array:
     >>> hex_text(np.array([[0] * 31 + [255]], dtype=np.uint8))[0].as_py()[-4:]
     '00ff'
     """
+    from binascii import hexlify  # bytes out: no str to encode again (half the copying)
+
     n = len(raw)
-    chars = np.ascontiguousarray(raw).tobytes().hex().encode("ascii")
+    chars = hexlify(np.ascontiguousarray(raw).data)
     large = 64 * n >= 2**31  # beyond ~33 million txids string offsets need 64 bits
     offsets = np.arange(0, 64 * n + 1, 64, dtype=np.int64 if large else np.int32)
     kind = pa.large_string() if large else pa.string()
@@ -156,19 +158,29 @@ def has_index(dataset: Dataset) -> bool:
     return has_index_files(dataset._sums)
 
 
+def read_parquet(path: Path, columns=None, **options) -> pa.Table:
+    """A Parquet file (or some of its columns) as an Arrow table.
+
+    ``ParquetFile.read`` rather than ``pq.read_table``: the latter goes through
+    ``pyarrow.dataset``, whose import loads pandas, ~0.3 s of CPU that a question asked in a
+    new process (a cluster, a taint) would pay for nothing.
+    """
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path, **options).read(columns=columns)
+
+
 def read_arrays(dataset: Dataset) -> dict[str, np.ndarray]:
     """The index columns of ``dataset`` as numpy arrays (``tx_*``, ``out_*``, ``in_*``).
 
     Address text is not read here: it loads on first use (:func:`read_addresses`).
     """
-    import pyarrow.parquet as pq
-
     checked = _CHECKED.pop(_index_key(dataset), None)
     if checked is not None:  # just read and cross-checked while the dataset was verified
         return checked
     arrays = {}
     for name, prefix in zip(FILES[:3], ("tx_", "out_", "in_"), strict=True):
-        table = pq.read_table(dataset._file(name))
+        table = read_parquet(dataset._file(name))
         for column in table.column_names:
             chunked = table.column(column)
             if column == "txid":
@@ -176,17 +188,36 @@ def read_arrays(dataset: Dataset) -> dict[str, np.ndarray]:
                 data = np.frombuffer(flat.buffers()[1], np.uint8)
                 arrays["tx_txid"] = data[flat.offset * 32 : (flat.offset + len(flat)) * 32]
             else:
-                arrays[prefix + column] = chunked.to_numpy()
+                arrays[prefix + column] = _numpy(chunked)
     arrays["tx_txid"] = arrays["tx_txid"].reshape(-1, 32)
     _check(arrays, dataset)
     return arrays
 
 
+def _numpy(chunked: pa.ChunkedArray) -> np.ndarray:
+    """A numeric column as numpy, read from its buffers: ``to_numpy`` imports pandas (~0.3 s
+    of CPU in a new process), which opening the engine index does not otherwise need."""
+    parts = [_chunk_numpy(chunk) for chunk in chunked.chunks]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, chunked.type.to_pandas_dtype())
+
+
+def _chunk_numpy(chunk: pa.Array) -> np.ndarray:
+    kind = chunk.type
+    if chunk.null_count or not (pa.types.is_integer(kind) or pa.types.is_boolean(kind)):
+        return chunk.to_numpy(zero_copy_only=False)
+    data = chunk.buffers()[1]
+    if pa.types.is_boolean(kind):  # one bit per value, least significant first
+        bits = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
+        return bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
+    values = np.frombuffer(data, kind.to_pandas_dtype())
+    return values[chunk.offset : chunk.offset + len(chunk)]
+
+
 def read_addresses(dataset: Dataset):
     """Address text by id, as an Arrow-backed pandas array (no 10^6 Python strings)."""
-    import pyarrow.parquet as pq
-
-    column = pq.read_table(dataset._file(FILES[3])).column("address")
+    column = read_parquet(dataset._file(FILES[3])).column("address")
     return column.combine_chunks().to_pandas(types_mapper=None).array
 
 
@@ -271,9 +302,8 @@ def _compare_cheaply(dataset: Dataset, g: dict) -> None:
 def _table(dataset: Dataset, name: str, columns: list[str]) -> dict[str, np.ndarray]:
     """Numeric columns of a chain table as numpy (a missing value reads -1)."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(dataset._file(f"{name}.parquet"), columns=columns)
+    table = read_parquet(dataset._file(f"{name}.parquet"), columns)
     found = {c: table.column(c) for c in columns}
     return {c: (pc.fill_null(a, -1) if a.null_count else a).to_numpy() for c, a in found.items()}
 
@@ -303,12 +333,10 @@ def _compare_transactions(g: dict, tx: dict) -> None:
 def _script_codes(dataset: Dataset) -> np.ndarray:
     """outputs.script_type as indexes into SCRIPT_TYPES, read as Parquet stores it: a few
     distinct words and a code per row, so no text is made per row."""
-    import pyarrow.parquet as pq
-
     from .txtables import SCRIPT_TYPES
 
     path = dataset._file("outputs.parquet")
-    column = pq.read_table(path, columns=["script_type"], read_dictionary=["script_type"])[0]
+    column = read_parquet(path, ["script_type"], read_dictionary=["script_type"])[0]
     codes = []
     for chunk in column.chunks:
         words = chunk.dictionary.to_pylist()

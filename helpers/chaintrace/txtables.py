@@ -19,9 +19,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # imported by the functions reading tables: the engine index needs none
+    import pandas as pd
 
 __all__ = ["TxTables", "tables", "from_transactions", "SCRIPT_TYPES"]
 
@@ -134,6 +137,8 @@ class TxTables:
 
 
 def _codes(series, categories) -> np.ndarray:
+    import pandas as pd
+
     return pd.Categorical(series, categories=categories).codes.astype(np.int8)
 
 
@@ -143,6 +148,8 @@ def _sorted_rows(frame: pd.DataFrame, tx_rows: np.ndarray, index: str) -> np.nda
 
 def build(transactions: pd.DataFrame, outputs: pd.DataFrame, inputs: pd.DataFrame) -> TxTables:
     """Arrays from the three tables of ``docs/ARCHITECTURE.md`` (transactions in chain order)."""
+    import pandas as pd
+
     txid = transactions["txid"].to_numpy(dtype=object)
     tx_index = pd.Index(txid)
     o_tx = tx_index.get_indexer(outputs["txid"].to_numpy(dtype=object)).astype(np.int64)
@@ -267,6 +274,8 @@ def from_transactions(txs) -> TxTables:
     >>> T.n_tx
     1
     """
+    import pandas as pd
+
     txs = list(txs)
     known = {t.txid for t in txs}
     tx_rows = [
