@@ -289,3 +289,23 @@ def test_function_answers_are_asked_once_per_case_and_in_one_go(notebook):
     with pytest.raises(AnswerError, match="ZeroDivisionError"):
         apply_each(twice, [5, 13, 6])
     assert asked == [3, 3] and twice(5) == 10 and asked == [3, 3]
+
+
+def test_a_file_an_answer_names_travels_with_its_bytes(tmp_path, notebook):
+    exported = tmp_path / "exhibit" / "ransom-01.csv"
+    exported.parent.mkdir()
+    exported.write_text("txid,value\nab,1\n")
+    (exported.parent / "ransom-01.csv.sha256").write_text("f00  ransom-01.csv\n")
+    answer = {"csv": exported}  # its sidecar goes with it
+    checker = Checker()
+    checker.begin(str(notebook), "ann")
+    got = decode(encode(answer), None, checker._place)
+    assert got["csv"].read_text() == "txid,value\nab,1\n" and got["csv"] != exported
+    assert got["csv"].with_name("ransom-01.csv.sha256").read_text().startswith("f00")
+    with pytest.raises(AnswerError, match="cannot be graded"):
+        decode('{"$":"path","v":"../../etc/passwd","b64":""}', None, checker._place)
+    with pytest.raises(AnswerError, match="not in the grader's format"):
+        decode('{"$":"path","v":"/x/a.csv","sidecars":{"../b":""}}', None, checker._place)
+    private = got["csv"].parent
+    checker.end()
+    assert not private.exists()

@@ -22,14 +22,16 @@ it back in the kernel, with data in and data out (see :mod:`chaintrace.grader.ch
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
+import glob
 import importlib
 import json
 import math
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from ..errors import ChaintraceError
 
@@ -37,6 +39,8 @@ __all__ = ["AnswerError", "Callback", "MAX_BYTES", "call_back", "decode", "encod
 
 MAX_BYTES = 4_000_000  # one answer, encoded; a table of a few thousand rows fits
 MAX_DEPTH = 40
+MAX_FILE_BYTES = 1_000_000  # a file an answer names travels with its bytes up to this size
+MAX_SIDECARS = 5
 _TAG = "$"
 # dtypes a decoded pandas column may take back (anything else stays as Python objects)
 _DTYPES = {"int64", "int32", "float64", "float32", "bool", "object", "str", "string"}
@@ -140,7 +144,7 @@ def _enc_other(value, depth: int):
     if isinstance(value, Fraction):
         return {_TAG: "fraction", "v": [value.numerator, value.denominator]}
     if isinstance(value, PurePath):
-        return {_TAG: "path", "v": str(value)}
+        return _enc_path(value)
     if isinstance(value, np.ndarray):
         return {_TAG: "ndarray", "dtype": str(value.dtype), "v": _enc(value.tolist(), depth + 1)}
     if isinstance(value, pd.Series):
@@ -172,40 +176,63 @@ def _enc_other(value, depth: int):
     return {_TAG: "unreadable", "why": f"a {type(value).__name__} cannot be graded as data"}
 
 
+def _enc_path(value: PurePath) -> dict:
+    """A path, with the file's bytes when it names a file, and its sidecars' (files beside it
+    whose names extend its name, like ``x.csv.sha256``): the checker cannot see the kernel's
+    disk, so an exported exhibit travels as what it holds."""
+    encoded: dict = {_TAG: "path", "v": str(value)}
+    if not isinstance(value, Path):
+        return encoded
+    try:
+        if value.is_file() and value.stat().st_size <= MAX_FILE_BYTES:
+            encoded["b64"] = base64.b64encode(value.read_bytes()).decode("ascii")
+            beside = sorted(value.parent.glob(glob.escape(value.name) + "?*"))[:MAX_SIDECARS]
+            encoded["sidecars"] = {
+                p.name: base64.b64encode(p.read_bytes()).decode("ascii")
+                for p in beside
+                if p.is_file() and p.stat().st_size <= MAX_FILE_BYTES
+            }
+    except OSError:
+        pass  # unreadable: the path alone goes, and the test finds no file there
+    return encoded
+
+
 # ----------------------------------------------------------------------------- decoding
 
 
-def decode(text, callbacks=None):
+def decode(text, callbacks=None, files=None):
     """Plain values from :func:`encode`'s JSON (checker side: trusts nothing in ``text``).
 
     ``callbacks(name)`` turns a function reference into something callable; without it, a
-    function answer decodes to a :class:`Callback`. Raises :class:`AnswerError` when the text
+    function answer decodes to a :class:`Callback`. ``files(path, content)`` turns a path (and
+    the file's bytes, or None) into the path the checker's tests read; without it, a path
+    decodes to a ``PurePath``. Raises :class:`AnswerError` when the text
     is too large or not an answer.
     """
     if isinstance(text, str) and len(text) > MAX_BYTES:
         raise AnswerError(f"the answer is larger than {MAX_BYTES // 1_000_000} MB")
     try:
         data = json.loads(text) if isinstance(text, str) else text
-        return _dec(data, 0, callbacks)
+        return _dec(data, 0, (callbacks, files))
     except AnswerError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError) as error:
         raise AnswerError(f"the answer could not be read ({type(error).__name__})") from None
 
 
-def _dec(data, depth: int, callbacks):  # noqa: C901
+def _dec(data, depth: int, hooks):  # noqa: C901
     if depth > MAX_DEPTH + 2:
         raise AnswerError(f"the answer is nested more than {MAX_DEPTH} levels deep")
     if data is None or type(data) in (bool, str, int, float):
         return data
     if type(data) is list:
-        return [_dec(v, depth + 1, callbacks) for v in data]
+        return [_dec(v, depth + 1, hooks) for v in data]
     if type(data) is not dict or not isinstance(data.get(_TAG), str):
         raise AnswerError("the answer is not in the grader's format")
     tag = data[_TAG]
 
     def inner(value):
-        return _dec(value, depth + 1, callbacks)
+        return _dec(value, depth + 1, hooks)
 
     if tag == "ellipsis":
         return ...
@@ -215,7 +242,7 @@ def _dec(data, depth: int, callbacks):  # noqa: C901
         raise AnswerError(str(data.get("why", "the answer cannot be graded as data")))
     if tag == "callback":
         name = str(data["name"])
-        return callbacks(name) if callbacks else Callback(name)
+        return hooks[0](name) if hooks[0] else Callback(name)
     if tag in ("tuple", "set", "frozenset"):
         items = [inner(v) for v in _list(data["v"])]
         return {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
@@ -223,6 +250,8 @@ def _dec(data, depth: int, callbacks):  # noqa: C901
         return {_hashable(inner(k)): inner(v) for k, v in _list(data["v"])}
     if tag == "float":
         return float(_choice(data["v"], ("nan", "inf", "-inf")))
+    if tag == "path":
+        return _dec_path(data, hooks[1])
     return _dec_other(tag, data, inner)
 
 
@@ -248,8 +277,6 @@ def _dec_other(tag: str, data: dict, inner):  # noqa: C901
     if tag == "fraction":
         numerator, denominator = _list(data["v"])
         return Fraction(int(numerator), int(denominator))
-    if tag == "path":
-        return PurePath(str(data["v"]))
     if tag == "ndarray":
         return np.array(inner(data["v"]), dtype=_dtype(data["dtype"]))
     if tag == "series":
@@ -263,6 +290,29 @@ def _dec_other(tag: str, data: dict, inner):  # noqa: C901
     if tag == "record":
         return _record(str(data["type"]), data["f"], inner)
     raise AnswerError(f"unknown kind of answer {tag!r}")
+
+
+def _dec_path(data: dict, files):
+    path = str(data["v"])
+    if not files:
+        return PurePath(path)
+    content = _bytes(data["b64"]) if "b64" in data else None
+    sidecars = data.get("sidecars") or {}
+    if type(sidecars) is not dict or len(sidecars) > MAX_SIDECARS:
+        raise AnswerError("the files beside a file in the answer are not in the grader's format")
+    for name, text in sidecars.items():
+        if not isinstance(name, str) or "/" in name or not name.startswith(PurePath(path).name):
+            raise AnswerError(
+                "the files beside a file in the answer are not in the grader's format"
+            )
+        files(str(PurePath(path).with_name(name)), _bytes(text))
+    return files(path, content)
+
+
+def _bytes(text) -> bytes:
+    if not isinstance(text, str) or len(text) > 2 * MAX_FILE_BYTES:
+        raise AnswerError("a file in the answer is larger than the grader reads")
+    return base64.b64decode(text, validate=True)
 
 
 def _frame(data: dict, inner):

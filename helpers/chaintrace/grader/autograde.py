@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,6 +42,7 @@ HIDDEN = re.compile(
 )
 EDITED: dict[str, list[str]] = defaultdict(list)  # trainee -> locked cells they edited
 REFUSED: dict[str, str] = {}  # trainee -> why their submission was not graded
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's, not the trainee's work
 
 
 def released_form(source: str) -> str:
@@ -129,8 +131,16 @@ def install() -> None:
                 self.log.info("[grading] summary\n%s", summary())
 
     def feedback_without_files(self, assignment_id: str, student_id: str) -> None:
-        """Feedback is the graded notebook's page alone: nbgrader would also copy every other
-        file of the graded folder back to the trainee."""
+        """Feedback is the graded notebook's page, with the two small files nbgrader's exchange
+        pairs it to the submission by (its timestamp and secret): nbgrader would also copy every
+        other file of the graded folder back to the trainee."""
+        graded = Path(self._format_source(assignment_id, student_id))
+        dest = Path(self._format_dest(assignment_id, student_id))
+        for name in EXCHANGE_FILES:
+            kept = graded / name
+            if kept.is_file() and not kept.is_symlink() and kept.stat().st_size < 4096:
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(kept, dest / name)
 
     Autograde.init_assignment = init_assignment
     Autograde.convert_notebooks = convert_notebooks

@@ -41,9 +41,11 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .answers import AnswerError, decode, encode
 from .plan import Plan, plan_for
@@ -101,7 +103,9 @@ class Checker:
         key = (str(path), path.stat().st_mtime_ns)
         if key not in self._bases:
             self._bases[key] = self._run_context(path)
+        self.end()  # the previous submission's namespace and files never outlive it
         self._namespace = dict(self._bases[key])
+        self._files = Path(tempfile.mkdtemp(prefix="chaintrace-answer-files-"))
         self._answered: dict[tuple[str, str], str] = {}
         self.calls = 0
         self.label = label
@@ -154,7 +158,7 @@ class Checker:
             if name not in answers:
                 continue
             try:
-                self._namespace[name] = decode(answers[name], self._callback)
+                self._namespace[name] = decode(answers[name], self._callback, self._place)
             except NameError:
                 continue  # not defined in the kernel: the test meets a NameError, as it would there
             except AnswerError as error:
@@ -207,8 +211,28 @@ class Checker:
             out.append(decode(result))
         return out
 
+    def _place(self, path: str, content: bytes | None) -> Path:
+        """Where the tests find a file the submission's answer names: a private copy of the bytes
+        its kernel sent, at the same path under this submission's own folder."""
+        given = PurePosixPath(path)
+        parts = [part for part in given.parts if part != "/"]
+        if ".." in parts or not parts:
+            raise AnswerError(f"the path {path!r} cannot be graded (use the path the export gave)")
+        where = self._files / ("root" if given.is_absolute() else "here") / Path(*parts)
+        if content is not None:
+            try:
+                where.parent.mkdir(parents=True, exist_ok=True)
+                where.write_bytes(content)
+            except OSError as error:
+                raise AnswerError(f"the file {path!r} in the answer cannot be read back") from error
+        return where
+
     def end(self) -> None:
         self._namespace = None
+        files = getattr(self, "_files", None)
+        if files is not None:
+            shutil.rmtree(files, ignore_errors=True)
+            self._files = None
 
 
 def _reply(text: str) -> tuple[list[str], str]:
