@@ -309,3 +309,23 @@ def test_a_file_an_answer_names_travels_with_its_bytes(tmp_path, notebook):
     private = got["csv"].parent
     checker.end()
     assert not private.exists()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        None,
+        {"status": "error", "ename": "NameError"},
+        {"status": "ok", "data": {"text/plain": "42"}},
+        {"status": "ok", "data": {"text/plain": "'" + "(" * 500 + "'"}},
+        {"status": "ok", "data": {"text/plain": "'unterminated"}},
+        {"status": "ok", "data": {"text/plain": "'" + "x" * 9_000_000 + "'"}},
+    ],
+    ids=["nothing", "error", "not-a-string", "odd-text", "broken-literal", "huge"],
+)
+def test_whatever_the_kernel_replies_becomes_an_answer_error_or_data(reply):
+    from chaintrace.grader.sandbox import _text_of
+
+    text = _text_of(reply, "x")
+    with pytest.raises(AnswerError):
+        decode(text)

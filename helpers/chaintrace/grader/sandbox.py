@@ -61,6 +61,7 @@ import chaintrace
 from chaintrace import paths
 
 from . import checks
+from .answers import MAX_BYTES
 from .checker_process import CheckerProcess
 
 INSTALL_HINT = (
@@ -597,7 +598,8 @@ def _text_of(result, name: str) -> str:
         why = "reading it raised an error in the notebook" if result else "the kernel sent nothing"
         return marker % why
     text = result.get("data", {}).get("text/plain", "")
-    if not isinstance(text, str) or len(text) > 2 * (4_000_000 + 100) or text[:1] not in "'\"":
+    # a Python string literal of the JSON: at most twice as long (escapes), and quoted
+    if not isinstance(text, str) or len(text) > 2 * MAX_BYTES + 2 or text[:1] not in "'\"":
         return marker % "it was not sent as data"
     try:
         value = ast.literal_eval(text)
