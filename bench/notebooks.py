@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How fast and how big is every course notebook? (DESIGN §6: each cell < 2 s, peak < 1 GB.)
+"""How fast and how big is every course notebook? (The course's targets: each cell < 2 s, peak < 1 GB.)
 
 Runs every lesson (``course/``) and model solution (``solutions/``) listed in
 ``course/modules.toml`` on a fresh kernel, then reports each notebook's slowest cell, its total
@@ -86,7 +86,7 @@ def main(argv: list[str]) -> int:
         "# Notebook timings",
         "",
         f"Measured by `bench/notebooks.py` on {dt.date.today()} (load average {load:.1f}, "
-        f"{os.cpu_count()} cores). Targets (DESIGN §6): every cell under 2 s; peak kernel "
+        f"{os.cpu_count()} cores). The course's targets: every cell under 2 s; peak kernel "
         "memory under 1 GB; the whole course (lessons + solutions) under 5 minutes.",
         "",
         "| notebook | code cells | slowest cell (s) | cells over 2 s | total (s) | peak memory (MiB) |",
