@@ -81,7 +81,7 @@ class Environment:
         pip = [str(self.python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
         if self.newest:  # every run: the point is to meet what was released since the lock
             say("installing the newest releases pyproject.toml allows into .venv-newest")
-            steps = [pip + ["--upgrade", "--upgrade-strategy", "eager", "-e", ".[test]"]]
+            steps = [pip + ["--upgrade", "--upgrade-strategy", "eager", "-e", ".[course,test]"]]
         else:
             say(
                 "installing the course's locked environment into .venv; the first time takes a minute"
