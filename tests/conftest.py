@@ -1,4 +1,5 @@
-"""Shared fixtures: the course manifest, and an environment in which nbgrader can run."""
+"""Shared fixtures: the course manifest, the fixture dataset, and an environment in which nbgrader
+can run."""
 
 import os
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from _chain_fixtures import write_dataset
 
 matplotlib.use("Agg")  # tests never open windows
 
@@ -35,3 +37,20 @@ ASSIGNMENTS = [module["assignment"] for module in MODULES]
 @pytest.fixture(scope="session")
 def manifest() -> dict:
     return MANIFEST
+
+
+# ----------------------------------------------------------------------------- fixture dataset
+# tests/_chain_fixtures.py builds it; these give every test module the same copy per worker.
+
+
+@pytest.fixture(scope="session")
+def mini_path(tmp_path_factory) -> Path:
+    """Folder of a freshly written fixture dataset (read-only by convention: copy to modify)."""
+    return write_dataset(tmp_path_factory.mktemp("datasets"))
+
+
+@pytest.fixture(scope="session")
+def mini_chain(mini_path):
+    from chaintrace import LocalChain, load_dataset
+
+    return LocalChain(load_dataset(mini_path))
