@@ -10,6 +10,7 @@ Every test is in one tier, given here by where it lives (no test file marks itse
 ``python3 run.py tests`` runs both; ``python3 run.py tests -m unit`` only the quick one.
 """
 
+import compileall
 import os
 import sys
 import tomllib
@@ -31,6 +32,17 @@ os.environ.setdefault("CHAINTRACE_VARIANT", "default")
 # nbgrader runs `alembic` as a command: the environment's scripts must be on PATH.
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = str(BIN) + os.pathsep + os.environ.get("PATH", "")
+
+
+def pytest_configure(config):
+    """Byte-compile the toolkit once, before the workers start.
+
+    Otherwise the first import of each module writes its ``.pyc`` into ``helpers/`` while the
+    other worker runs the sandbox test, which fails when anything under ``helpers/`` changes
+    (as it must: a submission that wrote there would be an attack).
+    """
+    if not hasattr(config, "workerinput"):  # the controller, or a run without workers
+        compileall.compile_dir(ROOT / "helpers", quiet=1)
 
 
 def load_manifest() -> dict:
@@ -78,37 +90,56 @@ COURSE_TESTS = {
 }
 
 
-def tier(item: pytest.Item) -> str:
-    path = Path(item.path)
+def tier_of(nodeid: str) -> str:
+    path = Path(nodeid.split("::")[0])
     if path.suffix == ".ipynb" or (path.parent.name == "tests" and path.name in COURSE_TESTS):
         return "course"
     return "unit"
 
 
-def worker_group(item: pytest.Item) -> str | None:
-    """A course test run for one assignment: a unit of work of its own for pytest-xdist.
+def tier(item: pytest.Item) -> str:
+    return tier_of(item.nodeid)
 
-    The grading tests run the whole nbgrader pipeline once per assignment; as one module each
-    they would keep one worker busy for most of the run while the other finished early.
+
+def work_unit(nodeid: str) -> str:
+    """What pytest-xdist hands to one worker in one piece.
+
+    A file (module or notebook: a notebook's cells share one kernel, a module its fixtures), or,
+    for a course test run for one assignment, that assignment's tests in that file: the grading
+    tests run the whole nbgrader pipeline once per assignment, and as one module each they would
+    keep one worker busy while the other ran out of work.
     """
-    if tier(item) != "course" or not hasattr(item, "callspec"):
-        return None
-    for value in item.callspec.params.values():
-        if isinstance(value, str) and value in ASSIGNMENTS:
-            return f"{Path(item.path).name}[{value}]"
-    return None
+    file, _, rest = nodeid.partition("::")
+    if tier_of(nodeid) == "course" and rest.endswith("]"):
+        params = f"-{rest[rest.index('[') + 1 : -1]}-"  # ids of several parameters join with "-"
+        for assignment in ASSIGNMENTS:
+            if f"-{assignment}-" in params:
+                return f"{file}:{assignment}"
+    return file
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Mark every test with its tier, and hand the slow course tier to the workers first.
 
-    pytest-xdist (``--dist loadgroup``) gives each worker whole modules and notebooks, and whole
-    groups of one assignment, in the order collected; running the long ones first lets the
-    many short unit modules fill in around them, so both workers finish together.
+    The workers take work units (see ``work_unit``) in the order collected; the long course
+    units first lets the many short unit modules fill in around them, so both workers finish
+    together.
     """
     for item in items:
         item.add_marker(tier(item))
-        if group := worker_group(item):
-            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: tier(item) != "course")  # stable: order within a tier is kept
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope``, with ``work_unit`` as the scope (a file, or one assignment's tests)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
