@@ -10,6 +10,7 @@ their hashes) in ``requirements.lock``, and skip the install on later runs unles
 ``pyproject.toml`` changed. Extra arguments go to JupyterLab or pytest:
 
     python3 run.py tests -k address      # only the address tests
+    python3 run.py tests -m unit         # the quick tier: no notebook runs, no grading runs
     python3 run.py course --port 8890    # another port
     python3 run.py tests --newest        # the suite on the newest releases pyproject.toml allows
                                          # (in .venv-newest), to see an upcoming break early
@@ -81,7 +82,7 @@ class Environment:
         pip = [str(self.python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
         if self.newest:  # every run: the point is to meet what was released since the lock
             say("installing the newest releases pyproject.toml allows into .venv-newest")
-            steps = [pip + ["--upgrade", "--upgrade-strategy", "eager", "-e", ".[test]"]]
+            steps = [pip + ["--upgrade", "--upgrade-strategy", "eager", "-e", ".[course,test]"]]
         else:
             say(
                 "installing the course's locked environment into .venv; the first time takes a minute"

@@ -325,22 +325,3 @@ def write_manifest(folder: Path) -> None:
 def raw_tx_dict(txid: str) -> dict:
     """The rawtx dict of a fixture transaction (what ``/tx/:txid/hex`` serialises)."""
     return build_chain().raw[txid]
-
-
-# ----------------------------------------------------------------------------- pytest fixtures
-# Import these names into a test module to use them (tests/conftest.py is shared, not ours).
-
-import pytest  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def mini_path(tmp_path_factory) -> Path:
-    """Folder of a freshly written fixture dataset (read-only by convention: copy to modify)."""
-    return write_dataset(tmp_path_factory.mktemp("datasets"))
-
-
-@pytest.fixture(scope="session")
-def mini_chain(mini_path):
-    from chaintrace import LocalChain, load_dataset
-
-    return LocalChain(load_dataset(mini_path))

@@ -1,5 +1,16 @@
-"""Shared fixtures: the course manifest, and an environment in which nbgrader can run."""
+"""Shared fixtures, the two test tiers, and an environment in which nbgrader can run.
 
+Every test is in one tier, given here by where it lives (no test file marks itself):
+
+- ``course``: runs notebooks (lessons and model solutions through nbval, releases through
+  nbclient), the nbgrader pipeline, the grading sandbox or JupyterLab. Slow: minutes.
+- ``unit``: everything else (the toolkit, the generator, doctests, the grader's parts on their
+  own). No notebook runs, no nbgrader command; the whole tier takes a few minutes.
+
+``python3 run.py tests`` runs both; ``python3 run.py tests -m unit`` only the quick one.
+"""
+
+import compileall
 import os
 import sys
 import tomllib
@@ -7,6 +18,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from _chain_fixtures import write_dataset
 
 matplotlib.use("Agg")  # tests never open windows
 
@@ -22,6 +34,17 @@ if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = str(BIN) + os.pathsep + os.environ.get("PATH", "")
 
 
+def pytest_configure(config):
+    """Byte-compile the toolkit once, before the workers start.
+
+    Otherwise the first import of each module writes its ``.pyc`` into ``helpers/`` while the
+    other worker runs the sandbox test, which fails when anything under ``helpers/`` changes
+    (as it must: a submission that wrote there would be an attack).
+    """
+    if not hasattr(config, "workerinput"):  # the controller, or a run without workers
+        compileall.compile_dir(ROOT / "helpers", quiet=1)
+
+
 def load_manifest() -> dict:
     with open(ROOT / "course" / "modules.toml", "rb") as handle:
         return tomllib.load(handle)
@@ -35,3 +58,88 @@ ASSIGNMENTS = [module["assignment"] for module in MODULES]
 @pytest.fixture(scope="session")
 def manifest() -> dict:
     return MANIFEST
+
+
+# ----------------------------------------------------------------------------- fixture dataset
+# tests/_chain_fixtures.py builds it; these give every test module the same copy per worker.
+
+
+@pytest.fixture(scope="session")
+def mini_path(tmp_path_factory) -> Path:
+    """Folder of a freshly written fixture dataset (read-only by convention: copy to modify)."""
+    return write_dataset(tmp_path_factory.mktemp("datasets"))
+
+
+@pytest.fixture(scope="session")
+def mini_chain(mini_path):
+    from chaintrace import LocalChain, load_dataset
+
+    return LocalChain(load_dataset(mini_path))
+
+
+# ----------------------------------------------------------------------------- tiers
+# Test modules of tests/ that run notebooks, nbgrader or JupyterLab. Notebooks collected by nbval
+# (course/, solutions/) are in the course tier too; everything else is a unit test.
+COURSE_TESTS = {
+    "test_assignments.py",  # executes every release (nbclient) and runs nbgrader generate
+    "test_class_cycle.py",  # a whole class: release, collect, autograde, feedback
+    "test_cohorts.py",  # every assignment autograded against generated cohort variants
+    "test_grading_cycle.py",  # model, blank and mistaken submissions through nbgrader autograde
+    "test_quick_start.py",  # the README's first command, opening JupyterLab
+    "test_sandbox.py",  # hostile submissions autograded in the sandbox
+}
+
+
+def tier_of(nodeid: str) -> str:
+    path = Path(nodeid.split("::")[0])
+    if path.suffix == ".ipynb" or (path.parent.name == "tests" and path.name in COURSE_TESTS):
+        return "course"
+    return "unit"
+
+
+def tier(item: pytest.Item) -> str:
+    return tier_of(item.nodeid)
+
+
+def work_unit(nodeid: str) -> str:
+    """What pytest-xdist hands to one worker in one piece.
+
+    A file (module or notebook: a notebook's cells share one kernel, a module its fixtures), or,
+    for a course test run for one assignment, that assignment's tests in that file: the grading
+    tests run the whole nbgrader pipeline once per assignment, and as one module each they would
+    keep one worker busy while the other ran out of work.
+    """
+    file, _, rest = nodeid.partition("::")
+    if tier_of(nodeid) == "course" and rest.endswith("]"):
+        params = f"-{rest[rest.index('[') + 1 : -1]}-"  # ids of several parameters join with "-"
+        for assignment in ASSIGNMENTS:
+            if f"-{assignment}-" in params:
+                return f"{file}:{assignment}"
+    return file
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier, and hand the slow course tier to the workers first.
+
+    The workers take work units (see ``work_unit``) in the order collected; the long course
+    units first lets the many short unit modules fill in around them, so both workers finish
+    together.
+    """
+    for item in items:
+        item.add_marker(tier(item))
+    items.sort(key=lambda item: tier(item) != "course")  # stable: order within a tier is kept
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope``, with ``work_unit`` as the scope (a file, or one assignment's tests)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)

@@ -1,11 +1,11 @@
 """The Chain interface over the bundled-dataset backend (LocalChain) and open_chain."""
 
 import pytest
-from _chain_fixtures import GENESIS_HEIGHT, HUB, MINER, N_BLOCKS, build_chain, mini_chain, mini_path  # noqa: F401
+from _chain_fixtures import GENESIS_HEIGHT, HUB, MINER, N_BLOCKS, build_chain
 from chaintrace import ChainError, Esplora, LocalChain, NotFound, load_dataset, open_chain, rawtx
 
 
-def test_tx_matches_the_tables_and_the_raw_bytes(mini_chain):  # noqa: F811
+def test_tx_matches_the_tables_and_the_raw_bytes(mini_chain):
     raw = build_chain().raw
     ds = mini_chain.dataset
     for txid in ds.transactions["txid"]:
@@ -24,7 +24,7 @@ def test_tx_matches_the_tables_and_the_raw_bytes(mini_chain):  # noqa: F811
         assert tx.time == mini_chain.block_time(tx.height)
 
 
-def test_inputs_point_at_spent_outputs(mini_chain):  # noqa: F811
+def test_inputs_point_at_spent_outputs(mini_chain):
     for txid in mini_chain.dataset.transactions["txid"]:
         tx = mini_chain.tx(txid)
         for n, inp in enumerate(tx.inputs):
@@ -39,19 +39,19 @@ def test_inputs_point_at_spent_outputs(mini_chain):  # noqa: F811
             assert (spend.txid, spend.vin, spend.height) == (txid, n, tx.height)
 
 
-def test_coinbase_has_no_inputs(mini_chain):  # noqa: F811
+def test_coinbase_has_no_inputs(mini_chain):
     cb = mini_chain.tx(mini_chain.dataset.transactions["txid"].iloc[0])
     assert cb.coinbase and cb.inputs == () and cb.fee == 0 and cb.outputs[0].address == MINER
 
 
-def test_op_return_output_has_empty_address(mini_chain):  # noqa: F811
+def test_op_return_output_has_empty_address(mini_chain):
     ds = mini_chain.dataset
     tx = mini_chain.tx(ds.case("M1").payment_txid)
     assert [o.script_type for o in tx.outputs] == ["p2pkh", "p2tr", "op_return"]
     assert tx.outputs[2].address == "" and mini_chain.outspend(tx.txid, 2) is None
 
 
-def test_address_summary_and_history(mini_chain):  # noqa: F811
+def test_address_summary_and_history(mini_chain):
     s = mini_chain.address_summary(HUB)
     txs = mini_chain.address_txs(HUB)
     assert s.tx_count == len(txs) > 25  # needs paging over Esplora
@@ -68,12 +68,12 @@ def test_address_summary_and_history(mini_chain):  # noqa: F811
     assert mini_chain.address_summary(f"  {HUB}\n") == s
 
 
-def test_every_script_type_appears(mini_chain):  # noqa: F811
+def test_every_script_type_appears(mini_chain):
     types = set(mini_chain.dataset.outputs["script_type"])
     assert types == {"p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "op_return"}
 
 
-def test_blocks_and_tip(mini_chain):  # noqa: F811
+def test_blocks_and_tip(mini_chain):
     assert mini_chain.tip_height() == GENESIS_HEIGHT + N_BLOCKS - 1
     assert mini_chain.block_time(GENESIS_HEIGHT).timestamp() == 1_700_000_000
     with pytest.raises(NotFound, match="holds blocks 800,000 to 800,011"):
@@ -92,13 +92,13 @@ def test_blocks_and_tip(mini_chain):  # noqa: F811
         (12345, "not int"),
     ],
 )
-def test_malformed_txids_are_explained(mini_chain, bad, message):  # noqa: F811
+def test_malformed_txids_are_explained(mini_chain, bad, message):
     with pytest.raises(ChainError, match=message) as info:
         mini_chain.tx(bad)
     assert not isinstance(info.value, NotFound)
 
 
-def test_unknown_txid_and_address_are_not_found_with_advice(mini_chain):  # noqa: F811
+def test_unknown_txid_and_address_are_not_found_with_advice(mini_chain):
     with pytest.raises(NotFound, match="not in the bundled dataset 'mini'.*case file.*Esplora"):
         mini_chain.tx("00" * 32)
     with pytest.raises(NotFound, match="never appears"):
@@ -110,12 +110,12 @@ def test_unknown_txid_and_address_are_not_found_with_advice(mini_chain):  # noqa
     assert issubclass(NotFound, ValueError) and issubclass(NotFound, LookupError)
 
 
-def test_uppercase_txid_is_accepted(mini_chain):  # noqa: F811
+def test_uppercase_txid_is_accepted(mini_chain):
     txid = mini_chain.dataset.transactions["txid"].iloc[5]
     assert mini_chain.tx(txid.upper()).txid == txid
 
 
-def test_open_chain(mini_path):  # noqa: F811
+def test_open_chain(mini_path):
     chain = open_chain(mini_path)
     assert isinstance(chain, LocalChain) and open_chain(chain) is chain
     assert isinstance(open_chain(load_dataset(mini_path)), LocalChain)
@@ -201,7 +201,7 @@ def test_course_cases_point_at_real_transactions(course):
             assert course.dataset.price_usd(tx.time) > 0
 
 
-def test_open_chain_reads_the_classroom_setting(monkeypatch, mini_path):  # noqa: F811
+def test_open_chain_reads_the_classroom_setting(monkeypatch, mini_path):
     monkeypatch.setenv("CHAINTRACE_CHAIN", " http://10.0.0.5:3002 ")
     chain = open_chain()
     assert isinstance(chain, Esplora) and chain.base_url == "http://10.0.0.5:3002"

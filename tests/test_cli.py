@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from _chain_fixtures import HUB, address, mini_path  # noqa: F401
+from _chain_fixtures import HUB, address
 from chaintrace.cli import build_parser, main
 
 
@@ -23,7 +23,7 @@ def test_help_lists_every_command(capsys):
         assert command in out
 
 
-def test_tx_prints_the_transaction(capsys, mini_path):  # noqa: F811
+def test_tx_prints_the_transaction(capsys, mini_path):
     from chaintrace import load_dataset
 
     txid = load_dataset(mini_path).case("M1").payment_txid
@@ -32,7 +32,7 @@ def test_tx_prints_the_transaction(capsys, mini_path):  # noqa: F811
     assert txid in out and "6.00000000 BTC" in out and "sat/vB" in out
 
 
-def test_address_prints_summary_and_history(capsys, mini_path):  # noqa: F811
+def test_address_prints_summary_and_history(capsys, mini_path):
     code, out, _ = run(capsys, "address", HUB, "--dataset", str(mini_path), "--txs", "2")
     assert code == 0 and "28 transactions" in out and "balance" in out
     assert len([line for line in out.splitlines() if line.startswith("  20")]) == 2
@@ -46,7 +46,7 @@ def test_address_prints_summary_and_history(capsys, mini_path):  # noqa: F811
         (["address", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"], "never appears"),
     ],
 )
-def test_errors_are_one_line_and_exit_2(capsys, mini_path, argv, needle):  # noqa: F811
+def test_errors_are_one_line_and_exit_2(capsys, mini_path, argv, needle):
     code, out, err = run(capsys, *argv, "--dataset", str(mini_path))
     assert code == 2 and out == ""
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -69,7 +69,7 @@ def test_dataset_and_esplora_are_exclusive(capsys):
     assert info.value.code == 2 and "not allowed with" in capsys.readouterr().err
 
 
-def test_screen_finds_listed_address(capsys, mini_path):  # noqa: F811
+def test_screen_finds_listed_address(capsys, mini_path):
     listed = address("peel-5", "p2sh")
     code, out, _ = run(capsys, "screen", listed, HUB, "--sanctions", str(mini_path / "sanctions"))
     assert code == 1 and listed in out and HUB not in out
@@ -78,7 +78,7 @@ def test_screen_finds_listed_address(capsys, mini_path):  # noqa: F811
     assert "list: sanctioned_addresses_XBT.txt, no issue date, sha256 " in out
 
 
-def test_screen_never_reports_unreadable_input_as_clean(capsys, mini_path):  # noqa: F811
+def test_screen_never_reports_unreadable_input_as_clean(capsys, mini_path):
     listed = address("peel-5", "p2sh")
     lookalike = listed.replace("a", "\u0430") if "a" in listed else listed[:-1] + "\u0430"
     code, out, _ = run(capsys, "screen", lookalike, "--sanctions", str(mini_path / "sanctions"))

@@ -24,7 +24,7 @@ TRUTH_COLUMNS = {"entity_id", "change_vout", "typology", "role", "beneficiary_id
 SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one set per worker, whichever assignments it grades
 def variants(tmp_path_factory):
     root = tmp_path_factory.mktemp("cohorts")
     return [
@@ -158,17 +158,8 @@ def total(course, student) -> float:
     return sum(course.scores(student).values())
 
 
-# the later assignments are graded in test_cohorts_later.py: a module of its own, so that
-# pytest-xdist (--dist loadscope) runs the two halves on different workers
-FIRST_HALF = ASSIGNMENTS[: len(ASSIGNMENTS) // 2]
-
-
-@pytest.mark.parametrize("assignment", FIRST_HALF)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, variants, tmp_path):
-    check_variants(assignment, variants, tmp_path)
-
-
-def check_variants(assignment, variants, tmp_path):
     """Solution full marks, blank zero and copied bundled answers failing, on every variant."""
     source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
     copied = hard_coded(source, bundled_answers(source))

@@ -5,18 +5,18 @@ import shutil
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from _chain_fixtures import mini_path, write_manifest  # noqa: F401
+from _chain_fixtures import write_manifest
 from chaintrace import Case, DatasetError, load_case, load_dataset
 from chaintrace.paths import datasets_root
 
 
 @pytest.fixture
-def copy(mini_path, tmp_path):  # noqa: F811
+def copy(mini_path, tmp_path):
     """A private copy of the fixture dataset that a test may damage."""
     return shutil.copytree(mini_path, tmp_path / "mini")
 
 
-def test_loads_tables_with_contract_columns(mini_path):  # noqa: F811
+def test_loads_tables_with_contract_columns(mini_path):
     ds = load_dataset(mini_path)
     assert ds.name == "mini"
     assert list(ds.transactions.columns) == [
@@ -42,11 +42,11 @@ def test_loads_tables_with_contract_columns(mini_path):  # noqa: F811
     assert ds.tags_path.is_file() and (ds.sanctions_dir / "sanctioned_addresses_XBT.txt").is_file()
 
 
-def test_same_object_while_unchanged(mini_path):  # noqa: F811
+def test_same_object_while_unchanged(mini_path):
     assert load_dataset(mini_path) is load_dataset(str(mini_path))
 
 
-def test_checksum_is_sha256_of_manifest(mini_path):  # noqa: F811
+def test_checksum_is_sha256_of_manifest(mini_path):
     import hashlib
 
     expected = hashlib.sha256((mini_path / "SHA256SUMS").read_bytes()).hexdigest()
@@ -84,7 +84,7 @@ def test_garbled_manifest_line(copy):
         load_dataset(copy)
 
 
-def test_unknown_dataset_lists_available(monkeypatch, mini_path):  # noqa: F811
+def test_unknown_dataset_lists_available(monkeypatch, mini_path):
     monkeypatch.setenv("CHAINTRACE_DATASETS", str(mini_path.parent))
     assert datasets_root() == mini_path.parent
     with pytest.raises(DatasetError, match=r"no dataset 'nope'.*available: mini"):
@@ -92,7 +92,7 @@ def test_unknown_dataset_lists_available(monkeypatch, mini_path):  # noqa: F811
     assert load_dataset("mini").path == mini_path.resolve()
 
 
-def test_price_usd_accepts_every_time_form(mini_path):  # noqa: F811
+def test_price_usd_accepts_every_time_form(mini_path):
     ds = load_dataset(mini_path)
     first = ds.prices["date"].iloc[0].date()
     assert ds.price_usd(first) == 36000.5
@@ -103,7 +103,7 @@ def test_price_usd_accepts_every_time_form(mini_path):  # noqa: F811
     assert ds.price_usd(ds.prices["date"].iloc[2]) == 37000.5
 
 
-def test_price_outside_range_is_clear(mini_path):  # noqa: F811
+def test_price_outside_range_is_clear(mini_path):
     ds = load_dataset(mini_path)
     with pytest.raises(DatasetError, match="cover 2023-11-14 to 2023-11-16"):
         ds.price_usd(date(2030, 1, 1))
@@ -113,7 +113,7 @@ def test_price_outside_range_is_clear(mini_path):  # noqa: F811
         ds.price_usd("last tuesday")
 
 
-def test_case_attributes_fall_through_to_reported(mini_path):  # noqa: F811
+def test_case_attributes_fall_through_to_reported(mini_path):
     ds = load_dataset(mini_path)
     assert ds.case_ids == ["M1"]
     case = load_case("M1", dataset=mini_path)
@@ -133,7 +133,7 @@ def test_case_attributes_fall_through_to_reported(mini_path):  # noqa: F811
         case.reported["x"] = 1  # read-only
 
 
-def test_unknown_case_lists_available(mini_path):  # noqa: F811
+def test_unknown_case_lists_available(mini_path):
     with pytest.raises(DatasetError, match=r"no case 'R9'.*available: M1"):
         load_dataset(mini_path).case("R9")
 

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
-from _chain_fixtures import address, build_chain, mini_path  # noqa: F401
+from _chain_fixtures import address, build_chain
 from chaintrace import NotFound
 from chaintrace.graph import GraphError, TxGraph, build_graph, segment_sums, txid_keys
 
@@ -89,7 +89,7 @@ def test_shuffled_tables_give_the_same_graph():
     ]
 
 
-def test_graph_of_fixture_dataset_agrees_with_rows(mini_path):  # noqa: F811
+def test_graph_of_fixture_dataset_agrees_with_rows(mini_path):
     from chaintrace import load_dataset
 
     ds = load_dataset(mini_path)

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from _chain_fixtures import mini_path, write_manifest  # noqa: F401
+from _chain_fixtures import write_manifest
 from chaintrace import DatasetError, NotFound, graphstore, load_case, load_dataset
 from chaintrace.graph import TxGraph, build_graph
 from chaintrace.txtables import build, tables
@@ -67,7 +67,7 @@ def test_build_graph_uses_the_index_and_decodes_text_only_when_asked(course):
         g.tx_id(wrong_tail)  # same first 64 bits, so only the full comparison catches it
 
 
-def test_dataset_without_index_still_works_and_can_be_indexed(mini_path, tmp_path):  # noqa: F811
+def test_dataset_without_index_still_works_and_can_be_indexed(mini_path, tmp_path):
     folder = shutil.copytree(mini_path, tmp_path / "mini")
     plain = load_dataset(folder)
     assert not graphstore.has_index(plain) and graphstore.load(plain) is None
@@ -79,7 +79,7 @@ def test_dataset_without_index_still_works_and_can_be_indexed(mini_path, tmp_pat
     assert_same_graph(graphstore.load(indexed), slow)
 
 
-def test_damaged_index_is_refused(mini_path, tmp_path):  # noqa: F811
+def test_damaged_index_is_refused(mini_path, tmp_path):
     folder = shutil.copytree(mini_path, tmp_path / "mini")
     graphstore.write(folder)
     path = folder / "graph" / "outputs.parquet"
@@ -88,7 +88,7 @@ def test_damaged_index_is_refused(mini_path, tmp_path):  # noqa: F811
         load_dataset(folder)
 
 
-def test_index_that_contradicts_itself_is_refused(mini_path, tmp_path):  # noqa: F811
+def test_index_that_contradicts_itself_is_refused(mini_path, tmp_path):
     folder = shutil.copytree(mini_path, tmp_path / "mini")
     graphstore.write(folder)
     path = folder / "graph" / "inputs.parquet"
@@ -106,7 +106,7 @@ def test_hex_text_round_trips():
     assert [bytes.fromhex(t) for t in text.to_pylist()] == [bytes(r) for r in raw]
 
 
-def test_index_command_indexes_a_dataset_and_refuses_a_damaged_one(mini_path, tmp_path, capsys):  # noqa: F811
+def test_index_command_indexes_a_dataset_and_refuses_a_damaged_one(mini_path, tmp_path, capsys):
     from chaintrace.cli import main
 
     folder = shutil.copytree(mini_path, tmp_path / "mini")
@@ -123,7 +123,7 @@ def test_index_command_indexes_a_dataset_and_refuses_a_damaged_one(mini_path, tm
 
 
 @pytest.fixture
-def indexed(mini_path, tmp_path):  # noqa: F811
+def indexed(mini_path, tmp_path):
     folder = shutil.copytree(mini_path, tmp_path / "mini")
     graphstore.write(folder)
     return folder
@@ -184,7 +184,7 @@ def test_every_kind_of_index_edit_is_refused(indexed, name, change, column):
         load_dataset(indexed)
 
 
-def test_tables_in_another_order_are_not_mistaken_for_an_edit(mini_path, tmp_path):  # noqa: F811
+def test_tables_in_another_order_are_not_mistaken_for_an_edit(mini_path, tmp_path):
     folder = shutil.copytree(mini_path, tmp_path / "mini")
     path = folder / "outputs.parquet"
     table = pq.read_table(path)

@@ -3,7 +3,7 @@
 import _handbuilt
 import numpy as np
 import pytest
-from _chain_fixtures import address, mini_chain, mini_path  # noqa: F401
+from _chain_fixtures import address
 from chaintrace.heuristics import (
     HEURISTICS,
     ChangeVerdict,
@@ -162,7 +162,7 @@ def test_bad_input():
         change_candidates(tx("8", [(A_IN, 10, "p2wpkh")], []), heuristics=["nope"])
 
 
-def test_per_tx_and_table_agree_on_the_mini_chain(mini_chain):  # noqa: F811
+def test_per_tx_and_table_agree_on_the_mini_chain(mini_chain):
     table = change_table(mini_chain.dataset)
     peel_picks = 0
     for row in table.itertuples():

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import MODULES, ROOT
 
 
@@ -79,3 +80,29 @@ def test_readme_toolkit_example_runs():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Peel chain trace" in result.stdout
+
+
+# What a clone cannot follow: notes outside the repository, design-document sections and tracker
+# numbers. Facts belong in docs/ with their published sources (docs/realism-targets.md).
+UNREACHABLE = re.compile(r"\.\./shared\b|\bshared/+notes\b|\bDESIGN\s+§|\bissues?\s+#?\d", re.I)
+
+
+def test_no_file_cites_what_a_clone_does_not_have():
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git clone: no list of tracked files")
+    found = []
+    for name in filter(None, listed.stdout.split("\0")):
+        path = ROOT / name
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            continue  # binary (parquet, images)
+        text = data.decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            if match := UNREACHABLE.search(line):
+                found.append(f"{name}:{number}: {match.group(0)!r}")
+    assert not found, "cite docs/ and published sources instead:\n" + "\n".join(found)

@@ -4,13 +4,13 @@ import json
 
 import pytest
 import requests
-from _chain_fixtures import HUB, mini_chain, mini_path  # noqa: F401
+from _chain_fixtures import HUB
 from chaintrace import Esplora, NotFound, rawtx
 from chaintrace.serve import make_server
 
 
 @pytest.fixture(scope="module")
-def server(mini_chain):  # noqa: F811
+def server(mini_chain):
     srv = make_server(mini_chain, port=0)
     srv.start()
     yield srv
@@ -22,13 +22,13 @@ def remote(server, tmp_path):
     return Esplora(server.url, min_interval=0, cache_dir=tmp_path / "cache")
 
 
-def test_every_transaction_is_identical(server, remote, mini_chain):  # noqa: F811
+def test_every_transaction_is_identical(server, remote, mini_chain):
     for txid in mini_chain.dataset.transactions["txid"]:
         assert remote.tx(txid) == mini_chain.tx(txid)
         assert remote.outspends(txid) == mini_chain.outspends(txid)
 
 
-def test_addresses_agree_including_paging(server, remote, mini_chain):  # noqa: F811
+def test_addresses_agree_including_paging(server, remote, mini_chain):
     addresses = set(mini_chain.dataset.outputs["address"]) - {""}
     for address in sorted(addresses):
         assert remote.address_summary(address) == mini_chain.address_summary(address)
@@ -37,13 +37,13 @@ def test_addresses_agree_including_paging(server, remote, mini_chain):  # noqa: 
     assert remote.address_txs(HUB, limit=3) == mini_chain.address_txs(HUB, limit=3)
 
 
-def test_blocks_and_tip_agree(server, remote, mini_chain):  # noqa: F811
+def test_blocks_and_tip_agree(server, remote, mini_chain):
     assert remote.tip_height() == mini_chain.tip_height()
     for height in mini_chain.dataset.blocks["height"]:
         assert remote.block_time(int(height)) == mini_chain.block_time(int(height))
 
 
-def test_raw_hex_rebuilds_every_txid(server, mini_chain):  # noqa: F811
+def test_raw_hex_rebuilds_every_txid(server, mini_chain):
     for txid in mini_chain.dataset.transactions["txid"]:
         raw = requests.get(f"{server.url}/tx/{txid}/hex", timeout=5).text
         assert rawtx.txid(bytes.fromhex(raw)) == txid
@@ -51,7 +51,7 @@ def test_raw_hex_rebuilds_every_txid(server, mini_chain):  # noqa: F811
         assert len(raw) // 2 == tx.size and rawtx.weight(raw) == tx.weight
 
 
-def test_json_has_the_real_esplora_shape(server, mini_chain):  # noqa: F811
+def test_json_has_the_real_esplora_shape(server, mini_chain):
     txid = mini_chain.dataset.case("M1").payment_txid
     data = requests.get(f"{server.url}/api/tx/{txid}", timeout=5).json()
     assert set(data) == {
@@ -91,7 +91,7 @@ def test_errors_are_http_errors(server, remote):
         remote.address_summary("1BoatSLRHtKNngkdXEeobR76b53LETtpyT")
 
 
-def test_pages_are_25_and_continue_after_last_seen(server, mini_chain):  # noqa: F811
+def test_pages_are_25_and_continue_after_last_seen(server, mini_chain):
     first = requests.get(f"{server.url}/address/{HUB}/txs", timeout=5).json()
     rest = requests.get(
         f"{server.url}/address/{HUB}/txs/chain/{first[-1]['txid']}", timeout=5
@@ -101,7 +101,7 @@ def test_pages_are_25_and_continue_after_last_seen(server, mini_chain):  # noqa:
     assert json.loads(json.dumps(first[0])) == first[0]
 
 
-def test_port_in_use_is_a_clear_error(server, mini_chain):  # noqa: F811
+def test_port_in_use_is_a_clear_error(server, mini_chain):
     from chaintrace import ChainError
 
     port = int(server.url.rsplit(":", 1)[1])
@@ -131,7 +131,7 @@ def test_course_dataset_served_matches_local(tmp_path):
         srv.stop()
 
 
-def test_states_what_it_serves(server, mini_chain):  # noqa: F811
+def test_states_what_it_serves(server, mini_chain):
     from chaintrace.serve import banner
 
     info = requests.get(f"{server.url}/info", timeout=5).json()
@@ -158,7 +158,7 @@ def test_keeps_connections_alive(server):
     assert len(socks) == 1  # one connection served all three
 
 
-def test_idle_connections_lock_nobody_out_and_are_closed(mini_chain):  # noqa: F811
+def test_idle_connections_lock_nobody_out_and_are_closed(mini_chain):
     import socket
 
     srv = make_server(mini_chain, port=0, idle_timeout=0.5)

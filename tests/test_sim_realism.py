@@ -1,4 +1,4 @@
-"""Realism of the bundled course data against real-chain targets (shared/notes/REALISM.md).
+"""Realism of the bundled course data against real-chain targets (docs/realism-targets.md).
 
 Only statistics the generator already meets are asserted, so a regression fails; the rest are
 reported as FAIL in docs/realism.md and listed as known gaps in datasets/README.md.

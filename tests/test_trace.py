@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _chain_fixtures import HUB, address, mini_path  # noqa: F401
+from _chain_fixtures import HUB, address
 from chaintrace import TagPack, load_case, paths
 from chaintrace.graph import build_graph
 from chaintrace.trace import (
@@ -178,7 +178,7 @@ def test_plain_python_and_csr_versions_agree_from_an_address():
     assert slow == dict(zip(fast.hops["output"], fast.hops["hop"], strict=True))
 
 
-def test_plain_python_and_csr_versions_agree_on_fixture(mini_path):  # noqa: F811
+def test_plain_python_and_csr_versions_agree_on_fixture(mini_path):
     from chaintrace import load_dataset
 
     ds = load_dataset(mini_path)

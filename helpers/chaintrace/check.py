@@ -21,7 +21,7 @@ from .errors import ChaintraceError
 
 # (distribution, import name, oldest version the course is tested with)
 # nbgrader and jupyterlab run the server, not the kernel: finding them is enough (importing
-# nbgrader alone takes 2.5 s).
+# nbgrader alone takes 2.5 s). They come with the course, not the toolkit (the `course` extra).
 SERVER_SIDE = {"nbgrader", "jupyterlab"}
 REQUIRED = [
     ("pandas", "pandas", "2.2"),
@@ -36,6 +36,10 @@ REQUIRED = [
 ]
 
 REINSTALL = "run `python3 run.py course` again from the course folder; it repairs the installation"
+COURSE_ONLY = (
+    "the course needs it, the toolkit does not: run `python3 run.py course` from the course "
+    "folder (or `pip install 'chaintrace[course]'`)"
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def check_package(dist: str, module: str, oldest: str) -> Check:
         else:
             __import__(module)
     except Exception as error:  # missing, or installed but broken
-        return Check(dist, False, f"not usable ({type(error).__name__})", REINSTALL)
+        fix = COURSE_ONLY if module in SERVER_SIDE else REINSTALL
+        return Check(dist, False, f"not usable ({type(error).__name__})", fix)
     ok = _version_tuple(version) >= _version_tuple(oldest)
     return Check(dist, ok, version, f"version {oldest} or newer is needed; {REINSTALL}")
 

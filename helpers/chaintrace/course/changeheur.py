@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..heuristics import PUBLISHED, ROUND_PUBLISHED
 
-# GT coverage / precision (%) on real Bitcoin, Möser & Narayanan [MN 5a)], shared/notes/REALISM.md;
+# GT coverage / precision (%) on real Bitcoin, Möser & Narayanan (FC'22), docs/realism-targets.md;
 # the toolkit's heuristics keep the figures (chaintrace.heuristics.PUBLISHED)
 _MN_NAMES = {
     "optimal change": "optimal_change",
