@@ -57,39 +57,25 @@ def source_notebook():
         "display_name": "Python 3",
         "language": "python",
     }
-    nb.cells = [
-        _cell("setup", "import os\nbase = 7"),
-        _cell("answer_a", solution.format(ANSWER_A), solution=True),
-        _cell(
-            "test_a",
-            _test(
-                "assert isinstance(answer_a, int), 'a whole number'",
-                f"assert answer_a == 14, 'not twice the base'  # {HIDDEN_MARKER}",
+    parts = [  # (answer cell, its model answer, the visible check, the hidden check)
+        ("a", ANSWER_A, "assert isinstance(answer_a, int), 'a whole number'",
+         "assert answer_a == 14, 'not twice the base'"),
+        ("b", ANSWER_B, "assert isinstance(answer_b, int), 'a whole number'",
+         "assert answer_b == 21, 'not three times the base'"),
+        ("c", TRIPLE, "assert triple(1) == 3, 'triple(1) should be 3'",
+         "assert triple(123457) == 370371, 'not three times'"),
+    ]  # fmt: skip
+    nb.cells = [_cell("setup", "import os\nbase = 7")]
+    for part, model, visible, hidden in parts:
+        nb.cells += [
+            _cell(f"answer_{part}", solution.format(model), solution=True),
+            _cell(
+                f"test_{part}",
+                _test(visible, f"{hidden}  # {HIDDEN_MARKER}"),
+                grade=True,
+                points=1,
             ),
-            grade=True,
-            points=1,
-        ),
-        _cell("answer_b", solution.format(ANSWER_B), solution=True),
-        _cell(
-            "test_b",
-            _test(
-                "assert isinstance(answer_b, int), 'a whole number'",
-                f"assert answer_b == 21, 'not three times the base'  # {HIDDEN_MARKER}",
-            ),
-            grade=True,
-            points=1,
-        ),
-        _cell("answer_c", solution.format(TRIPLE), solution=True),
-        _cell(
-            "test_c",
-            _test(
-                "assert triple(1) == 3, 'triple(1) should be 3'",
-                f"assert triple(123457) == 370371, 'not three times'  # {HIDDEN_MARKER}",
-            ),
-            grade=True,
-            points=1,
-        ),
-    ]
+        ]
     return nb
 
 
