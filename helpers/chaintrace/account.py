@@ -1,17 +1,21 @@
-"""Account-model chains (Ethereum, TRON): transfers, traces across swaps and bridges, freezes.
+"""Account-model chains (Ethereum, TRON, BNB Smart Chain): transfers, traces across swaps and
+bridges, freezes.
 
 An account chain keeps balances, not coins: a transfer moves an exact amount from one account to
 another, with no change and no inputs to link. Tracing follows an amount to the next transfers
-out of the account that received it; a *swap* (USDT in, ETH out in one transaction) and a
-*bridge* (USDT locked on one chain, released minus a fee on the other, both legs carrying the
-bridge's transfer id) are followed through. The USDT issuer can blacklist an address holding
-USDT ("freeze"); nobody can blacklist native ETH or TRX.
+out of the account that received it; a *swap* (one asset in, another out in one transaction,
+through a pool or an aggregator's router) and a *bridge* crossing (the two legs carry the same
+``bridge_ref``: a deposit nonce, an attested message hash or an intent's order id; see
+:mod:`chaintrace.crossing`) are followed through. Amounts are read with each row's own
+``decimals``: USDT has 6 on Ethereum and TRON but 18 on BNB Smart Chain. A token's issuer can
+blacklist an address holding it ("freeze") only if its contract has a blacklist (Tether's USDT
+does; the BNB Smart Chain peg of USDT does not); nobody can blacklist native ETH, BNB or TRX.
 
 >>> ledger = load_transfers()
 >>> sorted(ledger["chain"].unique())
-['ethereum', 'tron']
->>> row = ledger[ledger["asset"] == "USDT"].iloc[0]
->>> row["units"] == int(row["value"]), bool(row["amount"] == row["units"] / 10**6)
+['bsc', 'ethereum', 'tron']
+>>> row = ledger[(ledger["asset"] == "USDT") & (ledger["chain"] == "bsc")].iloc[0]
+>>> row["units"] == int(row["value"]), bool(row["amount"] == row["units"] / 10**18)
 (True, True)
 """
 
@@ -34,12 +38,24 @@ __all__ = [
     "counterparties",
     "trace_transfers",
     "freeze_points",
+    "load_tokens",
+    "custodian_of",
+    "freezable",
+    "freezable_by_holder",
 ]
 
-ISSUED = frozenset({"USDT"})  # tokens whose issuer can blacklist an address
+# who issues the public USDT contracts and whether it can blacklist an address; a dataset's
+# account/tokens.csv (load_tokens) says so for every token it holds
+DEFAULT_TOKENS = {
+    ("ethereum", "USDT"): ("Tether", True),
+    ("tron", "USDT"): ("Tether", True),
+    ("bsc", "USDT"): ("Binance (BSC-USD peg custodian)", False),
+}
+NATIVE = {"ethereum": "ETH", "bsc": "BNB", "tron": "TRX"}
+ISSUED = frozenset({"USDT"})  # kept for older code: tokens some issuer can blacklist
 _HASH = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 _TRACE_COLUMNS = ["hop", "via", "chain", "tx_hash", "log_index", "time", "from", "to", "asset",
-                  "amount", "units", "bridge_ref"]  # fmt: skip
+                  "amount", "units", "bridge_ref", "evidence"]  # fmt: skip
 
 
 class AccountError(ChaintraceError, ValueError):
@@ -116,10 +132,14 @@ def prepare(transfers: pd.DataFrame) -> pd.DataFrame:
     if "units" in transfers and "amount" in transfers:
         return transfers
     out = transfers.copy()
-    defaults = {"chain": "ethereum", "log_index": 0, "bridge_ref": ""}
+    defaults = {"chain": "ethereum", "log_index": 0, "bridge_ref": "", "contract": "",
+                "method": ""}  # fmt: skip
     for column, value in defaults.items():
         if column not in out:
             out[column] = value
+    if "tx_from" not in out:  # the sender of a transaction is the sender of its first transfer
+        first = out.sort_values("log_index").drop_duplicates("tx_hash").set_index("tx_hash")
+        out["tx_from"] = out["tx_hash"].map(first["from"])
     out["units"] = pd.Series([int(v) for v in out["value"]], index=out.index, dtype=object)
     out["amount"] = [u / 10 ** int(d) for u, d in zip(out["units"], out["decimals"], strict=True)]
     out["when"] = pd.to_datetime(out["time"], unit="s", utc=True)
@@ -207,17 +227,41 @@ def _start_rows(t: pd.DataFrame, start) -> pd.DataFrame:
 
 
 def _linked(t: pd.DataFrame, row, forward: bool):
-    """The swap or bridge leg that continues ``row``, as ``(via, row)``, else None."""
+    """The swap or bridge leg that continues ``row``, as ``(via, row)``, else None.
+
+    A bridge leg continues on the other chain's leg with the same ``bridge_ref``; a swap leg
+    continues with the transfer, in the same transaction and in another asset, that pays back
+    the one who paid in (forward: to ``row``'s sender; backward: from ``row``'s recipient),
+    whether a pool paid it directly or an aggregator's router did, after several legs."""
     if row["bridge_ref"]:
         legs = t[(t["bridge_ref"] == row["bridge_ref"]) & (t["chain"] != row["chain"])]
         later = legs[legs["time"] >= row["time"]] if forward else legs[legs["time"] <= row["time"]]
         if not later.empty:
             return "bridge", later.iloc[0]
-    same = t[(t["tx_hash"] == row["tx_hash"]) & (t["asset"] != row["asset"])]
-    pair = same[(same["from"] == row["to"]) & (same["to"] == row["from"])]
+    same = t[(t["tx_hash"] == row["tx_hash"]) & (t["chain"] == row["chain"])
+             & (t["asset"] != row["asset"])]  # fmt: skip
+    if forward:
+        pair = same[(same["to"] == row["from"]) & (same["log_index"] > row["log_index"])]
+    else:
+        pair = same[(same["from"] == row["to"]) & (same["log_index"] < row["log_index"])]
     if not pair.empty:
-        return "swap", pair.iloc[0]
+        return "swap", pair.iloc[-1] if forward else pair.iloc[0]
     return None
+
+
+_EVIDENCE = {  # what links a crossing's legs, by the method its source leg called
+    "lock": "shared reference", "release": "shared reference",
+    "depositForBurn": "attestation", "receiveMessage": "attestation",
+    "deposit": "relayer fill", "fillRelay": "relayer fill",
+}  # fmt: skip
+
+
+def _evidence(via: str, leg) -> str:
+    if via == "swap":
+        return "same transaction"
+    if via == "bridge":
+        return _EVIDENCE.get(leg.get("method", ""), "shared reference")
+    return ""
 
 
 def trace_transfers(
@@ -241,7 +285,10 @@ def trace_transfers(
 
     Returns one row per transfer: ``hop`` (0 = start), ``via`` (``start``, ``transfer``,
     ``swap``, ``bridge``), ``chain``, ``tx_hash``, ``log_index``, ``time``, ``from``, ``to``,
-    ``asset``, ``amount``, ``units``, ``bridge_ref``.
+    ``asset``, ``amount``, ``units``, ``bridge_ref``, ``evidence`` (what links a swap or
+    bridge leg to the one before: ``same transaction``, ``shared reference``, ``attestation``
+    or ``relayer fill``; "" otherwise). Each hop stays on its chain: one EVM key can hold an
+    account on Ethereum and on BNB Smart Chain, and only a bridge moves money between them.
 
     >>> t = load_transfers()
     >>> legs = t[t["bridge_ref"] != ""].sort_values("time")
@@ -282,10 +329,11 @@ def trace_transfers(
             account = account_key(row["to"] if forward else row["from"])
             if account in stops:
                 continue
+            same_chain = t["chain"] == row["chain"]  # one EVM key can hold accounts on two chains
             if forward:
-                cand = t[(frm == account) & (t["time"] >= row["time"])]
+                cand = t[(frm == account) & (t["time"] >= row["time"]) & same_chain]
             else:
-                cand = t[(to == account) & (t["time"] <= row["time"])]
+                cand = t[(to == account) & (t["time"] <= row["time"]) & same_chain]
             for _, c in cand[cand["amount"] >= min_value].iterrows():
                 if take(c, hop, "transfer"):
                     nxt.append(c)
@@ -312,7 +360,8 @@ def _through(t, row, forward, hop, take, seen):
 
 
 def _trace_frame(out: list[tuple]) -> pd.DataFrame:
-    rows = [{"hop": hop, "via": via, **{k: row[k] for k in _TRACE_COLUMNS[2:]}}
+    rows = [{"hop": hop, "via": via, **{k: row[k] for k in _TRACE_COLUMNS[2:-1]},
+             "evidence": _evidence(via, row)}
             for hop, via, row in out]  # fmt: skip
     frame = pd.DataFrame(rows, columns=_TRACE_COLUMNS)
     frame["units"] = frame["units"].astype(object)
@@ -320,35 +369,82 @@ def _trace_frame(out: list[tuple]) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- freezing
+def load_tokens(dataset=None) -> pd.DataFrame:
+    """The token contracts of a dataset (``account/tokens.csv``): ``chain``, ``asset``,
+    ``contract``, ``decimals``, ``issuer`` and ``blacklist`` (whether the issuer's contract can
+    blacklist an address, i.e. freeze what it holds).
+
+    >>> tokens = load_tokens()
+    >>> bsc = tokens[(tokens["chain"] == "bsc") & (tokens["asset"] == "USDT")].iloc[0]
+    >>> int(bsc["decimals"]), bool(bsc["blacklist"])
+    (18, False)
+    """
+    ds = as_dataset(dataset)
+    try:
+        frame = pd.read_csv(ds._file("account/tokens.csv"), dtype={"contract": "str"})
+    except FileNotFoundError as exc:
+        raise AccountError(
+            f"dataset {ds.name!r} has no account/tokens.csv (made before it was added): "
+            "freeze_points falls back to the public USDT contracts when tokens is None"
+        ) from exc
+    frame["blacklist"] = frame["blacklist"].astype(str).str.lower().eq("true")
+    return frame
+
+
+def _token_rules(tokens) -> dict[tuple, tuple[str, bool]]:
+    """``(chain, asset) -> (issuer, can blacklist)`` from a tokens table (or the defaults)."""
+    if tokens is None:
+        return dict(DEFAULT_TOKENS)
+    return {(r["chain"], r["asset"]): (r["issuer"], bool(r["blacklist"]))
+            for r in tokens.to_dict("records")}  # fmt: skip
+
+
 def _balances(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Units each account holds per chain and asset: received less sent, and the native coin
+    less the fees of the transactions it sent (``tx_from``), once per transaction."""
     frm, to = _keys(t["from"]), _keys(t["to"])
+    payer = _keys(t["tx_from"]) if "tx_from" in t else frm
+    fees = t[t["chain"].isin(["ethereum", "bsc"]) & t["fee_wei"].notna()]
+    fees = fees.assign(payer=payer[fees.index]).drop_duplicates(["chain", "tx_hash"])
     rows = []
     for key in keys:
         got, sent = t[to == key], t[frm == key]
-        for (chain, asset), _ in pd.concat([got, sent]).groupby(["chain", "asset"]):
+        paid = fees[fees["payer"] == key]
+        pairs = {(c, a) for c, a in zip(pd.concat([got, sent])["chain"],
+                                        pd.concat([got, sent])["asset"], strict=True)}  # fmt: skip
+        pairs |= {(c, NATIVE[c]) for c in paid["chain"]}
+        for chain, asset in sorted(pairs):
             units = sum(got[(got["chain"] == chain) & (got["asset"] == asset)]["units"]) - sum(
                 sent[(sent["chain"] == chain) & (sent["asset"] == asset)]["units"]
             )
-            if asset == "ETH":  # the sender of a transaction pays its fee in ETH
-                paid = sent[(sent["chain"] == "ethereum") & (sent["log_index"] == 0)]
-                units -= sum(int(f) for f in paid.drop_duplicates("tx_hash")["fee_wei"].dropna())
-            rows.append({"address": key, "chain": chain, "asset": asset, "units": units})
-    return pd.DataFrame(rows, columns=["address", "chain", "asset", "units"])
+            if asset == NATIVE.get(chain):  # the sender of a transaction pays its fee
+                units -= sum(int(f) for f in paid[paid["chain"] == chain]["fee_wei"])
+            both = pd.concat([got, sent])
+            dec = both[(both["chain"] == chain) & (both["asset"] == asset)]["decimals"]
+            decimals = int(dec.iloc[0]) if len(dec) else 18
+            rows.append({"address": key, "chain": chain, "asset": asset, "units": units,
+                         "decimals": decimals})  # fmt: skip
+    return pd.DataFrame(rows, columns=["address", "chain", "asset", "units", "decimals"])
 
 
 def freeze_points(
-    transfers: pd.DataFrame, addresses, at: int | None = None, freezes=None, tags=None
-) -> pd.DataFrame:
+    transfers: pd.DataFrame, addresses, at: int | None = None, freezes=None, tags=None,
+    tokens=None,
+) -> pd.DataFrame:  # fmt: skip
     """What each address holds at time ``at`` (Unix seconds; default: the end of the ledger),
-    and whether the USDT issuer could still freeze it.
+    and whether the token's issuer could still freeze it.
 
     One row per address, chain and asset with a non-zero balance: ``units`` (exact),
-    ``balance`` (USDT or ETH), ``frozen`` (blacklisted at ``at`` per ``freezes``, the
-    :func:`load_freezes` table), ``issuer_can_freeze`` (USDT, not yet frozen, balance above
-    zero) and ``note`` in plain words; ``label`` when a TagPack is given (a labelled service
-    pools its customers' money: ask the service, not the issuer). Balances are the ledger's sums
-    of transfers in and out (ETH less the fees paid), so they are complete only if the
-    address's whole history is in the ledger.
+    ``decimals`` (the contract's, read from the ledger), ``balance`` (whole tokens), ``issuer``
+    (who can blacklist it; "" for a native coin), ``frozen`` (blacklisted at ``at`` per
+    ``freezes``, the :func:`load_freezes` table), ``issuer_can_freeze`` (the contract has a
+    blacklist, the address is not yet frozen, balance above zero) and ``note`` in plain words;
+    ``label`` when a TagPack is given (a labelled service pools its customers' money: ask the
+    service, not the issuer). ``tokens``: the :func:`load_tokens` table (default: the public
+    USDT contracts: Tether's on Ethereum and TRON can blacklist, the BNB Smart Chain peg
+    cannot). Balances are the ledger's sums of transfers in and out (native coins less the fees
+    of the transactions the address sent), so they are complete only if the address's whole
+    history is in the ledger.
 
     >>> t = load_transfers()
     >>> pool_swap = t[(t["log_index"] == 1) & (t["asset"] == "ETH")].iloc[0]
@@ -364,13 +460,18 @@ def freeze_points(
                                                           else addresses)))  # fmt: skip
     table = _balances(t, keys)
     table = table[table["units"] != 0].reset_index(drop=True)
-    table["balance"] = [int(u) / 10 ** (18 if a == "ETH" else 6)
-                        for u, a in zip(table["units"], table["asset"], strict=True)]  # fmt: skip
+    table["balance"] = [int(u) / 10 ** int(d)
+                        for u, d in zip(table["units"], table["decimals"], strict=True)]  # fmt: skip
+    rules = _token_rules(tokens)
     since = _frozen_since(freezes, at)
+    table["issuer"] = [rules.get((c, a), ("", False))[0]
+                       for c, a in zip(table["chain"], table["asset"], strict=True)]  # fmt: skip
+    blacklist = pd.Series([rules.get((c, a), ("", False))[1]
+                           for c, a in zip(table["chain"], table["asset"], strict=True)],
+                          index=table.index, dtype=bool)  # fmt: skip
     table["frozen"] = [a in since for a in table["address"]]
-    issued = table["asset"].isin(ISSUED)
-    table["issuer_can_freeze"] = issued & ~table["frozen"] & (table["balance"] > 0)
-    table["note"] = [_note(r, since) for r in table.to_dict("records")]
+    table["issuer_can_freeze"] = blacklist & ~table["frozen"] & (table["balance"] > 0)
+    table["note"] = [_note(r, since, rules) for r in table.to_dict("records")]
     if tags is not None:
         table["label"] = [tags.attribute(a).label for a in table["address"]]
     table["address"] = [_display(t, a) for a in table["address"]]
@@ -391,15 +492,19 @@ def _frozen_since(freezes, at: int) -> dict[str, int]:
     return since
 
 
-def _note(row: dict, since: dict[str, int]) -> str:
-    if row["asset"] not in ISSUED:
+def _note(row: dict, since: dict[str, int], rules: dict) -> str:
+    if row["asset"] == NATIVE.get(row["chain"]):
         return f"native {row['asset']}: no issuer can freeze it; only a custodian holding it can"
+    issuer, blacklist = rules.get((row["chain"], row["asset"]), ("", False))
+    if not blacklist:
+        who = f" ({issuer})" if issuer else ""
+        return f"{row['asset']} on {row['chain']}: its contract has no blacklist{who}"
     if row["frozen"]:
         day = pd.to_datetime(since[row["address"]], unit="s", utc=True)
         return f"already blacklisted by the issuer since {day:%Y-%m-%d %H:%M} UTC"
     if row["balance"] <= 0:
         return "nothing left to freeze"
-    return "the issuer can blacklist this address and freeze the balance"
+    return f"{issuer or 'the issuer'} can blacklist this address and freeze the balance"
 
 
 def _display(t: pd.DataFrame, key: str) -> str:
@@ -409,3 +514,122 @@ def _display(t: pd.DataFrame, key: str) -> str:
         if not hit.empty:
             return hit.iloc[0]
     return key
+
+
+# --------------------------------------------------------------------------- who holds what
+def custodian_of(transfers: pd.DataFrame, addresses, tags) -> dict[str, str]:
+    """Which service holds the money paid to each of ``addresses``: the label of the tagged
+    wallet every outgoing transfer of the address went to (an exchange's or a swap service's
+    deposit address is swept into its tagged hot wallet). Addresses that sent elsewhere, or
+    nothing, are left out: their balance is their own.
+
+    >>> t = load_transfers()
+    >>> import chaintrace
+    >>> tags = chaintrace.load_tagpack(chaintrace.load_dataset().path / "account" / "tags.yaml")
+    >>> hot = {tag.address for tag in tags if tag.label == "Northmint"}
+    >>> sweep = t[t["to"].isin(hot) & (t["chain"] == "tron") & (t["method"] == "transfer")].iloc[0]
+    >>> custodian_of(t, [sweep["from"]], tags)[sweep["from"]]
+    'Northmint'
+    """
+    t = prepare(transfers)
+    frm, to = _keys(t["from"]), _keys(t["to"])
+    out: dict[str, str] = {}
+    for address in [addresses] if isinstance(addresses, str) else addresses:
+        sent = t[frm == account_key(address)]
+        labels = {tags.attribute(a).label for a in sent["to"]} if len(sent) else {None}
+        if len(labels) == 1 and (label := labels.pop()):
+            out[address] = label
+    return out
+
+
+FREEZABLE_COLUMNS = ["holder", "kind", "chain", "address", "asset", "units", "decimals",
+                     "amount", "usd", "uah", "note"]  # fmt: skip
+
+
+def freezable(
+    transfers: pd.DataFrame, addresses, at: int, prices, freezes=None, tokens=None,
+    custodians: dict | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Who could still freeze what at time ``at``, valued in USD and UAH on that day.
+
+    ``addresses``: every address the money reached (the successors' wallets, customers', the
+    destinations of bridges and swaps, deposit addresses). ``custodians``: address -> the
+    service that holds what it received (:func:`custodian_of`): an exchange or a swap service
+    credits the deposit to a customer account, so it can freeze the whole amount the address
+    received up to ``at`` (at most: the customer may have withdrawn some; its records say).
+    Every other address holds its own balance, which the token's issuer can freeze if its
+    contract has a blacklist and the address is not frozen yet. ``prices``: the
+    :func:`chaintrace.money.load_prices` table.
+
+    One row per holding: ``holder`` (the service or the token's issuer), ``kind``
+    (``custodian`` or ``issuer``), ``chain``, ``address``, ``asset``, ``units``, ``decimals``,
+    ``amount`` (whole tokens), ``usd``, ``uah`` (unrounded: round totals, not rows), ``note``.
+    Native coins and tokens without a blacklist are left out (nobody can freeze them on chain).
+
+    >>> import chaintrace
+    >>> t, prices = load_transfers(), chaintrace.load_prices()
+    >>> tags = chaintrace.load_tagpack(chaintrace.load_dataset().path / "account" / "tags.yaml")
+    >>> hot = {tag.address for tag in tags if tag.label == "Northmint"}
+    >>> sweep = t[t["to"].isin(hot) & (t["chain"] == "tron") & (t["method"] == "transfer")].iloc[0]
+    >>> held = freezable(t, [sweep["from"]], at=int(sweep["time"]), prices=prices,
+    ...                  custodians=custodian_of(t, [sweep["from"]], tags))
+    >>> sorted(set(held["holder"])), bool((held["uah"] > held["usd"]).all())
+    (['Northmint'], True)
+    """
+    from .money import value
+
+    t = prepare(transfers)
+    t = t[t["time"] <= int(at)]
+    custodians = {account_key(a): h for a, h in (custodians or {}).items()}
+    keys = list(dict.fromkeys(account_key(a) for a in addresses))
+    day = pd.to_datetime(int(at), unit="s", utc=True).strftime("%Y-%m-%d")
+    rows = []
+    to = _keys(t["to"])
+    for key in [k for k in keys if k in custodians]:
+        got = t[to == key]
+        for (chain, asset, decimals), part in got.groupby(["chain", "asset", "decimals"]):
+            rows.append((custodians[key], "custodian", chain, _display(t, key), asset,
+                         sum(part["units"]), int(decimals),
+                         "credited to a customer account: the service can freeze it"))  # fmt: skip
+    own = [k for k in keys if k not in custodians]
+    if own:
+        points = freeze_points(t, own, at=at, freezes=freezes, tokens=tokens)
+        for r in points[points["issuer_can_freeze"]].to_dict("records"):
+            rows.append((r["issuer"], "issuer", r["chain"], r["address"], r["asset"], r["units"],
+                         int(r["decimals"]), r["note"]))  # fmt: skip
+    out = []
+    for holder, kind, chain, address, asset, units, decimals, note in rows:
+        amount = int(units) / 10**decimals
+        usd = value(units, asset, day, "USD", prices, decimals=decimals)
+        uah = value(units, asset, day, "UAH", prices, decimals=decimals)
+        out.append((holder, kind, chain, address, asset, int(units), decimals, amount, usd, uah,
+                    note))  # fmt: skip
+    frame = pd.DataFrame(out, columns=FREEZABLE_COLUMNS)
+    frame["units"] = frame["units"].astype(object)
+    return frame.sort_values(["holder", "chain", "address"], kind="stable").reset_index(drop=True)
+
+
+def freezable_by_holder(table: pd.DataFrame) -> pd.DataFrame:
+    """Totals per holder of a :func:`freezable` table, in USD and UAH rounded once to the cent,
+    biggest first: whom to ask, and for how much.
+
+    >>> rows = pd.DataFrame({"holder": ["Tether", "Tether", "Northmint"], "usd": [1.004, 2.004, 5.0],
+    ...                      "uah": [40.1, 80.2, 200.0], "address": ["a", "b", "c"]})
+    >>> freezable_by_holder(rows).to_dict("records")[1]
+    {'holder': 'Tether', 'usd': 3.01, 'uah': 120.3, 'n_addresses': 2}
+    """
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    def cents(values) -> float:
+        total = sum((Decimal(str(v)) if not isinstance(v, Decimal) else v for v in values),
+                    Decimal(0))  # fmt: skip
+        return float(total.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
+
+    groups = table.groupby("holder", sort=True)
+    out = pd.DataFrame({
+        "holder": list(groups.groups),
+        "usd": [cents(g["usd"]) for _, g in groups],
+        "uah": [cents(g["uah"]) for _, g in groups],
+        "n_addresses": [g["address"].nunique() for _, g in groups],
+    })  # fmt: skip
+    return out.sort_values("usd", ascending=False, kind="stable").reset_index(drop=True)

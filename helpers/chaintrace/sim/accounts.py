@@ -413,8 +413,10 @@ def case_files(c: dict, deposit_entity: str = TRON_EXCHANGE) -> dict:
     return {"brief": brief, "truth": truth}
 
 
-def tags_yaml(led: Ledger, end_time: int) -> bytes:
-    """A TagPack for the account chains: contracts, bridge vaults, exchange hot wallets."""
+def tags_yaml(led: Ledger, end_time: int, more: list[tuple] = ()) -> bytes:
+    """A TagPack for the account chains: contracts, bridge vaults, exchange hot wallets, and
+    ``more`` ``(address, label, category, currency)`` (the 2026 services, all "ownership" or
+    "service_data" as the older ones)."""
     rows = [
         (USDT_ETH, "Tether USDT (ERC-20 contract)", "service", "ETH", "ownership"),
         (USDT_TRON, "Tether USDT (TRC-20 contract)", "service", "TRX", "ownership"),
@@ -425,7 +427,8 @@ def tags_yaml(led: Ledger, end_time: int) -> bytes:
         (led.hot["Kupolex"], "Kupolex", "exchange", "TRX", "service_data"),
         (led.eth_hot["Northmint"], "Northmint", "exchange", "ETH", "service_data"),
         (led.eth_hot["Kupolex"], "Kupolex", "exchange", "ETH", "service_data"),
-    ]
+    ] + [(a, label, cat, cur, "service_data" if cat == "exchange" else "ownership")
+         for a, label, cat, cur in more]  # fmt: skip
     tags = [{"address": a, "label": label, "category": cat, "currency": cur, "confidence": conf,
              "source": f"https://tags.example.org/{cat}/{label.split(':')[0].lower().replace(' ', '-')}"}
             for a, label, cat, cur, conf in rows]  # fmt: skip
@@ -451,11 +454,16 @@ def freezes_csv(freezes: list[dict]) -> bytes:
 
 
 def extend(eco, seed, eth_rows: list[dict], actors: dict, with_case: bool = True):
-    """The whole account-model ledger: the older Ethereum rows plus everything above.
+    """The whole account-model ledger: the older Ethereum rows, everything above, and the
+    2026 economy of :mod:`chaintrace.sim.crosschain` (its own RNG: nothing above changes).
 
-    Returns ``(rows, files, case)``: the rows in time order, the other ``account/`` files
-    (prices, freezes, tags) and the ``stablecoin-01`` case dict (None without cases).
+    Returns ``(rows, files, case, xchain)``: the rows in time order, the other ``account/``
+    files (prices, rates, tokens, freezes, tags), the ``stablecoin-01`` case dict (None
+    without cases) and ``xchain``: ``{"cases": {case_id: {"brief", "truth"}}, "designations":
+    [designation records]}`` (see :func:`chaintrace.sim.crosschain.designation`).
     """
+    from . import crosschain
+
     led = Ledger(seed, eco, actors)
     prices, eth_usd, usdt_usd = prices_csv(led.rng, led.n_days)
     _background(led, eth_usd)
@@ -471,12 +479,35 @@ def extend(eco, seed, eth_rows: list[dict], actors: dict, with_case: bool = True
     mine = [("tron", a) for a in (*led.hot.values(), led.bridge_tron)]
     mine += [("ethereum", a) for a in (led.bridge_eth, led.pool)]
     _top_up(led, old, people, {("ethereum", a) for a in services} | set(mine))
-    rows = sorted(
-        old + led.rows, key=lambda r: (r["time"], r["chain"], r["tx_hash"], r["log_index"])
+    _newer_columns(old + led.rows, {led.bridge_eth, led.bridge_tron})
+    new_rows, files, cases, designations, freezes, tags = crosschain.build(
+        seed, led, old + led.rows, actors, prices, with_case
     )
-    files = {
-        "account/prices.csv": prices,
-        "account/freezes.csv": freezes_csv(led.freezes),
-        "account/tags.yaml": tags_yaml(led, eco.times[-1]),
-    }
-    return rows, files, case
+    rows = sorted(
+        old + led.rows + new_rows,
+        key=lambda r: (r["time"], r["chain"], r["tx_hash"], r["log_index"]),
+    )
+    files["account/freezes.csv"] = freezes_csv(led.freezes + freezes)
+    files["account/tags.yaml"] = tags_yaml(led, eco.times[-1], tags)
+    return rows, files, case, {"cases": cases, "designations": designations}
+
+
+def _newer_columns(rows: list[dict], vaults: set[str]) -> None:
+    """The columns the 2026 ledger added, filled in for the older rows: the token ``contract``,
+    the transaction's sender ``tx_from`` (who paid the fee) and the called ``method``."""
+    sender = {r["tx_hash"]: r["from"] for r in rows if r["log_index"] == 0}
+    legs: dict[str, int] = {}
+    for r in rows:
+        legs[r["tx_hash"]] = legs.get(r["tx_hash"], 0) + 1
+    for r in rows:
+        r["contract"] = "" if r["asset"] == "ETH" else (USDT_ETH if r["chain"] == "ethereum"
+                                                        else USDT_TRON)  # fmt: skip
+        r["tx_from"] = sender.get(r["tx_hash"], r["from"])
+        if r["bridge_ref"]:
+            r["method"] = "lock" if r["to"] in vaults else "release"
+        elif legs[r["tx_hash"]] > 1:
+            r["method"] = "swap"
+        elif r["from"] == ZERO[r["chain"]]:
+            r["method"] = "mint"
+        else:
+            r["method"] = "transfer"

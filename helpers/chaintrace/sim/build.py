@@ -1,7 +1,7 @@
 """Assemble and write a whole dataset: chain tables, investigator files, cases, ground truth.
 
 >>> sorted(CASE_MODULES)[:2]
-['account-01', 'cluster-01']
+['account-01', 'account-02']
 """
 
 import random
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import accounts, extras, invariants, reference, writer
+from . import accounts, extras, invariants, reference, writer, xcases
 from .calendar import START_TIME, date_text
 from .economy import Economy
 
@@ -22,6 +22,7 @@ CASE_MODULES = {
     "coinjoin-01": "07",
     "theft-01": "08",
     "stablecoin-01": "09",
+    **xcases.CASE_MODULES,
 }
 ATTEMPTS = 6
 
@@ -123,14 +124,16 @@ def build(
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     data["tags.yaml"] = extras.tagpack(eco, chain, rng)
     rows, actors, acct = extras.account_ledger(eco, rng)
+    # the account chains draw from their own RNGs: built before the lists (which name their
+    # addresses: xchain["designations"]) without changing anything the lists draw
+    rows, account_files, stable, xchain = accounts.extend(eco, seed, rows, actors, cases)
     data.update(extras.sanctions(eco, rng, actors))
-    # the two-chain ledger draws from its own RNG: nothing above changes when it does
-    rows, account_files, stable = accounts.extend(eco, seed, rows, actors, with_case=cases)
     data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
     data.update(account_files)
     if cases:
         _account_case(eco, acct)
         eco.cases["stablecoin-01"] = accounts.case_files(stable)
+        eco.cases.update(xchain["cases"])
     for case_id, case in sorted(eco.cases.items()):
         brief = chain.resolve(case["brief"])
         brief.setdefault("module", CASE_MODULES.get(case_id, ""))
@@ -174,6 +177,9 @@ def _transfers_table(rows) -> pa.Table:
         "log_index": pa.int32(),
         "fee_sun": s,
         "bridge_ref": s,
+        "contract": s,
+        "tx_from": s,
+        "method": s,
     }
     return pa.table({k: pa.array([r[k] for r in rows], type=t) for k, t in types.items()})
 
