@@ -517,11 +517,16 @@ def _display(t: pd.DataFrame, key: str) -> str:
 
 
 # --------------------------------------------------------------------------- who holds what
+CUSTODIAL = frozenset({"exchange"})  # tag categories of services that keep customers' money
+
+
 def custodian_of(transfers: pd.DataFrame, addresses, tags) -> dict[str, str]:
     """Which service holds the money paid to each of ``addresses``: the label of the tagged
-    wallet every outgoing transfer of the address went to (an exchange's or a swap service's
-    deposit address is swept into its tagged hot wallet). Addresses that sent elsewhere, or
-    nothing, are left out: their balance is their own.
+    custodial wallet (category ``exchange``: exchanges and swap services) every outgoing
+    transfer of the address went to, as an exchange's deposit address is swept into its hot
+    wallet. Addresses that sent elsewhere (a bridge or a pool passes the money on), or nothing,
+    are left out: their balance is their own. A swap service holds an order only until it pays
+    it out (check with :func:`chaintrace.swap_candidates`).
 
     >>> t = load_transfers()
     >>> import chaintrace
@@ -536,9 +541,10 @@ def custodian_of(transfers: pd.DataFrame, addresses, tags) -> dict[str, str]:
     out: dict[str, str] = {}
     for address in [addresses] if isinstance(addresses, str) else addresses:
         sent = t[frm == account_key(address)]
-        labels = {tags.attribute(a).label for a in sent["to"]} if len(sent) else {None}
-        if len(labels) == 1 and (label := labels.pop()):
-            out[address] = label
+        found = {(b.label, b.category) if (b := tags.attribute(a).best) else (None, None)
+                 for a in sent["to"]} if len(sent) else {(None, None)}  # fmt: skip
+        if len(found) == 1 and (best := found.pop())[0] and best[1] in CUSTODIAL:
+            out[address] = best[0]
     return out
 
 
@@ -585,8 +591,10 @@ def freezable(
     day = pd.to_datetime(int(at), unit="s", utc=True).strftime("%Y-%m-%d")
     rows = []
     to = _keys(t["to"])
+    frm = _keys(t["from"])
     for key in [k for k in keys if k in custodians]:
-        got = t[to == key]
+        own = set(_keys(t[frm == key]["to"]))  # the wallets it sweeps into: the custodian's
+        got = t[(to == key) & ~frm.isin(own)]  # not the gas the custodian sent it to sweep
         for (chain, asset, decimals), part in got.groupby(["chain", "asset", "decimals"]):
             rows.append((custodians[key], "custodian", chain, _display(t, key), asset,
                          sum(part["units"]), int(decimals),

@@ -305,7 +305,7 @@ class Services:
             (self.hot["Northmint"]["bsc"], "Northmint", "exchange", "BNB"),
             *[(a, ALTAMIRA, "exchange", _cur(c)) for c, a in self.hot[ALTAMIRA].items()],
             *[(a, f"{RELAYA}: spoke pool", "defi_bridge", _cur(c)) for c, a in self.relaya_pool.items()],
-            *[(a, f"{SWAPLINE}: hot wallet", "exchange", _cur(c)) for c, a in self.swapline.items()],
+            *[(a, SWAPLINE, "exchange", _cur(c)) for c, a in self.swapline.items()],
             (self.prism_router, f"{PRISM}: router", "defi_dex", "ETH"),
             (self.rubx_pools[0], "Meridian Swap USDT/RUBX pool", "defi_dex", "ETH"),
             (self.rubx_pools[1], "Kama Swap USDT/RUBX pool", "defi_dex", "ETH"),
@@ -335,9 +335,16 @@ class Moves:
         """Pay a deposit address issued to ``owner`` (default: the sender); the exchange sweeps
         it to its hot wallet within hours."""
         addr = self.svc.deposit_address(self.mk, exchange, chain, owner or customer)
+        hot = self.svc.hot[exchange][chain]
         pay = self.send(chain, t, customer, addr, asset, units)
-        sweep = self.send(chain, t + self.rng.randrange(1_800, 6 * 3_600), addr,
-                          self.svc.hot[exchange][chain], asset, units)  # fmt: skip
+        t_sweep = t + self.rng.randrange(1_800, 6 * 3_600)
+        if chain != "tron":  # the exchange sends the deposit address the gas its sweep costs
+            native = NATIVE[chain][0]
+            fee = network_fee(self.rng, chain, 60_000)
+            self.send(chain, t_sweep - 60, hot, addr, native, int(fee) * 2)
+            sweep = self.send(chain, t_sweep, addr, hot, asset, units, fee=fee)
+        else:
+            sweep = self.send(chain, t_sweep, addr, hot, asset, units)
         return pay, sweep
 
     def lock_release(self, src, dst, t, frm, to, units) -> tuple[dict, dict]:
