@@ -276,7 +276,42 @@ def account(t: dict) -> list[str]:
     parts = ", ".join(
         f"{_n(n)} {' '.join(k) if isinstance(k, tuple) else k}" for k, n in by.items()
     )
-    return [f"Account ledger (`account/transfers.parquet`): {_n(len(rows))} rows ({parts})."]
+    lines = [f"Account ledger (`account/transfers.parquet`): {_n(len(rows))} rows ({parts})."]
+    if "method" in rows:
+        lines += account_economy(t, rows)
+    return lines
+
+
+def account_economy(t: dict, rows: pd.DataFrame) -> list[str]:
+    """The account chains' services as measured in the ledger: crossings per bridge design,
+    swaps, mixer use, address poisoning, token decimals and the official rate's range."""
+    from .. import crossing
+
+    table = crossing.crossings(rows)
+    designs = []
+    for design, part in table.groupby("design"):
+        delay = part["delay"].median() / 60
+        designs.append(f"{design} {_n(len(part))} (median {delay:.0f} min between the legs)")
+    legs = rows.groupby("tx_hash").size()
+    swaps = rows[rows["method"] == "swap"].groupby("tx_hash").size()
+    mixer = rows[(rows["method"] == "deposit") & (rows["bridge_ref"] == "")]
+    sizes = ", ".join(f"{_n(n)} x {int(v) // 10**18} ETH"
+                      for v, n in mixer["value"].map(int).value_counts().sort_index().items())  # fmt: skip
+    zero = rows[(rows["value"] == "0") & (rows["tx_from"] != rows["from"])]
+    tokens = pd.read_csv(t["dir"] / "account" / "tokens.csv")
+    decimals = ", ".join(f"{r.asset} on {r.chain} {r.decimals}" for r in tokens.itertuples())
+    rates = pd.read_csv(t["dir"] / "account" / "rates.csv")
+    return [
+        "Crossings (`chaintrace.crossings`): " + "; ".join(designs) + ".",
+        f"Swaps: {_n((swaps == 2).sum())} through one pool, {_n((swaps == 6).sum())} through the "
+        f"aggregator (six transfers in one transaction); {_n((legs > 1).sum())} transactions with "
+        "more than one transfer.",
+        f"Mixer deposits: {_n(len(mixer))} ({sizes}); address poisoning: {_n(len(zero))} "
+        "zero-value transfers sent by someone other than their `from`.",
+        f"Token decimals (`account/tokens.csv`): {decimals}. Official rate "
+        f"(`account/rates.csv`): {rates['uah_per_usd'].min():.4f}-{rates['uah_per_usd'].max():.4f} "
+        "UAH per USD.",
+    ]
 
 
 def cases(t: dict) -> list[str]:
