@@ -1,4 +1,5 @@
-"""The account-model toolkit on a hand-built two-chain ledger and on case stablecoin-01."""
+"""The account-model toolkit on a hand-built two-chain ledger and on case stablecoin-01 (the three-chain
+services of 2026: test_crossing.py, test_crosschain_cases.py)."""
 
 import chaintrace
 import pandas as pd

@@ -311,7 +311,7 @@ class Dataset:
 
     @cached_property
     def transfers(self):
-        """The account-model ledger (Ethereum and TRON): ETH and USDT transfers, swaps, bridges."""
+        """The account-model ledger (Ethereum, TRON, BNB Smart Chain): transfers, swaps, bridges."""
         return self._parquet("account/transfers.parquet")
 
     @cached_property

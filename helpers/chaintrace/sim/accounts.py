@@ -1,4 +1,5 @@
-"""The two-chain stablecoin ledger: TRON USDT, a swap pool, a bridge, issuer freezes, ``stablecoin-01``.
+"""The older account ledger: TRON USDT, a swap pool, the Arcway bridge, issuer freezes, ``stablecoin-01``;
+the 2026 economy on top of it is :mod:`chaintrace.sim.crosschain`.
 
 Everything here draws from its own RNG (``chaintrace-accounts-<seed>``), so the Bitcoin chain,
 the tags, the sanctions lists and the older cases stay byte-identical when this module changes.
