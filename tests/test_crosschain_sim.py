@@ -1,12 +1,13 @@
 """The 2026 account economy as generated: cases on their own random streams, varying with the
 seed, and the Bitcoin chain untouched by them."""
 
+import datetime as dt
 import hashlib
 import json
 import random
 
 import pytest
-from chaintrace.sim import generate, xcases
+from chaintrace.sim import crosschain, generate, xcases
 
 
 def _digests(folder):
@@ -17,8 +18,37 @@ def _digests(folder):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("xchain")
-    generate(42, 1_500, root / "d", root / "t", name="small")
-    return root
+    seen = {}
+    original = crosschain.build
+
+    def keep(*args, **kw):
+        seen["out"] = original(*args, **kw)
+        return seen["out"]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(crosschain, "build", keep)
+        generate(42, 1_500, root / "d", root / "t", name="small")
+    return {"root": root, "designations": seen["out"][3]}
+
+
+def test_designation_records_have_the_documented_shape(base):
+    records = base["designations"]
+    assert records and all(set(r) == set(crosschain.DESIGNATION_FIELDS) for r in records)
+    for r in records:
+        assert set(r["lists"]) <= {"OFAC", "EU", "UK", "NSDC"} and r["lists"]
+        assert all(chain in ("ethereum", "tron", "bsc") for chain, _ in r["addresses"])
+        dt.date.fromisoformat(r["listed"])
+        assert r["delisted"] is None or r["delisted"] > r["listed"]
+    delisted = [r for r in records if r["delisted"]]
+    assert [r["entity"] for r in delisted] == ["Vortex Cash"]
+    truth = json.loads((base["root"] / "t" / "cases" / "evasion-01.json").read_text())
+    listed = {(c, a) for r in records for c, a in r["addresses"]}
+    assert {(e["chain"], e["address"]) for e in truth["exposure"]} <= listed
+    by_entity = {}
+    for r in records:  # each list records its own date
+        for name in r["lists"]:
+            by_entity.setdefault(r["entity"], {})[name] = r["listed"]
+    assert len(set(by_entity[truth["sanctioned_exchange"]].values())) > 1
 
 
 def test_adding_a_case_leaves_every_other_case_and_the_bitcoin_chain_as_they_were(
@@ -33,6 +63,7 @@ def test_adding_a_case_leaves_every_other_case_and_the_bitcoin_chain_as_they_wer
 
     monkeypatch.setattr(xcases, "scripts", with_one_more)
     generate(42, 1_500, tmp_path / "d", tmp_path / "t", name="small")
+    base = base["root"]
     before = {**_digests(base / "d"), **{"truth/" + k: v for k, v in _digests(base / "t").items()}}
     after = {**_digests(tmp_path / "d"), **{"truth/" + k: v for k, v in _digests(tmp_path / "t").items()}}
     changed = {k for k in before if before[k] != after.get(k)}
@@ -46,6 +77,7 @@ def test_adding_a_case_leaves_every_other_case_and_the_bitcoin_chain_as_they_wer
 
 
 def test_graded_values_change_with_the_seed(base, tmp_path):
+    base = base["root"]
     generate(43, 1_500, tmp_path / "d", tmp_path / "t", name="small")
     for case_id, keys in {
         "evasion-01": ["successor_wallets", "freezable_usd", "migration_tx_hashes", "settlement"],
