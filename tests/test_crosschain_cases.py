@@ -77,12 +77,16 @@ def test_evasion_case_is_solved_by_the_toolkit(course, case_id):
     assert str(summary["got_units"]["RUBX"]) == answers["aggregator"]["out_base_units"]
     swap = answers["instant_swap"]
     service = [tag.address for tag in course["tags"] if tag.label == swap["service"]]
-    found = crossing.swap_candidates(course["t"], swap["deposit_tx_hash"], service, course["prices"])
+    found = crossing.swap_candidates(
+        course["t"], swap["deposit_tx_hash"], service, course["prices"]
+    )
     assert found.loc[0, "tx_hash"] == swap["payout_tx_hash"]
     holders = got["holders"].set_index("holder")
     for holder, usd in answers["freezable_usd"].items():
         assert holders.loc[holder, "usd"] == pytest.approx(usd, abs=0.011), holder
-        assert holders.loc[holder, "uah"] == pytest.approx(answers["freezable_uah"][holder], abs=0.5)
+        assert holders.loc[holder, "uah"] == pytest.approx(
+            answers["freezable_uah"][holder], abs=0.5
+        )
     assert set(holders.index) == set(answers["freezable_usd"])
 
 
@@ -117,7 +121,10 @@ def test_account_02_payment_went_to_a_lookalike_and_is_read_with_18_decimals(cou
     row = to_fake.iloc[-1]
     assert row["decimals"] == 18 and row["amount"] == pytest.approx(brief["amount"], abs=1_000)
     fake = row["to"]
-    assert fake[:8].lower() == brief["supplier_address"][:8].lower() and fake == answers["scam_address"]
+    assert (
+        fake[:8].lower() == brief["supplier_address"][:8].lower()
+        and fake == answers["scam_address"]
+    )
     zero = t[(t["to"] == fake) & (t["units"] == 0)]
     assert set(zero["tx_hash"]) <= set(answers["poisoning_tx_hashes"])
     assert (zero["tx_from"] != zero["from"]).all()  # the scammer sent it, not the victim
@@ -140,4 +147,7 @@ def test_stablecoin_02_crosses_by_burn_and_mint_and_freezable_balances_match(cou
     held = account.freeze_points(t, people, at=case.report_time, freezes=course["freezes"],
                                  tokens=course["tokens"])  # fmt: skip
     can = held[held["issuer_can_freeze"] & (held["chain"] == "tron")]
-    assert dict(zip(can["address"], can["units"].map(str), strict=True)) == answers["freezable_at_report"]
+    assert (
+        dict(zip(can["address"], can["units"].map(str), strict=True))
+        == answers["freezable_at_report"]
+    )

@@ -65,7 +65,10 @@ def test_adding_a_case_leaves_every_other_case_and_the_bitcoin_chain_as_they_wer
     generate(42, 1_500, tmp_path / "d", tmp_path / "t", name="small")
     base = base["root"]
     before = {**_digests(base / "d"), **{"truth/" + k: v for k, v in _digests(base / "t").items()}}
-    after = {**_digests(tmp_path / "d"), **{"truth/" + k: v for k, v in _digests(tmp_path / "t").items()}}
+    after = {
+        **_digests(tmp_path / "d"),
+        **{"truth/" + k: v for k, v in _digests(tmp_path / "t").items()},
+    }
     changed = {k for k in before if before[k] != after.get(k)}
     assert {"cases/throwaway-99.json", "truth/cases/throwaway-99.json"} <= set(after) - set(before)
     # only what holds the new rows changes (and the checksums listing them)
@@ -83,7 +86,12 @@ def test_graded_values_change_with_the_seed(base, tmp_path):
         "evasion-01": ["successor_wallets", "freezable_usd", "migration_tx_hashes", "settlement"],
         "evasion-02": ["successor_wallets", "freezable_uah", "bridges", "mixer"],
         "account-02": ["tx_hash", "value_base_units", "scam_address", "next_value_base_units"],
-        "stablecoin-02": ["victim_tx_hash", "value_base_units", "freezable_at_report", "split_addresses"],
+        "stablecoin-02": [
+            "victim_tx_hash",
+            "value_base_units",
+            "freezable_at_report",
+            "split_addresses",
+        ],
     }.items():
         a = json.loads((base / "t" / "cases" / f"{case_id}.json").read_text())
         b = json.loads((tmp_path / "t" / "cases" / f"{case_id}.json").read_text())

@@ -36,26 +36,73 @@ def ledger():
     usdt = 10**6
     rows = [
         # lock-and-release TRON -> Ethereum, fee 1 USDT + 0.1 %
-        _row(_h(1, "tron"), 100, T1, VAULT_T, "USDT", 1_000 * usdt, "tron", ref="ARC-1", method="lock"),
+        _row(
+            _h(1, "tron"),
+            100,
+            T1,
+            VAULT_T,
+            "USDT",
+            1_000 * usdt,
+            "tron",
+            ref="ARC-1",
+            method="lock",
+        ),
         _row(_h(2), 400, VAULT_E, USER, "USDT", 998 * usdt, ref="ARC-1", method="release"),
         # burn-and-mint Ethereum (6 decimals) -> BSC (18)
         _row(_h(3), 500, USER, ZERO_EVM, "USDT", 500 * usdt, ref="0xmsg", method="depositForBurn"),
-        _row(_h(4, "bsc"), 900, ZERO_EVM, USER, "USDT", 500 * 10**18, "bsc", ref="0xmsg",
-             method="receiveMessage", tx_from=RELAYER),
+        _row(
+            _h(4, "bsc"),
+            900,
+            ZERO_EVM,
+            USER,
+            "USDT",
+            500 * 10**18,
+            "bsc",
+            ref="0xmsg",
+            method="receiveMessage",
+            tx_from=RELAYER,
+        ),
         # intent BSC -> Ethereum: the relayer pays from its own funds; refunded later, no order id
-        _row(_h(5, "bsc"), 1_000, USER, POOL, "USDT", 300 * 10**18, "bsc", ref="0xorder", method="deposit"),
+        _row(
+            _h(5, "bsc"),
+            1_000,
+            USER,
+            POOL,
+            "USDT",
+            300 * 10**18,
+            "bsc",
+            ref="0xorder",
+            method="deposit",
+        ),
         _row(_h(6), 1_030, RELAYER, DEST, "USDT", 299_700_000, ref="0xorder", method="fillRelay"),
-        _row(_h(7, "bsc"), 9_000, POOL, RELAYER, "USDT", 300 * 10**18, "bsc",
-             method="executeRelayerRefundLeaf", tx_from=RELAYER),
-        _row(_h(8), 2_000, RELAYER, "0x" + "9" * 40, "USDT", 5 * usdt),  # the relayer's own business
+        _row(
+            _h(7, "bsc"),
+            9_000,
+            POOL,
+            RELAYER,
+            "USDT",
+            300 * 10**18,
+            "bsc",
+            method="executeRelayerRefundLeaf",
+            tx_from=RELAYER,
+        ),
+        _row(
+            _h(8), 2_000, RELAYER, "0x" + "9" * 40, "USDT", 5 * usdt
+        ),  # the relayer's own business
         # an aggregator swap: 6 transfers, one transaction
-        *[_row(_h(9), 3_000, f, to, a, u, log=i, method="swap", tx_from=DEST)
-          for i, (f, to, a, u) in enumerate([(DEST, ROUTER, "USDT", 200 * usdt),
-                                             (ROUTER, PA, "USDT", 120 * usdt),
-                                             (ROUTER, PB, "USDT", 80 * usdt),
-                                             (PA, ROUTER, "RUBX", 11_000 * usdt),
-                                             (PB, ROUTER, "RUBX", 7_000 * usdt),
-                                             (ROUTER, DEST, "RUBX", 18_000 * usdt)])],
+        *[
+            _row(_h(9), 3_000, f, to, a, u, log=i, method="swap", tx_from=DEST)
+            for i, (f, to, a, u) in enumerate(
+                [
+                    (DEST, ROUTER, "USDT", 200 * usdt),
+                    (ROUTER, PA, "USDT", 120 * usdt),
+                    (ROUTER, PB, "USDT", 80 * usdt),
+                    (PA, ROUTER, "RUBX", 11_000 * usdt),
+                    (PB, ROUTER, "RUBX", 7_000 * usdt),
+                    (ROUTER, DEST, "RUBX", 18_000 * usdt),
+                ]
+            )
+        ],
         # the same key on BSC sends elsewhere: not the Ethereum account's money
         _row(_h(10, "bsc"), 4_000, DEST, "0x" + "8" * 40, "USDT", 10**18, "bsc"),
         # a custodial swap: deposit on TRON, payout in ETH from the service's wallet
@@ -67,10 +114,18 @@ def ledger():
 
 def test_each_bridge_design_names_its_evidence_and_where_the_money_came_from(ledger):
     lock = crossing.follow_crossing(ledger, _h(1, "tron"))
-    assert (lock.design, lock.evidence, lock.reference) == ("lock-and-release", "shared reference", "ARC-1")
+    assert (lock.design, lock.evidence, lock.reference) == (
+        "lock-and-release",
+        "shared reference",
+        "ARC-1",
+    )
     assert lock.fee == 2.0 and lock.delay == 300 and VAULT_E in lock.funds_from
     burn = crossing.follow_crossing(ledger, _h(4, "bsc"))  # from the destination leg
-    assert (burn.design, burn.evidence, burn.source["tx_hash"]) == ("burn-and-mint", "attestation", _h(3))
+    assert (burn.design, burn.evidence, burn.source["tx_hash"]) == (
+        "burn-and-mint",
+        "attestation",
+        _h(3),
+    )
     assert burn.fee == 0 and burn.destination["units"] == 500 * 10**18  # same tokens, 18 decimals
     intent = crossing.follow_crossing(ledger, _h(5, "bsc"))
     assert (intent.design, intent.evidence) == ("intent", "relayer fill")
@@ -137,7 +192,9 @@ def test_swap_candidates_match_by_value_and_time_and_say_it_is_an_inference(ledg
 def test_value_in_uah_eur_and_exact_units():
     prices = _prices()
     assert money.value(100, "USDT", "2024-03-02", "UAH", prices) == pytest.approx(3_850.0)
-    assert money.value(10**18, "ETH", dt.date(2024, 3, 1), "EUR", prices, decimals=18) == pytest.approx(2_700.0)
+    assert money.value(
+        10**18, "ETH", dt.date(2024, 3, 1), "EUR", prices, decimals=18
+    ) == pytest.approx(2_700.0)
     exact = money.value(1, "USDT", 1_709_251_200, "UAH", prices, decimals=6, exact=True)
     assert exact * 10**6 == 38
     with pytest.raises(MoneyError, match="covers 2024-03-01 to 2024-03-03"):

@@ -537,7 +537,7 @@ def custodian_of(transfers: pd.DataFrame, addresses, tags) -> dict[str, str]:
     'Northmint'
     """
     t = prepare(transfers)
-    frm, to = _keys(t["from"]), _keys(t["to"])
+    frm = _keys(t["from"])
     out: dict[str, str] = {}
     for address in [addresses] if isinstance(addresses, str) else addresses:
         sent = t[frm == account_key(address)]

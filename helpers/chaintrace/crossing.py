@@ -75,7 +75,11 @@ _LEG_FIELDS = ["chain", "tx_hash", "log_index", "time", "from", "to", "asset", "
 
 def _leg(row) -> dict:
     out = {k: row[k] for k in _LEG_FIELDS}
-    out["units"], out["time"], out["decimals"] = int(out["units"]), int(out["time"]), int(out["decimals"])
+    out["units"], out["time"], out["decimals"] = (
+        int(out["units"]),
+        int(out["time"]),
+        int(out["decimals"]),
+    )
     return out
 
 
@@ -203,7 +207,9 @@ def swap_summary(transfers: pd.DataFrame, tx_hash: str) -> dict:
     net: dict[str, int] = {}
     decimals: dict[str, int] = {}
     for (asset, dec), part in legs.groupby(["asset", "decimals"]):
-        net[asset] = sum(part[to[part.index] == key]["units"]) - sum(part[frm[part.index] == key]["units"])
+        net[asset] = sum(part[to[part.index] == key]["units"]) - sum(
+            part[frm[part.index] == key]["units"]
+        )
         decimals[asset] = int(dec)
     route = list(dict.fromkeys(a for pair in zip(legs["from"], legs["to"], strict=True)
                                for a in pair if account_key(a) != key))  # fmt: skip
@@ -253,12 +259,29 @@ def swap_candidates(
     out = t[_keys(t["from"]).isin(wallets) & (t["time"] >= when) & (t["time"] <= when + within)]
     rows = []
     for r in out.to_dict("records"):
-        usd = value(r["units"], r["asset"], int(r["time"]), "USD", prices, decimals=int(r["decimals"]))
+        usd = value(
+            r["units"], r["asset"], int(r["time"]), "USD", prices, decimals=int(r["decimals"])
+        )
         kept = 1 - usd / paid_in if paid_in else 1.0
         if keep[0] <= kept <= keep[1]:
             rows.append({"tx_hash": r["tx_hash"], "chain": r["chain"], "time": int(r["time"]),
                          "delay": int(r["time"]) - when, "to": r["to"], "asset": r["asset"],
                          "amount": r["amount"], "usd": usd, "kept": kept,
                          "evidence": "timing and amount only (an inference): ask the service"})  # fmt: skip
-    columns = ["tx_hash", "chain", "time", "delay", "to", "asset", "amount", "usd", "kept", "evidence"]
-    return pd.DataFrame(rows, columns=columns).sort_values("delay", kind="stable").reset_index(drop=True)
+    columns = [
+        "tx_hash",
+        "chain",
+        "time",
+        "delay",
+        "to",
+        "asset",
+        "amount",
+        "usd",
+        "kept",
+        "evidence",
+    ]
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values("delay", kind="stable")
+        .reset_index(drop=True)
+    )

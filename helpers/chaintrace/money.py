@@ -62,7 +62,9 @@ def _day(when) -> str:
         try:
             return dt.date.fromisoformat(when[:10]).isoformat()
         except ValueError:
-            raise MoneyError(f"{when!r} is not a date: give YYYY-MM-DD, a datetime or Unix seconds") from None
+            raise MoneyError(
+                f"{when!r} is not a date: give YYYY-MM-DD, a datetime or Unix seconds"
+            ) from None
     if isinstance(when, int | float) and not isinstance(when, bool):
         return dt.datetime.fromtimestamp(int(when), dt.UTC).date().isoformat()
     if isinstance(when, dt.datetime | pd.Timestamp):
@@ -107,7 +109,11 @@ def value(amount, asset: str, when, currency: str = "USD", prices=None, decimals
     rate_column = CURRENCIES[currency]
     if rate_column is not None and (rate_column not in prices or pd.isna(row.iloc[0][rate_column])):
         raise MoneyError(f"no {currency} rate for {day} in this dataset (account/rates.csv)")
-    whole = Decimal(int(amount)) / Decimal(10) ** int(decimals) if decimals is not None else Decimal(str(amount))
+    whole = (
+        Decimal(int(amount)) / Decimal(10) ** int(decimals)
+        if decimals is not None
+        else Decimal(str(amount))
+    )
     result = whole * Decimal(str(row.iloc[0][column]))
     if rate_column is not None:
         result *= Decimal(str(row.iloc[0][rate_column]))

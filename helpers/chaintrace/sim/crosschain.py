@@ -45,7 +45,11 @@ from .extras import ETH_START_BLOCK, eip55
 BSC_START_BLOCK = 36_730_000  # about 2024-02-29 on BNB Smart Chain; 3-second blocks
 USDT_BSC = "0x55d398326f99059fF775485246999027B3197955"  # Binance-Peg BSC-USD (18 decimals)
 ZERO = {**ZERO, "bsc": "0x" + "0" * 40}
-SLOTS = {"ethereum": (ETH_START_BLOCK, 12), "tron": (TRON_START_BLOCK, 3), "bsc": (BSC_START_BLOCK, 3)}
+SLOTS = {
+    "ethereum": (ETH_START_BLOCK, 12),
+    "tron": (TRON_START_BLOCK, 3),
+    "bsc": (BSC_START_BLOCK, 3),
+}
 NATIVE = {"ethereum": ("ETH", 18), "tron": ("TRX", 6), "bsc": ("BNB", 18)}
 RUBX = "RUBX"
 RUBX_ISSUER = "Tengri Vector LLC"
@@ -76,8 +80,12 @@ TOKENS = {
     ("bsc", "USDT"): Token("bsc", "USDT", USDT_BSC, 18, BSC_PEG, False),
     ("ethereum", RUBX): Token("ethereum", RUBX, _fixed_evm("RUBX ethereum"), 6, RUBX_ISSUER, True),
     ("tron", RUBX): Token(
-        "tron", RUBX, tron_address(keccak256(b"chaintrace contract RUBX tron")[-20:]), 6,
-        RUBX_ISSUER, True,
+        "tron",
+        RUBX,
+        tron_address(keccak256(b"chaintrace contract RUBX tron")[-20:]),
+        6,
+        RUBX_ISSUER,
+        True,
     ),  # fmt: skip
 }
 
@@ -144,7 +152,9 @@ def transfer(mk: Maker, chain, t, frm, to, asset, units, *, tx=None, log_index=0
     native, _ = NATIVE[chain]
     token = None if asset == native else TOKENS[(chain, asset)]
     if fee is None:
-        fee = network_fee(mk.rng, chain, 21_000 if token is None else mk.rng.randrange(46_000, 65_000))
+        fee = network_fee(
+            mk.rng, chain, 21_000 if token is None else mk.rng.randrange(46_000, 65_000)
+        )
     start, slot = SLOTS[chain]
     return {
         "chain": chain,
@@ -366,9 +376,17 @@ class Moves:
         ref = self.mk.hash("ethereum")
         burn = self.send(src, t, frm, ZERO[src], "USDT", units, ref=ref, method="depositForBurn")
         whole = units * units_of(dst, "USDT") // units_of(src, "USDT")
-        mint = self.send(dst, t + self.rng.randrange(60, 20 * 60), ZERO[dst], to, "USDT", whole,
-                         ref=ref, method="receiveMessage",
-                         tx_from=self.svc.mintlane_executor[dst])  # fmt: skip  (it pays the gas)
+        mint = self.send(
+            dst,
+            t + self.rng.randrange(60, 20 * 60),
+            ZERO[dst],
+            to,
+            "USDT",
+            whole,
+            ref=ref,
+            method="receiveMessage",
+            tx_from=self.svc.mintlane_executor[dst],
+        )  # fmt: skip  (it pays the gas)
         return burn, mint
 
     def intent(self, src, dst, t, frm, to, units, relayer=None) -> tuple[dict, dict]:
@@ -429,7 +447,9 @@ class Moves:
 
     def pool_swap(self, t, trader, units) -> list[dict]:
         """Lotus Swap on BSC: USDT in, BNB out, one transaction."""
-        bnb = int(units / 10**18 * 0.997 / self.book.usd("BNB", t) * self.rng.uniform(0.996, 1) * 10**18)
+        bnb = int(
+            units / 10**18 * 0.997 / self.book.usd("BNB", t) * self.rng.uniform(0.996, 1) * 10**18
+        )
         legs = [(trader, self.svc.bnb_pool, "USDT", units), (self.svc.bnb_pool, trader, "BNB", bnb)]
         return self.book.add_tx(self.mk, "bsc", t, trader, legs, method="swap",
                                 gas=self.rng.randrange(110_000, 160_000))  # fmt: skip
@@ -469,7 +489,9 @@ def background(book: Book, svc: Services) -> None:
             mv.send("bsc", t, a, b, "BNB", int(rng.lognormvariate(-1.5, 1.0) * 10**18))
         elif r < 0.85:
             ex = rng.choice(("Northmint", ALTAMIRA))
-            mv.send("bsc", t, svc.hot[ex]["bsc"], rng.choice(users["bsc"]), "USDT", mv.usdt("bsc", 7))
+            mv.send(
+                "bsc", t, svc.hot[ex]["bsc"], rng.choice(users["bsc"]), "USDT", mv.usdt("bsc", 7)
+            )
         else:
             mv.deposit(rng.choice(("Northmint", ALTAMIRA)), "bsc", t, rng.choice(users["bsc"]),
                        "USDT", mv.usdt("bsc", 6.8))  # fmt: skip
@@ -477,7 +499,14 @@ def background(book: Book, svc: Services) -> None:
         chain = rng.choice(("tron", "ethereum"))
         t = book.t(0.02, 0.98)
         if rng.random() < 0.5:
-            mv.send(chain, t, svc.hot[ALTAMIRA][chain], rng.choice(users[chain]), "USDT", mv.usdt(chain, 7))
+            mv.send(
+                chain,
+                t,
+                svc.hot[ALTAMIRA][chain],
+                rng.choice(users[chain]),
+                "USDT",
+                mv.usdt(chain, 7),
+            )
         else:
             mv.deposit(ALTAMIRA, chain, t, rng.choice(users[chain]), "USDT", mv.usdt(chain, 6.8))
     routes = [("tron", "bsc"), ("bsc", "tron"), ("ethereum", "bsc"), ("bsc", "ethereum"),
@@ -654,8 +683,14 @@ def economy_designations(book: Book, svc: Services) -> list[dict]:
     return [
         designation(VORTEX, mixer, ["OFAC"], "2022-08-08", ["TRAIN-CYBER"], ["Vortex"], delist),
         designation(RUBX_ISSUER, issuer, ["UK"], first, ["TRAIN-RUSSIA"], [f"{RUBX} issuer"]),
-        designation(RUBX_ISSUER, issuer, ["OFAC", "EU"], date_text(book.end - 4 * 86_400),
-                    ["TRAIN-RUSSIA-EO14024"], [f"{RUBX} issuer"]),  # fmt: skip
+        designation(
+            RUBX_ISSUER,
+            issuer,
+            ["OFAC", "EU"],
+            date_text(book.end - 4 * 86_400),
+            ["TRAIN-RUSSIA-EO14024"],
+            [f"{RUBX} issuer"],
+        ),  # fmt: skip
     ]
 
 

@@ -26,7 +26,6 @@ from .crosschain import (
     SWAPLINE,
     TETHER,
     TOKENS,
-    VORTEX,
     ZERO,
     Book,
     Maker,
@@ -82,8 +81,8 @@ def _attempts(book, svc, case_id, script) -> dict:
             return case
         except CaseError as exc:
             errors.append(f"attempt {attempt}: {exc}")
-            del book.rows[mark[0]:], book.freezes[mark[1]:], book.tags[mark[2]:]
-            del book.designations[mark[3]:], book.intents[mark[4]:]
+            del book.rows[mark[0] :], book.freezes[mark[1] :], book.tags[mark[2] :]
+            del book.designations[mark[3] :], book.intents[mark[4] :]
             book.scripted, svc.deposits = mark[5], mark[6]
     raise CaseError(f"{case_id}: no valid story after {ATTEMPTS} attempts ({'; '.join(errors)})")
 
@@ -211,8 +210,9 @@ def _stablecoin_02(book: Book, svc: Services, mk: Maker) -> dict:
     mv.send("bsc", t0 - rng.randrange(3_600, 20_000), gas, thief, "BNB",
             rng.randrange(3, 9) * 10**16)  # fmt: skip
     mv.send("bsc", t0 - 2 * 86_400, svc.hot[ALTAMIRA]["bsc"], gas, "BNB", 10**18)
-    theft = mv.send("bsc", t0, victim, thief, "USDT", amount, tx_from=thief,
-                    method="transferFrom")  # fmt: skip  an approval the victim was tricked into
+    theft = mv.send(
+        "bsc", t0, victim, thief, "USDT", amount, tx_from=thief, method="transferFrom"
+    )  # fmt: skip  an approval the victim was tricked into
     swapped = int(amount * rng.uniform(0.1, 0.25)) // 10**18 * 10**18
     t = t0 + rng.randrange(600, 3_000)
     swap = mv.pool_swap(t, thief, swapped)
@@ -232,7 +232,9 @@ def _stablecoin_02(book: Book, svc: Services, mk: Maker) -> dict:
     dep, sweep = mv.deposit(exchange, "tron", t + rng.randrange(3_600, 3 * 3_600), t_cons, "USDT",
                             cash)  # fmt: skip
     frozen_addr = splits[2]
-    freeze = book.freeze(mk, "tron", int(sweep["time"]) + rng.randrange(43_200, 86_400), frozen_addr)
+    freeze = book.freeze(
+        mk, "tron", int(sweep["time"]) + rng.randrange(43_200, 86_400), frozen_addr
+    )
     report = int(freeze["time"]) + rng.randrange(86_400 // 2, 86_400)
     mover = splits[3]
     late, _ = mv.deposit(exchange, "tron", report + rng.randrange(3_600, 12 * 3_600), mover, "USDT",
@@ -349,7 +351,7 @@ def _evasion(book: Book, svc: Services, mk: Maker, case_id, names, plan) -> dict
     stablecoin (settling a supplier abroad), a listed (later delisted) mixer, and P2P sellers'
     and money mules' deposits at a large exchange."""
     ev = _Evasion(book, svc, mk, case_id, names, plan)
-    rng, mv = ev.rng, ev.mv
+    rng = ev.rng
     span = book.end - book.start
     designated = book.start + int(span * rng.uniform(0.28, 0.36))
     ev.report = book.end - rng.randrange(int(1.6 * 86_400), int(2.4 * 86_400))
@@ -383,9 +385,16 @@ def _exchange_before(ev: _Evasion, designated: int) -> None:
     for chain, wallet in ev.s_wallets.items():
         if chain != "tron":
             _gas(mv, chain, book.start + 20, wallet)
-        mv.send(chain, book.start + 30, ZERO[chain], wallet, "USDT",
-                rng.randrange(300, 900) * 10_000 * units_of(chain, "USDT"), method="mint",
-                tx_from=wallet)  # fmt: skip  (the float it held when the window opens)
+        mv.send(
+            chain,
+            book.start + 30,
+            ZERO[chain],
+            wallet,
+            "USDT",
+            rng.randrange(300, 900) * 10_000 * units_of(chain, "USDT"),
+            method="mint",
+            tx_from=wallet,
+        )  # fmt: skip  (the float it held when the window opens)
     for chain, group in ev.customers.items():
         for who in group:
             t = book.start + rng.randrange(3_600, max(7_200, designated - book.start - 86_400))
@@ -552,11 +561,13 @@ def _mixer_path(ev: _Evasion, swap: dict) -> dict:
     holder = swap["payout_address"]
     delisted = book.start + (book.end - book.start) * 11 // 20  # economy_designations' date
     delist_day = START_TIME + (delisted - START_TIME) // 86_400 * 86_400
-    paid = next(r for r in book.rows[ev.first_row:] if r["tx_hash"] == swap["payout_tx_hash"])
+    paid = next(r for r in book.rows[ev.first_row :] if r["tx_hash"] == swap["payout_tx_hash"])
     eth = int(paid["value"]) - 3 * 10**17  # keep some for fees
     n = min(n_before + n_after, eth // (denom * 10**18))
     check(n == n_before + n_after, "the swap must pay enough ETH for the mixer deposits")
-    check(int(paid["time"]) < delist_day - 2 * 3_600, "the first deposit must precede the delisting")
+    check(
+        int(paid["time"]) < delist_day - 2 * 3_600, "the first deposit must precede the delisting"
+    )
     times = [int(paid["time"]) + rng.randrange(1_800, 3 * 3_600) + 900 * k for k in range(n_before)]
     t_after = max(delist_day + 86_400, int(paid["time"]) + 3_600)
     times += [t_after + rng.randrange(3_600, 20 * 3_600) + 1_800 * k for k in range(n_after)]
@@ -613,14 +624,38 @@ def _designate(ev: _Evasion, designated: int, migration: list[dict]) -> list[dic
     n_day = int(migration[-1]["time"]) + rng.randrange(3, 5) * 86_400
     check(n_day < ev.report - 86_400, "the successor's listing must precede the report")
     out = [
-        designation(ev.sanctioned, s_addrs, ["OFAC", "UK"], day, ["TRAIN-RUSSIA-EO14024"],
-                    [f"{ev.sanctioned} Exchange"]),  # fmt: skip
-        designation(ev.sanctioned, s_addrs, ["EU"], date_text(later), ["TRAIN-EU-833/2014"],
-                    [f"{ev.sanctioned} Exchange"]),  # fmt: skip
-        designation(ev.sanctioned, s_addrs, ["NSDC"], date_text(nsdc), ["TRAIN-UA-NSDC"],
-                    [f"{ev.sanctioned} Exchange"]),  # fmt: skip
-        designation(ev.successor, n_listed, ["UK", "NSDC"], date_text(n_day), ["TRAIN-RUSSIA"],
-                    [f"{ev.successor} Exchange"]),  # fmt: skip
+        designation(
+            ev.sanctioned,
+            s_addrs,
+            ["OFAC", "UK"],
+            day,
+            ["TRAIN-RUSSIA-EO14024"],
+            [f"{ev.sanctioned} Exchange"],
+        ),  # fmt: skip
+        designation(
+            ev.sanctioned,
+            s_addrs,
+            ["EU"],
+            date_text(later),
+            ["TRAIN-EU-833/2014"],
+            [f"{ev.sanctioned} Exchange"],
+        ),  # fmt: skip
+        designation(
+            ev.sanctioned,
+            s_addrs,
+            ["NSDC"],
+            date_text(nsdc),
+            ["TRAIN-UA-NSDC"],
+            [f"{ev.sanctioned} Exchange"],
+        ),  # fmt: skip
+        designation(
+            ev.successor,
+            n_listed,
+            ["UK", "NSDC"],
+            date_text(n_day),
+            ["TRAIN-RUSSIA"],
+            [f"{ev.successor} Exchange"],
+        ),  # fmt: skip
     ]
     book.designations += out
     book.tags += [(a, ev.sanctioned, "exchange", {"tron": "TRX", "ethereum": "ETH",
@@ -631,7 +666,7 @@ def _designate(ev: _Evasion, designated: int, migration: list[dict]) -> list[dic
 def _holders_at_report(ev: _Evasion) -> tuple[dict, dict]:
     """Who could still freeze what at the report time, in USD and UAH."""
     book, report = ev.book, ev.report
-    rows = [r for r in book.rows[ev.first_row:] if r["time"] <= report]
+    rows = [r for r in book.rows[ev.first_row :] if r["time"] <= report]
     balance: dict[tuple, int] = {}
     for r in rows:
         for who, sign in ((r["to"], 1), (r["from"], -1)):
@@ -678,9 +713,9 @@ def _exposure(ev: _Evasion, listings: list[dict], facts: dict) -> list[dict]:
     """Every listed address the case's money touched, with each list's dates."""
     from .crosschain import economy_designations
 
-    touched = {(r["chain"], r["to"]) for r in ev.book.rows[ev.first_row:]}
-    touched |= {(r["chain"], r["from"]) for r in ev.book.rows[ev.first_row:]}
-    touched |= {(r["chain"], r["contract"]) for r in ev.book.rows[ev.first_row:] if r["contract"]}
+    touched = {(r["chain"], r["to"]) for r in ev.book.rows[ev.first_row :]}
+    touched |= {(r["chain"], r["from"]) for r in ev.book.rows[ev.first_row :]}
+    touched |= {(r["chain"], r["contract"]) for r in ev.book.rows[ev.first_row :] if r["contract"]}
     out = []
     for rec in listings + economy_designations(ev.book, ev.svc):
         for chain, addr in rec["addresses"]:
