@@ -151,3 +151,26 @@ def test_stablecoin_02_crosses_by_burn_and_mint_and_freezable_balances_match(cou
         dict(zip(can["address"], can["units"].map(str), strict=True))
         == answers["freezable_at_report"]
     )
+
+
+def test_no_token_balance_goes_below_zero_and_nothing_falls_outside_the_window(course):
+    t = course["t"].sort_values(["time", "chain", "tx_hash", "log_index"])
+    balance, lowest = {}, {}
+    for chain, asset, frm, to, units in zip(t["chain"], t["asset"], t["from"], t["to"], t["units"],
+                                            strict=True):  # fmt: skip
+        if asset in (
+            "ETH",
+            "BNB",
+            "TRX",
+        ):  # services' native coins before the window are outside it
+            continue
+        balance[(chain, asset, to)] = balance.get((chain, asset, to), 0) + units
+        key = (chain, asset, frm)
+        balance[key] = balance.get(key, 0) - units
+        if frm not in ZERO:  # the issuer mints from the zero address
+            lowest[key] = min(lowest.get(key, 0), balance[key])
+    assert not {k: v for k, v in lowest.items() if v < 0}
+    prices = course["prices"].dropna(subset=["eth_usd"])
+    first, last = prices["date"].min(), prices["date"].max()
+    days = t["when"].dt.strftime("%Y-%m-%d")
+    assert days.min() >= first and days.max() <= last

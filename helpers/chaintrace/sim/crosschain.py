@@ -567,7 +567,9 @@ def _vortex_background(book, mv, users) -> None:
         mv.vortex_deposit(t, rng.choice(users["ethereum"]), d)
         pending.append((t, d))
     for t, d in pending[: int(len(pending) * 0.8)]:  # others withdraw later to fresh addresses
-        mv.vortex_withdraw(t + rng.randrange(3_600, 5 * 86_400), d, book.mk.evm())
+        t_out = t + rng.randrange(3_600, 5 * 86_400)
+        if t_out < book.end:  # later ones fall after the window
+            mv.vortex_withdraw(t_out, d, book.mk.evm())
 
 
 def _poisoning_background(book, mv, users) -> None:

@@ -77,6 +77,9 @@ def _attempts(book, svc, case_id, script) -> dict:
                 len(book.intents), set(book.scripted), dict(svc.deposits))  # fmt: skip
         try:
             case = script(book, svc, mk)
+            times = [r["time"] for r in book.rows[mark[0] :]]
+            check(book.start <= min(times) and max(times) < book.end,
+                  f"{case_id}: every transfer must fall inside the window")  # fmt: skip
             case["brief"]["module"] = CASE_MODULES.get(case_id, "")
             return case
         except CaseError as exc:
@@ -397,7 +400,11 @@ def _exchange_before(ev: _Evasion, designated: int) -> None:
         )  # fmt: skip  (the float it held when the window opens)
     for chain, group in ev.customers.items():
         for who in group:
-            t = book.start + rng.randrange(3_600, max(7_200, designated - book.start - 86_400))
+            t = (
+                book.start
+                + 2 * 86_400
+                + rng.randrange(max(3_600, designated - book.start - 3 * 86_400))
+            )
             units = rng.randrange(20, 400) * 1_000 * units_of(chain, "USDT")
             mv.send(chain, t - rng.randrange(3_600, 86_400), ev.svc.hot["Northmint"][chain], who,
                     "USDT", units)  # fmt: skip
