@@ -6,6 +6,46 @@ changing one leaves every other case's truth as it was. Each checks its story on
 wrote (:func:`check`) and, if the story does not hold, is written again with the next attempt
 (up to :data:`ATTEMPTS`), so the data is still a pure function of the seed.
 
+Truth fields (``groundtruth/<name>/cases/<id>.json``; amounts are base-unit integers as text
+with their ``decimals``, times Unix seconds, dates ``YYYY-MM-DD``):
+
+- ``account-02``: ``tx_hash``, ``chain`` (``bsc``), ``value_base_units``, ``decimals`` (18),
+  ``fee_wei``, ``fee_asset`` (BNB), ``scam_address`` (the look-alike), ``lookalike_of``,
+  ``poisoning_tx_hashes``, ``poisoner``, ``next_tx_hash``, ``next_to`` (a deposit address),
+  ``next_to_entity`` (the exchange), ``next_value_base_units``.
+- ``stablecoin-02``: as ``stablecoin-01`` where the story is the same (``victim_tx_hash``,
+  ``value_base_units``, ``decimals``, ``usdt_usd``, ``value_usd``, ``gas_funder``,
+  ``swap_tx_hash``, ``swap_usdt_base_units``, ``pool``, ``bridge_ref``, ``tron_address``,
+  ``split_addresses``, ``consolidation_address``, ``exchange``, ``exchange_deposit_address``,
+  ``cashout_tx_hash``, ``cashout_base_units``, ``frozen``, ``freeze_tx_hash``, ``report_time``,
+  ``freezable_at_report``, ``freezable_base_units``, ``moved_after_report_tx_hash``) plus
+  ``thief_address``, ``swap_native_asset`` / ``swap_native_base_units`` (BNB), ``bridge``,
+  ``bridge_design``, ``bridge_evidence``, ``bridge_source_*`` and ``bridge_destination_*``
+  (``tx_hash``, ``base_units``; ``bridge_destination_decimals``), ``split_tx_hashes``,
+  ``merge_tx_hashes``.
+- ``evasion-01`` / ``evasion-02``: ``sanctioned_exchange``, ``designated``, ``successor``,
+  ``successor_wallets`` (all chains) and ``successor_wallets_by_chain``,
+  ``migration_tx_hashes``, ``migration_wallet`` (the pass-through wallet, or None),
+  ``frozen_at_report`` and ``freeze_tx_hash`` (the issuer's freeze of the exchange's TRON
+  wallet), ``bridges`` (per design ``lock-and-release``, ``burn-and-mint``, ``intent``:
+  ``bridge``, ``design``, ``evidence``, ``customer``, ``reference``, ``source_chain``,
+  ``source_tx_hash``, ``source_base_units``, ``destination_chain``, ``destination_tx_hash``,
+  ``destination_address``, ``destination_base_units``, ``destination_decimals``, ``paid_by``),
+  ``instant_swap`` (``service``, ``customer``, ``deposit_tx_hash``, ``deposit_address``,
+  ``payout_tx_hash``, ``payout_chain``, ``payout_address``, ``payout_asset``,
+  ``payout_base_units``, ``held_customer``, ``held_deposit_tx_hash``, ``held_chain``,
+  ``held_base_units``, ``evidence``), ``aggregator`` (``customer``, ``tx_hash``,
+  ``n_transfers``, ``router``, ``in_asset``, ``in_base_units``, ``out_asset``,
+  ``out_base_units``, ``settlement``), ``settlement`` (``tx_hash``, ``from``, ``to``, ``asset``,
+  ``base_units``, ``rub``), ``mixer`` (``pool``, ``denomination_eth``, ``depositor``,
+  ``deposits``: ``tx_hash``, ``time``, ``listed_at_time``; ``delisted``), ``cashout``
+  (``exchange``, ``customer``, ``drops``, ``deposit_addresses``, ``deposit_tx_hashes``),
+  ``exposure`` (one row per listed address touched and list: ``chain``, ``address``,
+  ``entity``, ``list``, ``listed``, ``delisted``), ``report_time``, ``report_date``,
+  ``uah_per_usd``, ``freezable_at_report`` (per holder: ``usd``, ``uah``, ``items``),
+  ``freezable_usd``, ``freezable_uah``, ``not_freezable_at_report`` (balances whose token has no
+  blacklist), ``moved_after_report_tx_hash``.
+
 >>> check(True, "never raised")
 >>> check(False, "the payment must precede the report")
 Traceback (most recent call last):
