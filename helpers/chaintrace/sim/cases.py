@@ -6,9 +6,12 @@ A script records two things: the *brief* (what a victim or partner agency would 
 *truth* (what a complete trace must find). Identifiers are :class:`~chaintrace.sim.writer.Ref`
 placeholders until the writer knows the txids.
 
+Each case runs apart from the background (:mod:`chaintrace.sim.casework`); :data:`REGISTRY`
+lists them with the endowment slots each alone uses.
+
 >>> from chaintrace.sim.economy import Economy
->>> eco = Economy(11, 3_000).run()
->>> eco.cases["ransom-01"]["truth"]["n_hops"] >= 4
+>>> eco = Economy(11, 3_000, cases=["ransom-01"]).run()
+>>> len(eco.cases["ransom-01"]["state"]["hops"]) >= 4
 True
 """
 

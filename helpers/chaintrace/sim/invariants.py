@@ -3,15 +3,19 @@
 A case is only worth teaching if the chain really tells its story: the ransom's peel chain ends
 at an exchange deposit, the CoinJoin really would merge clusters of different owners, the
 sanctions flow really passes through the nested service, every stolen satoshi is accounted
-for... :func:`finalise` reads each case's answers from the ledger (following the real spends)
-and :func:`check` raises :class:`CaseError` when a story does not hold. The builder then retries
-with a derived seed, and fails loudly if no attempt works: a broken case is never emitted.
+for... :func:`finalise_case` reads one case's answers from the ledger (following the real
+spends) and raises :class:`CaseError` when its story does not hold. The builder then reruns that
+case with its own next stream, and fails loudly if no attempt works: a broken case is never
+emitted. Each twin (``-02``) also checks its point: the lesson's method, applied naively, gives
+another answer than the truth (a naive peel follower stops before the deposit, the 5 %
+commission misstates the payout, the paying address is on no list...).
 
 >>> from chaintrace.sim.economy import Economy
->>> eco = Economy(14, 3_000).run()
->>> finalise(eco)
->>> sorted(eco.cases)
-['cluster-01', 'coinjoin-01', 'darknet-01', 'ransom-01', 'sanctions-01', 'theft-01']
+>>> eco = Economy(14, 3_000, cases=["darknet-01", "darknet-02"]).run()
+>>> failures(eco)
+{}
+>>> eco.cases["darknet-02"]["truth"]["commission"] != 0.05
+True
 """
 
 from ..errors import ChaintraceError
