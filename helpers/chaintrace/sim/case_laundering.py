@@ -138,7 +138,20 @@ def cj_fund(eco, st) -> None:
     st["people"] = crowd(eco, "wasabi", eco.rng.randrange(14, 26),
                          lambda: int(denom * eco.rng.uniform(1.3, 3.0)))
     pool = st["pool"]
-    st["remixers"] = crowd(eco, "samourai", 7, lambda: pool)  # coins of exactly the pool size
+    st["remixers"] = crowd(
+        eco, "samourai", 7, lambda: int(pool * eco.rng.uniform(2.4, 3.5)) + 60_000
+    )
+    eco.schedule(eco.height + 2, cj_others_tx0, st)
+
+
+def cj_others_tx0(eco, st) -> None:
+    """The others in the Whirlpool pool make their own Tx0s (two premix coins each)."""
+    led, st["pre"], st["post"] = eco.ledger, [], []
+    for u in st["remixers"]:
+        tx = tx0(eco, u, st["pool"], 2, coins=list(led.pocket(u.id))[:1])
+        st["pre"] += [
+            (u, o) for o in led.t_outputs[tx] if eco.book.role[led.o_addr[o]] == "premix"
+        ]
 
 
 def cj_received(eco, st, tx, addr) -> None:
@@ -170,7 +183,6 @@ def cj_tx0(eco, st) -> None:
     st["mixes"] = []
     led = eco.ledger
     premix = [o for o in led.t_outputs[st["tx0"]] if eco.book.role[led.o_addr[o]] == "premix"]
-    st["post"] = [(u, o) for u in st["remixers"] for o in led.pocket(u.id)]
     for k, o in enumerate(premix):
         # one mix per case block at most: a remixer's coin must be a block old to mix again
         eco.schedule(eco.height + 12 + 5 * k, cj_mix, st, o)
@@ -181,9 +193,12 @@ def cj_mix(eco, st, coin: int) -> None:
     led = eco.ledger
     eddy = eco.by_name["Eddy Pool"]
     pool = st["pool"]
+    pre = [(u, o) for u, o in st["pre"] if led.o_spent[o] == -1]
     post = [(u, o) for u, o in st["post"] if led.o_spent[o] == -1]
-    view = SimpleNamespace(id=eddy.id, data={"premix": {pool: []}, "postmix": {pool: post}})
+    # the pool as the case sees it: the others' premix and postmix coins, never the background's
+    view = SimpleNamespace(id=eddy.id, data={"premix": {pool: pre}, "postmix": {pool: post}})
     tx = privacy.whirlpool_mix(eco, view, pool, force=(st["subject"], coin))
+    st["pre"] = view.data["premix"][pool]
     st["post"] = [p for p in view.data["postmix"][pool] if p[0] is not st["subject"]]
     st["mixes"].append(tx)
 
@@ -256,7 +271,8 @@ def theft_prepare(eco, st) -> None:
     """The victim's hot wallet holds coins the case owns (bought from pools over time)."""
     ex = st["victim"]
     total, k = int(st["btc"] * 1e8), eco.rng.randrange(6, 11)
-    pays = [(casework.hot_address(eco, ex), total // k) for _ in range(k)]
+    weights = [eco.rng.uniform(0.5, 1.5) for _ in range(k)]  # unequal: no CoinJoin look-alike
+    pays = [(casework.hot_address(eco, ex), int(total * w / sum(weights))) for w in weights]
     if st["twin"]:  # the thief's own clean savings, merged in later
         st["clean_addrs"] = [eco.new_address(st["thief"], "held") for _ in range(2)]
         pays += [(a, int(eco.rng.uniform(0.5, 3.0) * 1e8)) for a in st["clean_addrs"]]
