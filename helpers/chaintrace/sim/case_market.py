@@ -183,7 +183,7 @@ def sanctions_sweep(eco, st) -> None:
     """Kupolex sweeps the deposit with its float (the twin: into a fresh, unlisted address)."""
     kup = eco.by_name["Kupolex"]
     to = eco.new_address(kup, "hot") if st["fresh"] else None
-    st["sweep_tx"] = casework.sweep(eco, kup, to=to)
+    st["sweep_tx"] = casework.sweep(eco, kup, to=to, recycle=False)  # the coin goes to Ferrum
     eco.schedule(eco.height + eco.rng.randrange(1, 6), sanctions_settle, st)
 
 

@@ -32,19 +32,19 @@ class Spec:
     plan: object  # its script's start: "module:function" in chaintrace.sim, or a callable
 
 
-# Every Bitcoin case, with the endowment slots it alone uses (0-49; pick free ones for a new
+# Every Bitcoin case, with the endowment slots it alone uses (0-49; 45-49 are free: pick from them for a new
 # case). Order does not matter: a case's chain depends on its id, the seed and its slots only.
 REGISTRY = {
-    "ransom-01": Spec("03", (0, 1), "cases:ransom_plan"),
-    "ransom-02": Spec("03", (2, 3), "cases:ransom_plan"),
+    "ransom-01": Spec("03", (0, 1, 34, 35), "cases:ransom_plan"),
+    "ransom-02": Spec("03", (2, 3, 36, 37), "cases:ransom_plan"),
     "coinjoin-01": Spec("07", (4, 5, 6, 7), "case_laundering:coinjoin_plan"),
     "coinjoin-02": Spec("07", (8, 9, 10, 11), "case_laundering:coinjoin_plan"),
-    "theft-01": Spec("08", (12, 13, 14, 15, 16, 17), "case_laundering:theft_plan"),
-    "theft-02": Spec("08", (18, 19, 20, 21, 22, 23), "case_laundering:theft_plan"),
-    "cluster-01": Spec("04", (24,), "case_laundering:cluster_plan"),
+    "theft-01": Spec("08", (12, 13, 14, 15, 16, 17, 38, 39), "case_laundering:theft_plan"),
+    "theft-02": Spec("08", (18, 19, 20, 21, 22, 23, 40, 41), "case_laundering:theft_plan"),
+    "cluster-01": Spec("04", (24, 44), "case_laundering:cluster_plan"),
     "cluster-02": Spec("04", (25, 26, 27), "case_laundering:cluster_plan"),
-    "darknet-01": Spec("10", (28,), "case_market:darknet_plan"),
-    "darknet-02": Spec("10", (29,), "case_market:darknet_plan"),
+    "darknet-01": Spec("10", (28, 42), "case_market:darknet_plan"),
+    "darknet-02": Spec("10", (29, 43), "case_market:darknet_plan"),
     "sanctions-01": Spec("06", (30, 31), "case_market:sanctions_plan"),
     "sanctions-02": Spec("06", (32, 33), "case_market:sanctions_plan"),
 }

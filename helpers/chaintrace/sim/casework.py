@@ -148,14 +148,18 @@ def ensure_float(eco, service, sats: int | None = None) -> None:
     if service.id in run.floats or eco.ledger.pocket(service.id, "hot"):
         return
     run.floats.add(service.id)
-    endow(eco, hot_address(eco, service), sats or int(eco.rng.uniform(0.05, 0.4) * 1e8))
+    # a float the size of a hot wallet's working balance, so what the case deposits is a small
+    # part of what the service pays out next (as on the real chain)
+    endow(eco, hot_address(eco, service), sats or int(eco.rng.uniform(0.5, 2.5) * 1e8))
 
 
-def sweep(eco, service, to: int | None = None) -> int | None:
+def sweep(eco, service, to: int | None = None, recycle: bool = True) -> int | None:
     """Sweep the case's deposits at ``service`` into a hot address, with the case's float there.
 
     Co-spending the float (a coin on a hot address the service's own transactions co-spend)
     keeps what lessons rely on: the deposit address clusters with the service's hot wallet.
+    With ``recycle`` an exchange then pays the swept coins out again (:func:`withdrawals`), as
+    its hot wallet would: the taint of a case's coins spreads on, as on the real chain.
     """
     led = eco.ledger
     eco.case_run.swept_soon.discard(service.id)
@@ -163,13 +167,42 @@ def sweep(eco, service, to: int | None = None) -> int | None:
     if not deps:
         return None
     hot = list(led.pocket(service.id, "hot"))[:1]
-    return eco.spend(
+    tx = eco.spend(
         service,
         [(to if to is not None else hot_address(eco, service), 0)],
         coins=deps[:100] + hot,
         send_all=True,
         typology="deposit_sweep",
         fee_rate=max(1.0, eco.fee_rate() * 0.5),
+    )
+    if recycle and service.kind in ("exchange", "gambling"):
+        eco.schedule(eco.height + eco.rng.randrange(3, 20), withdrawals, service)
+    return tx
+
+
+def withdrawals(eco, service) -> int | None:
+    """The service pays some customers' withdrawals out of the case's coins in its hot wallet
+    (a batch, the change back to a hot address): customers the case makes, who do no more."""
+    led, rng = eco.ledger, eco.rng
+    coins = list(led.pocket(service.id, "hot"))[:20]
+    total = sum(led.o_value[c] for c in coins)
+    if total < 2_000_000:
+        return None
+    pays = []
+    for k in range(rng.randrange(3, 9)):
+        name = f"customer of {service.name} ({eco.case_run.case_id}, {eco.height}-{k})"
+        who = eco.add_case_entity(name, "individual")
+        sats = min(eco.usd_to_sats(rng.lognormvariate(6.4, 1.4)), total // 12)
+        if sats > 20_000:
+            pays.append((eco.new_address(who, "receive"), sats))
+    if not pays:
+        return None
+    return eco.spend(
+        service,
+        pays,
+        coins=coins,
+        typology="exchange_batch_withdrawal",
+        change_addr=hot_address(eco, service),
     )
 
 

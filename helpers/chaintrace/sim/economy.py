@@ -117,6 +117,13 @@ class Economy:
         self.case_runs[case_id] = run
         return run
 
+    def add_case_entity(self, name: str, kind: str, profile=None):
+        """An actor made by the running case (outside the everyday population)."""
+        from .cases import add_entity
+        from .wallets import PROFILES
+
+        return add_entity(self, name, kind, profile or PROFILES["core"])
+
     @contextlib.contextmanager
     def in_case(self, case_id: str):
         """Run the body as a step of ``case_id``: its streams, its pockets, its own 'recent'."""
