@@ -51,7 +51,7 @@ def probe_finalise(eco, case):
 @pytest.fixture
 def with_probe(monkeypatch):
     def add():
-        monkeypatch.setitem(cases.REGISTRY, "probe-01", cases.Spec("00", (49,), probe_plan))
+        monkeypatch.setitem(cases.REGISTRY, "probe-01", cases.Spec("00", (47, 48, 49), probe_plan))
         monkeypatch.setitem(invariants.FINALISERS, "probe", probe_finalise)
 
     return add
