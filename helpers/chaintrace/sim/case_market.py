@@ -193,7 +193,9 @@ def sanctions_settle(eco, st) -> None:
     kup, ferrum = eco.by_name["Kupolex"], eco.by_name["Ferrum Trade"]
     coin = led.t_outputs[st["sweep_tx"]][0]
     sats = int(led.o_value[coin] * st["share"])
-    addr = eco.rng.choice(ferrum.data["deposits"])
+    # the agent's first deposit address, the one the host's report names (every case of this
+    # typology reports the same one: another case's brief must not give this one's answers)
+    addr = ferrum.data["deposits"][0]
     st["settle_tx"] = eco.spend(
         kup,
         [(addr, sats)],
