@@ -2,7 +2,7 @@
 background transaction byte-identical (chaintrace.sim.casework)."""
 
 import pytest
-from chaintrace.sim import build, casework, cases, invariants, writer
+from chaintrace.sim import build, cases, casework, invariants, writer
 from chaintrace.sim.calendar import START_HEIGHT
 
 SEED, SIZE = 7, 3_000
@@ -38,8 +38,12 @@ def probe_spend(eco, st):
     for name in ("Kupolex", "Northmint", "Bystrobit"):
         casework.sweep_soon(eco, eco.by_name[name])
     coin = next(o for o in led.t_outputs[st["tx"]] if led.o_addr[o] not in dict(pays))
-    eco.schedule(eco.height + 2, lambda e: st.update(
-        round=case_laundering.wasabi_round(e, st["people"], [(st["who"], [coin])])))
+    eco.schedule(
+        eco.height + 2,
+        lambda e: st.update(
+            round=case_laundering.wasabi_round(e, st["people"], [(st["who"], [coin])])
+        ),
+    )
 
 
 def probe_finalise(eco, case):
@@ -105,8 +109,11 @@ def test_a_case_cannot_spend_a_background_coin():
     eco = build.Economy(SEED, 400, cases=False)
     eco.run()
     eco.add_case("x-01", ())
-    coin = next(o for o in range(len(eco.ledger.o_value)) if eco.ledger.o_spent[o] == -1
-                and eco.ledger.o_addr[o] >= 0)
+    coin = next(
+        o
+        for o in range(len(eco.ledger.o_value))
+        if eco.ledger.o_spent[o] == -1 and eco.ledger.o_addr[o] >= 0
+    )
     with eco.in_case("x-01"), pytest.raises(Exception, match="never spend each other's coins"):
         eco.ledger.add(eco.height, [coin], [(eco.ledger.o_addr[coin], 1)], entity=0, typology="x")
 

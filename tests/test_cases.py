@@ -72,7 +72,9 @@ def test_builder_retries_then_fails_loudly(monkeypatch):
         raise invariants.CaseError(f"case {case} is broken: always")
 
     monkeypatch.setitem(invariants.FINALISERS, "ransom", broken)
-    with pytest.raises(invariants.CaseError, match="ransom-01 failed after 6 attempts.*another seed"):
+    with pytest.raises(
+        invariants.CaseError, match="ransom-01 failed after 6 attempts.*another seed"
+    ):
         build.simulate(5, 3_000, cases=["ransom-01"])
 
 

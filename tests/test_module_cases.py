@@ -25,6 +25,9 @@ def test_assignments_are_graded_on_cases_the_lesson_did_not_solve(module):
 def test_every_bitcoin_twin_serves_an_assignment():
     graded = {c for m in MODULES for c in m["assignment_cases"]}
     twins = {p.stem for p in CASES_DIR.glob("*-02.json")}
-    bitcoin = {t for t in twins if json.loads((CASES_DIR / f"{t}.json").read_text())["module"]
-               not in ("01", "09")}
+    bitcoin = {
+        t
+        for t in twins
+        if json.loads((CASES_DIR / f"{t}.json").read_text())["module"] not in ("01", "09")
+    }
     assert bitcoin <= graded, sorted(bitcoin - graded)

@@ -131,7 +131,10 @@ def test_models_disagree_and_conserve():
         >= table.loc["tiho", "outputs"]
     )
     # poison calls whole coins stolen where haircut counts only the share that came from the ransom
-    assert table.loc["poison", "tainted_btc_unspent"] > 1.5 * table.loc["haircut", "tainted_btc_unspent"]
+    assert (
+        table.loc["poison", "tainted_btc_unspent"]
+        > 1.5 * table.loc["haircut", "tainted_btc_unspent"]
+    )
     source_btc = case.amount_btc
     for model in ("haircut", "fifo", "tiho"):  # these never create taint (fees and dust lose some)
         assert table.loc[model, "tainted_btc_unspent"] <= source_btc

@@ -48,7 +48,9 @@ def crowd(eco, kind: str, n: int, sats_each, coins_each: int = 1) -> list:
             eco, f"individual-{kind}-{case_id}-{k + 1:02d}", "individual", PROFILES[kind]
         )
         ent.data["privacy"] = kind
-        pays += [(eco.new_address(ent, "receive", "p2wpkh"), sats_each()) for _ in range(coins_each)]
+        pays += [
+            (eco.new_address(ent, "receive", "p2wpkh"), sats_each()) for _ in range(coins_each)
+        ]
         people.append(ent)
     casework.endow_many(eco, pays)
     return people
@@ -91,8 +93,13 @@ def mixer_sweep(eco) -> None:
     mixer = eco.by_name["Fogbank"]
     coins = [o for o in eco.ledger.pocket(mixer.id, "deposit")]
     if coins:
-        eco.spend(mixer, [(eco.new_address(mixer, "hot"), 0)], coins=coins, send_all=True,
-                  typology="mixer_sweep")
+        eco.spend(
+            mixer,
+            [(eco.new_address(mixer, "hot"), 0)],
+            coins=coins,
+            send_all=True,
+            typology="mixer_sweep",
+        )
 
 
 # ---------------------------------------------------------------------------- coinjoin
@@ -115,8 +122,9 @@ def coinjoin_plan(eco, case_id: str) -> dict:
         "shares": (0.25, 0.2, 0.55) if not twin else _three_shares(rng),
         "pool": WHIRL_POOL if not twin else rng.choice((1_000_000, 5_000_000)),
         "n_premix": 4 if not twin else rng.randrange(3, 6),
-        "exit": "Northmint" if not twin else rng.choice(("Harbourline", "Kestrel Markets",
-                                                         "Ostrava Coin")),
+        "exit": "Northmint"
+        if not twin
+        else rng.choice(("Harbourline", "Kestrel Markets", "Ostrava Coin")),
         "mixer_n_out": 3 if not twin else rng.randrange(2, 5),
     }
     at = int(n * (0.42 if not twin else rng.uniform(0.3, 0.5)))
@@ -127,7 +135,9 @@ def coinjoin_plan(eco, case_id: str) -> dict:
 def _three_shares(rng) -> tuple[float, float, float]:
     w = [rng.uniform(0.2, 0.5), rng.uniform(0.15, 0.35), rng.uniform(0.2, 0.5)]
     s = sum(w)
-    return tuple(round(x / s, 2) for x in w[:2]) + (round(1 - sum(round(x / s, 2) for x in w[:2]), 2),)
+    return tuple(round(x / s, 2) for x in w[:2]) + (
+        round(1 - sum(round(x / s, 2) for x in w[:2]), 2),
+    )
 
 
 def cj_fund(eco, st) -> None:
@@ -135,8 +145,9 @@ def cj_fund(eco, st) -> None:
     buy(eco, eco.by_name[st["funder"]], st["subject"], sats, cj_received, st)
     # the others in the same Wasabi round and the same Whirlpool pool
     denom = privacy.WASABI_DENOM
-    st["people"] = crowd(eco, "wasabi", eco.rng.randrange(14, 26),
-                         lambda: int(denom * eco.rng.uniform(1.3, 3.0)))
+    st["people"] = crowd(
+        eco, "wasabi", eco.rng.randrange(14, 26), lambda: int(denom * eco.rng.uniform(1.3, 3.0))
+    )
     pool = st["pool"]
     st["remixers"] = crowd(
         eco, "samourai", 7, lambda: int(pool * eco.rng.uniform(2.4, 3.5)) + 60_000
@@ -149,14 +160,17 @@ def cj_others_tx0(eco, st) -> None:
     led, st["pre"], st["post"] = eco.ledger, [], []
     for u in st["remixers"]:
         tx = tx0(eco, u, st["pool"], 2, coins=list(led.pocket(u.id))[:1])
-        st["pre"] += [
-            (u, o) for o in led.t_outputs[tx] if eco.book.role[led.o_addr[o]] == "premix"
-        ]
+        st["pre"] += [(u, o) for o in led.t_outputs[tx] if eco.book.role[led.o_addr[o]] == "premix"]
 
 
 def cj_received(eco, st, tx, addr) -> None:
-    st.update(received_tx=tx, receive=addr, time=eco.time, day=eco.day,
-              sats=eco.ledger.o_value[output_of(eco, tx, addr)])
+    st.update(
+        received_tx=tx,
+        receive=addr,
+        time=eco.time,
+        day=eco.day,
+        sats=eco.ledger.o_value[output_of(eco, tx, addr)],
+    )
     eco.schedule(eco.height + eco.rng.randrange(3, 8), cj_split, st)
 
 
@@ -221,7 +235,10 @@ def cj_mixer_payout(eco, st) -> None:
     pays = [(eco.new_address(st["subject"], "receive"), int(net * s)) for s in shares]
     reserve = [o for o in led.pocket(mixer.id, "hot") if led.o_addr[o] == st["reserve_addr"]]
     st["mixer_payout_tx"] = eco.spend(
-        mixer, pays, coins=reserve[:1], typology="mixer_payout",
+        mixer,
+        pays,
+        coins=reserve[:1],
+        typology="mixer_payout",
         change_addr=eco.new_address(mixer, "hot"),
     )
     eco.schedule(eco.height + 100, cj_exit, st)
@@ -235,13 +252,17 @@ def cj_exit(eco, st) -> None:
     if not st["twin"]:  # everything the suspect holds, the mixer's payout with it
         coins = list(led.pocket(subject.id))[:40]
     else:  # postmix coins of the Whirlpool leg, with the Wasabi round's change
-        change = [o for o in led.t_outputs[st["wasabi_tx"]]
-                  if eco.book.entity[led.o_addr[o]] == subject.id
-                  and eco.book.role[led.o_addr[o]] == "change"]
+        change = [
+            o
+            for o in led.t_outputs[st["wasabi_tx"]]
+            if eco.book.entity[led.o_addr[o]] == subject.id
+            and eco.book.role[led.o_addr[o]] == "change"
+        ]
         postmix = [o for o in led.pocket(subject.id, "postmix")]
         coins = postmix[:2] + change
-    st["exit_tx"] = eco.spend(subject, [(dest, 0)], coins=coins, send_all=True,
-                              typology="exchange_deposit")
+    st["exit_tx"] = eco.spend(
+        subject, [(dest, 0)], coins=coins, send_all=True, typology="exchange_deposit"
+    )
     casework.sweep_soon(eco, ex)
 
 
@@ -253,8 +274,11 @@ def cj_exit(eco, st) -> None:
 def theft_plan(eco, case_id: str) -> dict:
     rng, n = eco.rng, eco.n_blocks
     twin = variant(case_id) > 1
-    thief = eco.by_name["Lazurite Group"] if not twin else add_entity(
-        eco, "Cobalt Wolves", "thief", PROFILES["core"])
+    thief = (
+        eco.by_name["Lazurite Group"]
+        if not twin
+        else add_entity(eco, "Cobalt Wolves", "thief", PROFILES["core"])
+    )
     st = {
         "case": case_id,
         "thief": thief,
@@ -318,11 +342,11 @@ def theft_hop(eco, st, leg) -> None:
     coin = leg["coin"]
     if leg["end"] == "merged" and not leg["hops"]:
         # first hop of a merged leg: the loot and a clean coin of the thief go to one address
-        clean = next(o for o in led.pocket(thief.id, "held")
-                     if led.o_addr[o] in st["clean_addrs"])
+        clean = next(o for o in led.pocket(thief.id, "held") if led.o_addr[o] in st["clean_addrs"])
         keep = eco.new_address(thief, "held")
-        tx = eco.spend(thief, [(keep, 0)], coins=[coin, clean], send_all=True,
-                       typology="consolidation")
+        tx = eco.spend(
+            thief, [(keep, 0)], coins=[coin, clean], send_all=True, typology="consolidation"
+        )
         leg["hops"].append(tx)
         leg["clean"] = clean
         leg["coin"] = output_of(eco, tx, keep)
@@ -419,10 +443,12 @@ def scam_victim_fund(eco, st) -> None:
 def scam_switch(eco, st) -> None:
     """The complainant pays an address of the old wallet; the old wallet consolidates; the
     scam then moves to a new wallet."""
-    led = eco.ledger
     suspect = eco.rng.choice(st["wallet_a"])
-    st["pay_tx"] = eco.spend(st["victim"], [(suspect, eco.usd_to_sats(eco.rng.uniform(1_500, 2_200)))],
-                             typology="scam_payment")
+    st["pay_tx"] = eco.spend(
+        st["victim"],
+        [(suspect, eco.usd_to_sats(eco.rng.uniform(1_500, 2_200)))],
+        typology="scam_payment",
+    )
     st.update(suspect_address=suspect, time=eco.time, day=eco.day)
     eco.schedule(eco.height + 6, scam_consolidate, st, "main")
     if st["twin"]:
@@ -436,16 +462,22 @@ def scam_consolidate(eco, st, pocket: str) -> None:
     if len(coins) < 2:
         return
     wallet = st["wallet_a"] if pocket == "main" else st["wallet_b"]
-    eco.spend(scam, [(wallet[0], 0)], coins=coins[:20], send_all=True, typology="scam_consolidation")
+    eco.spend(
+        scam, [(wallet[0], 0)], coins=coins[:20], send_all=True, typology="scam_consolidation"
+    )
 
 
 def scam_coinjoin(eco, st) -> None:
     """cluster-02: a large victim payment to the old wallet goes through a Wasabi-like round."""
     big = add_entity(eco, f"scam victim big ({st['case']})", "individual", PROFILES["core"])
-    casework.endow(eco, eco.receive_address(big), int(privacy.WASABI_DENOM * eco.rng.uniform(1.5, 2.5)))
+    casework.endow(
+        eco, eco.receive_address(big), int(privacy.WASABI_DENOM * eco.rng.uniform(1.5, 2.5))
+    )
     st["big_victim"] = big
     st["cj_people"] = crowd(
-        eco, "wasabi", eco.rng.randrange(12, 22),
+        eco,
+        "wasabi",
+        eco.rng.randrange(12, 22),
         lambda: int(privacy.WASABI_DENOM * eco.rng.uniform(1.3, 3.0)),
     )
     eco.schedule(eco.height + 2, scam_big_payment, st)

@@ -75,8 +75,9 @@ def buyer_fund(eco, st) -> None:
 
 
 def buyer_withdraw(eco, st, ex, sats) -> None:
-    eco.spend(ex, [(st["receive"], sats)], pocket="hot", typology="exchange_withdrawal",
-              change_role="hot")
+    eco.spend(
+        ex, [(st["receive"], sats)], pocket="hot", typology="exchange_withdrawal", change_role="hot"
+    )
     eco.schedule(eco.height + eco.rng.randrange(6, 20), buyer_order, st)
 
 
@@ -90,7 +91,9 @@ def buyer_order(eco, st) -> None:
     tx = _order(eco, st["buyer"], st["vendor"], st["usd"])
     st.update(order_tx=tx, time=eco.time, day=eco.day)
     led = eco.ledger
-    st["escrow_out"] = next(o for o in led.t_outputs[tx] if eco.book.role[led.o_addr[o]] == "escrow")
+    st["escrow_out"] = next(
+        o for o in led.t_outputs[tx] if eco.book.role[led.o_addr[o]] == "escrow"
+    )
     for other, usd in st["others"]:  # other orders of the same settlement round
         _order(eco, other, eco.rng.choice(st["vendors"]), usd)
     eco.schedule(eco.height + eco.rng.randrange(20, 60), market_settle, st)
@@ -106,7 +109,11 @@ def market_settle(eco, st) -> None:
         owed[vendor] = owed.get(vendor, 0) + int(led.o_value[c] * (1 - st["commission"]))
     hot = eco.rng.choice(market.data["hot_addrs"])
     st["sweep_tx"] = eco.spend(
-        market, [(hot, 0)], coins=coins, send_all=True, typology="darknet_escrow_sweep",
+        market,
+        [(hot, 0)],
+        coins=coins,
+        send_all=True,
+        typology="darknet_escrow_sweep",
         fee_rate=max(1.0, eco.fee_rate() * 0.6),
     )
     st["owed"] = owed
@@ -123,7 +130,10 @@ def market_payout(eco, st) -> None:
             vendor.data["payout_addr"] = eco.new_address(vendor, "receive")
         pays.append((vendor.data["payout_addr"], sats))
     st["payout_tx"] = eco.spend(
-        market, pays, pocket="hot", typology="darknet_vendor_payout",
+        market,
+        pays,
+        pocket="hot",
+        typology="darknet_vendor_payout",
         change_addr=eco.rng.choice(market.data["hot_addrs"]),
     )
     eco.schedule(eco.height + eco.rng.randrange(12, 60), vendor_cashout, st)

@@ -145,8 +145,9 @@ def ransom_plan(eco, case_id: str) -> dict:
     else:
         victim = add_entity(eco, "Marlow Dental Group (victim)", "company", PROFILES["mobile"])
         group = add_entity(eco, "Ashfall", "ransomware", PROFILES["core"])
-        affiliate = add_entity(eco, "ransomware_affiliate-ashfall", "ransomware_affiliate",
-                               PROFILES["core"])
+        affiliate = add_entity(
+            eco, "ransomware_affiliate-ashfall", "ransomware_affiliate", PROFILES["core"]
+        )
         st = {
             "share": round(rng.uniform(0.55, 0.72), 2),
             "funder": rng.choice(RANSOM_FUNDERS),
@@ -154,8 +155,13 @@ def ransom_plan(eco, case_id: str) -> dict:
             "detour": rng.randrange(1, 3),  # the hop after which the remainder is merged
         }
         at = int(n * rng.uniform(0.3, 0.5))
-    st.update(case=case_id, victim=victim, group=group, affiliate=affiliate,
-              usd=rng.lognormvariate(11.9, 0.35))
+    st.update(
+        case=case_id,
+        victim=victim,
+        group=group,
+        affiliate=affiliate,
+        usd=rng.lognormvariate(11.9, 0.35),
+    )
     eco.schedule(eco.height + at - 30, ransom_fund, st)
     return st
 
@@ -176,7 +182,10 @@ def ransom_withdraw(eco, st) -> None:
     ex = eco.by_name[st["funder"]]
     want = st["sats"] + 300_000
     st["funding_tx"] = eco.spend(
-        ex, [(st["receive"], want)], pocket="hot", typology="exchange_withdrawal",
+        ex,
+        [(st["receive"], want)],
+        pocket="hot",
+        typology="exchange_withdrawal",
         change_role="hot",
     )
     eco.schedule(eco.height + eco.rng.randrange(8, 30), ransom_pay, st)
@@ -224,15 +233,20 @@ def peel_hop(eco, st) -> None:
     if st["detour"] is not None and len(st["hops"]) == st["detour"]:
         # the detour: the remainder and an older coin of the affiliate go to one fresh address
         old = next(
-            (o for o in led.pocket(affiliate.id, "held") if led.o_addr[o] == st["detour_coin_addr"]),
+            (
+                o
+                for o in led.pocket(affiliate.id, "held")
+                if led.o_addr[o] == st["detour_coin_addr"]
+            ),
             None,
         )
         if old is None:  # the older coin is not confirmed yet
             eco.schedule(eco.height + 1, peel_hop, st)
             return
         keep = eco.new_address(affiliate, "held", "p2wpkh")
-        tx = eco.spend(affiliate, [(keep, 0)], coins=[coin, old], send_all=True,
-                       typology="peel_chain")
+        tx = eco.spend(
+            affiliate, [(keep, 0)], coins=[coin, old], send_all=True, typology="peel_chain"
+        )
         st["hops"].append(tx)
         st["detour_tx"] = tx
         st["current"] = output_of(eco, tx, keep)

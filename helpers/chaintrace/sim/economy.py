@@ -17,10 +17,8 @@ import math
 import random
 from collections import deque
 
-from . import people, services
+from . import casework, people, services
 from .addresses import OUTPUT_VBYTES, AddressBook
-from . import casework
-from .casework import SLOT_OUTPUTS, CaseRun, is_case_block, next_case_block, slot_of
 from .calendar import (
     COINBASE_MATURITY,
     START_HEIGHT,
@@ -31,6 +29,7 @@ from .calendar import (
     day_of,
     subsidy,
 )
+from .casework import SLOT_OUTPUTS, CaseRun, is_case_block, next_case_block, slot_of
 from .entities import population
 from .invariants import CaseError
 from .ledger import Ledger

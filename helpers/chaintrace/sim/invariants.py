@@ -23,6 +23,7 @@ from .calendar import START_HEIGHT, date_text
 from .cases import output_of, variant
 from .writer import addr_ref, tx_ref
 
+
 def _registered() -> tuple[str, ...]:
     from .cases import REGISTRY
 
@@ -149,7 +150,9 @@ def finalise_ransom(eco, case: str) -> None:
         not rest and _kind(eco, addr) == "exchange", case, "last hop is not one exchange output"
     )
     require(book.role[addr] == "deposit", case, "the chain does not end at a deposit address")
-    require(led.o_spent[led.t_outputs[last_tx][0]] >= 0, case, "the exchange never swept the deposit")
+    require(
+        led.o_spent[led.t_outputs[last_tx][0]] >= 0, case, "the exchange never swept the deposit"
+    )
     aff_out = output_of(eco, st["split_tx"], st["aff_addr"])
     share = led.o_value[aff_out] / sum(v for _, _, v in _outs(eco, st["split_tx"]))
     require(abs(share - st["share"]) < 0.01, case, "the split is not the affiliate's share")
@@ -189,9 +192,12 @@ def finalise_ransom(eco, case: str) -> None:
             naive_peel_end_txid=tx_ref(led.o_tx[naive]),
         )
     victim_in = led.o_addr[led.t_inputs[pay][0]]
-    text = RANSOM_TEXT[variant(case)].format(victim=st["victim"].name.removesuffix(" (victim)"),
-                                               group=st["group"].name)
-    title = ("Ransom paid by a freight company", "Ransom paid by a dental practice")[variant(case) - 1]
+    text = RANSOM_TEXT[variant(case)].format(
+        victim=st["victim"].name.removesuffix(" (victim)"), group=st["group"].name
+    )
+    title = ("Ransom paid by a freight company", "Ransom paid by a dental practice")[
+        variant(case) - 1
+    ]
     eco.cases[case] = _case(
         case,
         title,
@@ -240,7 +246,9 @@ def finalise_darknet(eco, case: str) -> None:
     require(sweep == st.get("sweep_tx"), case, "the escrow was swept by another transaction")
     payout = st.get("payout_tx")
     require(payout is not None, case, "the market never paid the vendors")
-    require(led.o_spent[led.t_outputs[sweep][0]] == payout, case, "the payout does not spend the sweep")
+    require(
+        led.o_spent[led.t_outputs[sweep][0]] == payout, case, "the payout does not spend the sweep"
+    )
     vaddr = st["vendor"].data["payout_addr"]
     pay_out = next(o for o, a, _ in _outs(eco, payout) if a == vaddr)
     cash = st["cashout_tx"]
@@ -261,12 +269,18 @@ def finalise_darknet(eco, case: str) -> None:
     market = eco.by_name["Tundra Market"]
     vendors_paid = len(_outs(eco, payout)) - (1 if led.t_change[payout] >= 0 else 0)
     require(vendors_paid >= 2, case, "the batch payout pays only one vendor")
-    vendor_in = sum(led.o_value[o] for o in led.t_inputs[sweep]
-                    if book.beneficiary[led.o_addr[o]] == st["vendor"].id)
+    vendor_in = sum(
+        led.o_value[o]
+        for o in led.t_inputs[sweep]
+        if book.beneficiary[led.o_addr[o]] == st["vendor"].id
+    )
     got = led.o_value[pay_out]
-    require(got == int(vendor_in * (1 - st["commission"])) or
-            abs(got - vendor_in * (1 - st["commission"])) <= len(led.t_inputs[sweep]),
-            case, "the vendor's payout is not its takings minus the commission")
+    require(
+        got == int(vendor_in * (1 - st["commission"]))
+        or abs(got - vendor_in * (1 - st["commission"])) <= len(led.t_inputs[sweep]),
+        case,
+        "the vendor's payout is not its takings minus the commission",
+    )
     if variant(case) > 1:  # the twin's point: the lesson's 5 % gives a wrong payout
         require(st["commission"] != 0.05, case, "the commission is the lesson's 5 %")
         require(abs(got - int(vendor_in * 0.95)) > 1_000, case, "5 % commission gives the payout")
@@ -341,8 +355,11 @@ def finalise_sanctions(eco, case: str) -> None:
         require(kup_in not in listed, case, "the paying Kupolex address is on the list")
         uf = cospend(eco, skip=_coinjoins(eco))
         root = uf.find(kup_in)
-        require(not any(uf.find(a) == root for a in listed), case,
-                "the payer's common-input cluster holds a listed address")
+        require(
+            not any(uf.find(a) == root for a in listed),
+            case,
+            "the payer's common-input cluster holds a listed address",
+        )
         sanctioned, hops = listed_on_path[0], 2
     host_sweep = led.o_spent[out]
     require(host_sweep >= 0, case, "the host never swept the nested deposit")
@@ -361,7 +378,8 @@ def finalise_sanctions(eco, case: str) -> None:
     sats = led.o_value[out]
     eco.cases[case] = _case(
         case,
-        "A nested exchange at a large exchange" if variant(case) == 1
+        "A nested exchange at a large exchange"
+        if variant(case) == 1
         else "Another deposit of the same payment agent",
         "sanctions_evasion",
         "Northmint, a large regulated exchange, filed a suspicious activity report on its corporate "
@@ -422,7 +440,9 @@ def finalise_coinjoin(eco, case: str, uf_plain=None) -> None:
         require(len(set(owners_m)) == len(owners_m), case, "a mix joins two coins of one wallet")
         n_in, mouts = len(led.t_inputs[m]), _outs(eco, m)
         require(5 <= n_in == len(mouts) <= 8, case, "a Whirlpool mix is not 5x5..8x8")
-        require(all(v == st["pool"] for _, _, v in mouts), case, "a mix output is not the pool size")
+        require(
+            all(v == st["pool"] for _, _, v in mouts), case, "a mix output is not the pool size"
+        )
     pay = st["mixer_payout_tx"]
     deposit_coin = led.t_outputs[st["mixer_tx"]][0]
     require(deposit_coin not in led.t_inputs[pay], case, "the mixer paid back the same coin")
@@ -437,8 +457,11 @@ def finalise_coinjoin(eco, case: str, uf_plain=None) -> None:
     if st["twin"]:  # the careless exit is the postmix coins with the round's change
         require(exit_from & set(st["mixes"]), case, "the exit spends no postmix coin")
         require(st["wasabi_tx"] in exit_from, case, "the exit does not spend the round's change")
-        require(all(led.o_spent[o] == -1 for o in led.t_outputs[pay]), case,
-                "the mixer's payout was spent (the twin leaves it)")
+        require(
+            all(led.o_spent[o] == -1 for o in led.t_outputs[pay]),
+            case,
+            "the mixer's payout was spent (the twin leaves it)",
+        )
     else:
         require(pay in exit_from, case, "the exit does not spend the mixer's payout")
     ((_, exit_dep, _),) = _outs(eco, st["exit_tx"])
@@ -446,7 +469,8 @@ def finalise_coinjoin(eco, case: str, uf_plain=None) -> None:
     mine = [(led.o_vout[o], v) for o, a, v in outs if book.entity[a] == subject.id]
     eco.cases[case] = _case(
         case,
-        "Coins that went through CoinJoins and a mixer" if not st["twin"]
+        "Coins that went through CoinJoins and a mixer"
+        if not st["twin"]
         else "A second suspect's coins through CoinJoins and a mixer",
         "obfuscation",
         "A partner agency seized a suspect's wallet backup. One address received a large payment "
@@ -664,7 +688,9 @@ def _cached(eco, key, make):
 
 def _coinjoins(eco) -> list[int]:
     return _cached(
-        eco, "coinjoins", lambda: [t for t, k in enumerate(eco.ledger.t_typology) if k == "coinjoin"]
+        eco,
+        "coinjoins",
+        lambda: [t for t, k in enumerate(eco.ledger.t_typology) if k == "coinjoin"],
     )
 
 
