@@ -231,4 +231,4 @@ def test_course_labels_against_ground_truth():
     assert wrong(weak) == 24  # the planted pastebin tags: individuals called exchanges
     labels = label_clusters(c, pack)
     assert wrong(labels) == 0 and len(labels) == len(weak) - 24
-    assert labels["conflicting"].sum() == 8
+    assert labels["conflicting"].sum() == 6

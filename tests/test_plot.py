@@ -66,7 +66,7 @@ def test_tagged_service_is_named_and_coloured():
 
 def test_big_flow_is_summarised_not_a_hairball():
     trace = trace_forward(load_case("theft-01").theft_txid, hops=12)
-    assert len(trace) > 150
+    assert len(trace) > 100  # well over the 60 nodes drawn
     ax = plot_flow(trace, max_nodes=60)
     assert "smaller addresses merged" in ax.get_title()
     n_nodes = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))

@@ -10,13 +10,14 @@ coinbase paying subsidy plus fees to a pool.
 True
 """
 
+import contextlib
 import heapq
 import itertools
 import math
 import random
 from collections import deque
 
-from . import people, services
+from . import casework, people, services
 from .addresses import OUTPUT_VBYTES, AddressBook
 from .calendar import (
     COINBASE_MATURITY,
@@ -28,7 +29,9 @@ from .calendar import (
     day_of,
     subsidy,
 )
+from .casework import SLOT_OUTPUTS, CaseRun, is_case_block, next_case_block, slot_of
 from .entities import population
+from .invariants import CaseError
 from .ledger import Ledger
 from .wallets import DUST, SEQ_FINAL, SEQ_RBF, estimate_vsize, order_outputs, select_coins, visible
 
@@ -48,15 +51,24 @@ class Economy:
     """State and main loop of one simulated chain."""
 
     def __init__(
-        self, seed: int, n_transactions: int, progress=None, attempt: int = 0, cases: bool = True
+        self,
+        seed: int,
+        n_transactions: int,
+        progress=None,
+        attempts: dict[str, int] | None = None,
+        cases=True,
     ):
+        """``cases``: True (every registered case), False (none: the scale profile) or the case
+        ids to script; ``attempts``: case id -> retry number of that case's own streams."""
         if n_transactions < 200:
             raise ValueError(
                 f"n_transactions={n_transactions} is too small for an economy; ask for 200 or more"
             )
         self.seed, self.n_target, self.progress = seed, n_transactions, progress
-        self.attempt, self.with_cases = attempt, cases
-        key = f"{seed}/retry-{attempt}" if attempt else f"{seed}"
+        self.attempts = dict(attempts or {})
+        self.with_cases = bool(cases)
+        self.case_ids = cases if not isinstance(cases, bool) else None
+        key = f"{seed}"
         self.rng = random.Random(f"chaintrace-sim-{key}")
         self.book = AddressBook(random.Random(f"chaintrace-addr-{key}"))
         self.ledger = Ledger(self.book)
@@ -82,6 +94,46 @@ class Economy:
         self.recent: deque[int] = deque(maxlen=400)  # individuals who just received coins
         self.cases: dict[str, dict] = {}  # case id -> ground truth, filled by case scripts
         self.notes: dict[str, object] = {}
+        # cases run apart (chaintrace.sim.casework): their own streams, events and pockets
+        self.case_runs: dict[str, CaseRun] = {}
+        self.case_run: CaseRun | None = None  # the case whose step is running
+        self.slot_owner: dict[int, str] = {}  # endowment slot -> case id
+        self._case_events: list = []
+        self._case_seq = 0
+
+    @property
+    def attempt(self) -> int:
+        """How many retries the cases needed in all (0: every case held first time)."""
+        return sum(self.attempts.values())
+
+    def add_case(self, case_id: str, slots: tuple[int, ...]) -> CaseRun:
+        """Register a case: its own streams (from the seed, its id and its attempt) and slots."""
+        run = CaseRun(case_id, self.seed, self.attempts.get(case_id, 0), tuple(slots))
+        for k in run.slots:
+            if k in self.slot_owner:
+                raise ValueError(f"cases {self.slot_owner[k]} and {case_id} share slot {k}")
+            self.slot_owner[k] = case_id
+        self.case_runs[case_id] = run
+        return run
+
+    def add_case_entity(self, name: str, kind: str, profile=None):
+        """An actor made by the running case (outside the everyday population)."""
+        from .cases import add_entity
+        from .wallets import PROFILES
+
+        return add_entity(self, name, kind, profile or PROFILES["core"])
+
+    @contextlib.contextmanager
+    def in_case(self, case_id: str):
+        """Run the body as a step of ``case_id``: its streams, its pockets, its own 'recent'."""
+        run = self.case_runs[case_id]
+        saved = (self.rng, self.book.rng, self.recent, self.ledger.scope, self.case_run)
+        self.rng, self.book.rng, self.recent = run.rng, run.addr_rng, run.recent
+        self.ledger.scope, self.case_run = case_id, run
+        try:
+            yield run
+        finally:
+            self.rng, self.book.rng, self.recent, self.ledger.scope, self.case_run = saved
 
     # ------------------------------------------------------------------ helpers
     def usd_to_sats(self, usd: float) -> int:
@@ -104,9 +156,19 @@ class Economy:
         return alt if alt is not None and self.rng.random() < 0.3 else entity.profile
 
     def schedule(self, height: int, fn, *args) -> None:
-        """Run ``fn(self, *args)`` when block ``height`` is built."""
-        self._event_seq += 1
-        heapq.heappush(self._events, (height, self._event_seq, fn, args))
+        """Run ``fn(self, *args)`` when block ``height`` is built.
+
+        Scheduled from a case's step, it is a step of that case: it runs in the first case
+        block at or after ``height``, after the block's everyday transactions.
+        """
+        scope = self.ledger.scope
+        if scope is None:
+            self._event_seq += 1
+            heapq.heappush(self._events, (height, self._event_seq, fn, args))
+            return
+        height = START_HEIGHT + next_case_block(height - START_HEIGHT)
+        self._case_seq += 1
+        heapq.heappush(self._case_events, (height, self._case_seq, scope, fn, args))
 
     def new_address(self, entity, role: str, true_type: str | None = None, beneficiary: int = -1):
         """A fresh address of ``entity`` (its profile's receive type unless given)."""
@@ -229,6 +291,15 @@ class Economy:
             return self.new_address(entity, role, "p2tr")
         return self.new_address(entity, role, prof.change_type)
 
+    def _slot_address(self, pool, k: int) -> list[int]:
+        """Fresh addresses of ``pool`` for endowment slot ``k``, from the slot's own stream
+        (several, so a case can pay several things from its endowment in one block)."""
+        saved, self.book.rng = self.book.rng, _slot_address_rng(self.seed, k)
+        try:
+            return [self.new_address(pool, "reserve") for _ in range(SLOT_OUTPUTS)]
+        finally:
+            self.book.rng = saved
+
     # ------------------------------------------------------------------ main loop
     def _quota(self, i: int) -> int:
         active = self.n_blocks - COINBASE_MATURITY
@@ -240,7 +311,8 @@ class Economy:
         mean = wanted / active * gap / 600 * 0.8
         # big economies fall short of the requested total (scheduled work does not grow with
         # activity): spread any shortfall so far over the next day; never throttle below ``mean``
-        made = len(self.ledger.t_height) - len(self.ledger.blocks)
+        # (counting background transactions only, so a case never changes the background)
+        made = len(self.ledger.t_height) - len(self.ledger.blocks) - len(self.ledger.t_case)
         due = wanted * (i - COINBASE_MATURITY) / active
         return _poisson(self.rng, mean + max(0.0, due - made) / 144)
 
@@ -249,6 +321,20 @@ class Economy:
         while events and events[0][0] <= self.height:
             _, _, fn, args = heapq.heappop(events)
             fn(self, *args)
+
+    def _run_case_events(self) -> None:
+        events = self._case_events
+        while events and events[0][0] <= self.height:
+            _, _, scope, fn, args = heapq.heappop(events)
+            run = self.case_runs[scope]
+            if run.broken:  # a broken case stops; the builder reruns it with its next stream
+                continue
+            with self.in_case(scope):
+                try:
+                    fn(self, *args)
+                    casework.flush(self)
+                except CaseError as exc:
+                    run.broken = str(exc)
 
     def _fill(self, quota: int) -> None:
         done, attempts = 0, 0
@@ -266,20 +352,36 @@ class Economy:
         services.setup(self)
         privacy.setup(self)
         illicit.setup(self)
+        for pool in self.by_kind["mining_pool"]:  # where case blocks' rewards go, unspent
+            pool.data["reserve_addr"] = self.new_address(pool, "reserve")
         if self.with_cases:
-            cases.plan(self)
+            cases.plan(self, self.case_ids)
         for i in range(self.n_blocks):
             self.height, self.time = START_HEIGHT + i, self.times[i]
             self.day = day_of(self.time)
             self.ledger.release(self.height)
             self._run_events()
             self._fill(self._quota(i))
-            services.mine_block(self, subsidy(self.height) + self.ledger.block_fees())
+            reward = subsidy(self.height) + self.ledger.block_fees()
+            if is_case_block(i):
+                self._run_case_events()
+                reward = subsidy(self.height) + self.ledger.block_fees()
+                services.mine_block(self, reward, lambda p: p.data["reserve_addr"], "reserve")
+            elif slot_of(i) is not None:
+                k = slot_of(i)
+                scope = self.slot_owner.get(k, "unclaimed")
+                services.mine_block(self, reward, lambda p, k=k: self._slot_address(p, k), scope)
+            else:
+                services.mine_block(self, reward)
             if self.progress and i % 144 == 0:
                 self.progress(i, self.n_blocks)
         if self.progress:
             self.progress(self.n_blocks, self.n_blocks)
         return self
+
+
+def _slot_address_rng(seed: int, k: int) -> random.Random:
+    return random.Random(f"chaintrace-slot-{seed}/{k}")
 
 
 def _all_of(rng, vals: dict[int, int], selection: str, max_inputs: int):

@@ -68,42 +68,59 @@ class Ledger:
         self.wallets: dict[tuple[int, str], dict[int, None]] = {}
         self.balances: dict[tuple[int, str], int] = {}  # running sum of each pocket
         self._pending: list[tuple[int, int]] = []  # (spendable from height, output id)
+        # cases run apart from the background (see chaintrace.sim.casework): while a case's step
+        # runs, ``scope`` is its id; the outputs it makes land in pockets only that case sees,
+        # so the background never spends, sweeps or counts them
+        self.scope: str | None = None
+        self.o_scope: dict[int, str] = {}  # output id -> case id (outputs made by cases)
+        self.t_case: dict[int, str] = {}  # tx id -> case id (transactions made by cases)
 
     # ------------------------------------------------------------------ wallets
+    @staticmethod
+    def pocket_key(entity: int, pocket: str, scope: str | None) -> tuple[int, str]:
+        """The wallet key of a pocket: a case's pockets are apart from the background's.
+
+        >>> Ledger.pocket_key(3, "hot", None), Ledger.pocket_key(3, "hot", "ransom-01")
+        ((3, 'hot'), (3, 'hot@ransom-01'))
+        """
+        return (entity, pocket if scope is None else f"{pocket}@{scope}")
+
+    def _key_of(self, out: int) -> tuple[int, str]:
+        addr = self.o_addr[out]
+        pocket = POCKETS.get(self.book.role[addr], "main")
+        return self.pocket_key(self.book.entity[addr], pocket, self.o_scope.get(out))
+
     def pocket(self, entity: int, pocket: str = "main") -> dict[int, None]:
         """The ordered set of spendable output ids in one pocket of an entity's wallet."""
-        key = (entity, pocket)
+        key = self.pocket_key(entity, pocket, self.scope)
         if key not in self.wallets:
             self.wallets[key] = {}
         return self.wallets[key]
 
     def balance(self, entity: int, pocket: str = "main") -> int:
         """Spendable satoshis in one pocket."""
-        return self.balances.get((entity, pocket), 0)
+        return self.balances.get(self.pocket_key(entity, pocket, self.scope), 0)
 
     def release(self, height: int) -> None:
         """Make every output confirmed early enough spendable at ``height``."""
-        pending, book = self._pending, self.book
+        pending = self._pending
         while pending and pending[0][0] <= height:
             _, out = heapq.heappop(pending)
             if self.o_spent[out] != -1:  # a case script spent it straight away
                 continue
-            addr = self.o_addr[out]
-            key = (book.entity[addr], POCKETS.get(book.role[addr], "main"))
-            self.pocket(*key)[out] = None
+            key = self._key_of(out)
+            self.wallets.setdefault(key, {})[out] = None
             self.balances[key] = self.balances.get(key, 0) + self.o_value[out]
 
     def take(self, outs) -> None:
         """Remove outputs from whichever pocket holds them (before spending them)."""
-        book = self.book
         for out in outs:
-            addr = self.o_addr[out]
-            key = (book.entity[addr], POCKETS.get(book.role[addr], "main"))
-            if self.wallets[key].pop(out, 0) is None:
+            key = self._key_of(out)
+            if self.wallets.get(key, {}).pop(out, 0) is None:
                 self.balances[key] -= self.o_value[out]
 
     # ------------------------------------------------------------------ transactions
-    def _outputs(self, tx: int, outputs, available: int) -> list[int]:
+    def _outputs(self, tx: int, outputs, available: int, scope: str | None) -> list[int]:
         ids, book = [], self.book
         for vout, (addr, value) in enumerate(outputs):
             out = len(self.o_value)
@@ -117,6 +134,8 @@ class Ledger:
                 self.o_data[out] = addr
             else:
                 self.o_addr.append(addr)
+                if scope is not None:
+                    self.o_scope[out] = scope
                 book.used[addr] = True
                 heapq.heappush(self._pending, (available, out))
             ids.append(out)
@@ -143,6 +162,12 @@ class Ledger:
         tx = len(self.t_height)
         total_in = 0
         for vin, out in enumerate(inputs):
+            if self.o_scope.get(out) != self.scope:
+                raise LedgerError(
+                    f"tx {tx} ({typology}) of {self.scope or 'the background'} spends output "
+                    f"{out} of {self.o_scope.get(out) or 'the background'}: cases and the "
+                    "background never spend each other's coins"
+                )
             if self.o_spent[out] != -1:
                 raise LedgerError(f"output {out} spent twice (tx {tx}, typology {typology})")
             self.o_spent[out] = tx
@@ -161,12 +186,20 @@ class Ledger:
         self.t_entity.append(entity)
         self.t_typology.append(typology)
         self.t_change.append(change_vout)
-        self.t_outputs.append(self._outputs(tx, outputs, height + 1))
+        self.t_outputs.append(self._outputs(tx, outputs, height + 1, self.scope))
+        if self.scope is not None:
+            self.t_case[tx] = self.scope
         self.block_txs.append(tx)
         return tx
 
-    def coinbase(self, height: int, outputs: list[tuple], entity: int = -1) -> int:
-        """Close the block at ``height`` with its coinbase (placed first in the block)."""
+    def coinbase(
+        self, height: int, outputs: list[tuple], entity: int = -1, scope: str | None = None
+    ) -> int:
+        """Close the block at ``height`` with its coinbase (placed first in the block).
+
+        ``scope`` puts the reward in a pocket apart from the background's (a case's endowment,
+        or the reserve of a block holding case transactions, which nobody spends).
+        """
         tx = len(self.t_height)
         self.t_height.append(height)
         self.t_version.append(2)
@@ -177,7 +210,7 @@ class Ledger:
         self.t_entity.append(entity)
         self.t_typology.append("coinbase")
         self.t_change.append(-1)
-        self.t_outputs.append(self._outputs(tx, outputs, height + COINBASE_MATURITY))
+        self.t_outputs.append(self._outputs(tx, outputs, height + COINBASE_MATURITY, scope))
         self.blocks.append([tx, *self.block_txs])
         self.block_txs = []
         return tx

@@ -250,14 +250,22 @@ def settle_merchants(eco, proc) -> None:
     eco.schedule(eco.height + 144, settle_merchants, proc)
 
 
-def mine_block(eco, reward: int) -> None:
-    """Close the block with a coinbase to a pool chosen by hash-rate share."""
+def mine_block(eco, reward: int, payee=None, scope: str | None = None) -> None:
+    """Close the block with a coinbase to a pool chosen by hash-rate share.
+
+    ``payee(pool)`` gives another address of the pool than its coinbase address (or a list of
+    addresses sharing the reward), and ``scope``
+    keeps the reward apart from the background (endowment slots and case blocks, see
+    :mod:`chaintrace.sim.casework`).
+    """
     pools = eco.by_kind["mining_pool"]
     pool = eco.rng.choices(pools, [p.data["share"] for p in pools])[0]
     commitment = b"\x6a\x24\xaa\x21\xa9\xed" + bytes(32)  # filled in by the writer
-    eco.ledger.coinbase(
-        eco.height, [(pool.data["coinbase_addr"], reward), (commitment, 0)], pool.id
-    )
+    to = pool.data["coinbase_addr"] if payee is None else payee(pool)
+    addrs = to if isinstance(to, list) else [to]  # a payee may split the reward
+    each = reward // len(addrs)
+    pays = [(a, each) for a in addrs[:-1]] + [(addrs[-1], reward - each * (len(addrs) - 1))]
+    eco.ledger.coinbase(eco.height, [*pays, (commitment, 0)], pool.id, scope)
 
 
 def visible_of(true_type: str) -> str:
