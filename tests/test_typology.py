@@ -35,6 +35,7 @@ def escrow_sweep():
         [("escrow-1", 40_000, "p2wpkh"), ("escrow-2", 20_000, "p2wpkh")],
         [("market", 59_000, "p2wpkh")],
         height=830_003,
+        prevs=[("a" * 64, 0), ("b" * 64, 0)],
     )
     sweep = replace(sweep, time=WHEN + timedelta(hours=5))
     return Chain([order, other, sweep]), order, sweep
@@ -47,6 +48,7 @@ def test_first_move_of_an_escrow_sweep():
     assert move.one_use_inputs == 1.0 and move.largest_share == 1.0
     assert (move.blocks, move.hours) == (3, 5.0)
     assert move.as_dict()["one_use_inputs"] == 1.0
+    assert (move.input_once, move.followed_vin) == ((True, True), 0)
 
 
 def test_a_reused_input_address_counts_once():
@@ -58,9 +60,11 @@ def test_a_reused_input_address_counts_once():
         "c",
         [("deposit", 9_000, "p2wpkh"), ("deposit", 8_000, "p2wpkh"), ("fresh", 7_000, "p2wpkh")],
         [("hot", 20_000, "p2wpkh"), ("hot2", 3_000, "p2wpkh")],
+        prevs=[("a" * 64, 0), ("b" * 64, 0), ("d" * 64, 0)],
     )
     move = first_move(first.txid, "deposit", chain=Chain([first, again, fresh, sweep]))
     assert (move.inputs, move.input_addresses, move.one_use_inputs) == (3, 2, 0.5)
+    assert move.input_once == (False, False, True)
     assert move.largest_share == pytest.approx(20_000 / 23_000)
 
 

@@ -54,6 +54,8 @@ class FirstMove:
     addresses and wallets are not). ``blocks`` counts blocks from the receiving transaction to
     the move: the order the chain guarantees. ``hours`` comes from block times, which miners set
     themselves (up to two hours off, and not always increasing), so read it as approximate.
+    ``input_once`` says, input by input, whether its address received exactly one payment;
+    ``followed_vin`` is the input that spends the money followed.
     """
 
     received_txid: str
@@ -65,6 +67,8 @@ class FirstMove:
     one_use_inputs: float
     largest_share: float
     output_sats: tuple[int, ...]
+    input_once: tuple[bool, ...]
+    followed_vin: int | None
     blocks: int | None
     hours: float | None
 
@@ -121,7 +125,8 @@ def first_move(txid: str, address: str, *, chain: Chain | None = None) -> FirstM
         )
     move = chain.tx(output.spent_txid)
     spent_from = {i.address for i in move.inputs if i.address}
-    once = sum(chain.address_summary(a).funded_count == 1 for a in spent_from)
+    used_once = {a: chain.address_summary(a).funded_count == 1 for a in spent_from}
+    once = sum(used_once.values())
     values = tuple(o.value for o in move.outputs)
     total = sum(values)
     blocks = (
@@ -144,6 +149,15 @@ def first_move(txid: str, address: str, *, chain: Chain | None = None) -> FirstM
         one_use_inputs=once / len(spent_from) if spent_from else 0.0,
         largest_share=max(values) / total if total else 0.0,
         output_sats=values,
+        input_once=tuple(used_once.get(i.address, False) for i in move.inputs),
+        followed_vin=next(
+            (
+                n
+                for n, i in enumerate(move.inputs)
+                if (i.prev_txid, i.prev_vout) == (received.txid, output.vout)
+            ),
+            None,  # only if the chain source mislinks its spends
+        ),
         blocks=blocks,
         hours=hours,
     )
