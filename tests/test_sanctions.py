@@ -128,6 +128,7 @@ def test_xml_entries_carry_entity_programs_and_dates(sdn):
         listed="2021-09-21",
         source="sdn_advanced.xml",
         party_id="90001",
+        list_name="OFAC SDN",
     )
     [usdt] = sdn.lookup(NORTHWIND_USDT)
     assert usdt.asset == "USDT"

@@ -81,10 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
-        "fetch-sanctions", help="fetch, check and keep OFAC's current sdn_advanced.xml"
+        "fetch-sanctions", help="fetch, check and keep official sanctions lists with their dates"
     )
     p.add_argument("--to", required=True, metavar="FOLDER", help="where lists are kept")
-    p.add_argument("--url", help="a mirror of sdn_advanced.xml (default: OFAC's own service)")
+    p.add_argument(
+        "--list",
+        action="append",
+        metavar="NAME",
+        help="ofac (default), ofac-csv, eu, eu-csv, uk, ofsi, nsdc, or all; may be repeated",
+    )
+    p.add_argument("--url", help="a mirror of the list (only with one --list)")
 
     p = sub.add_parser("serve", help="serve a dataset as a read-only Esplora API")
     p.add_argument("--dataset", default="course", help="dataset name or folder (default: course)")
@@ -163,11 +169,28 @@ def cmd_screen(args) -> int:
 
 
 def cmd_fetch_sanctions(args) -> int:
-    from .sanctions import OFAC_SDN_ADVANCED_URL, fetch_sanctions
+    """Fetch each list asked; exit 2 if any could not be fetched (the others are kept)."""
+    from .sanction_sources import LIST_SOURCES, fetch_list
+    from .sanctions import SanctionsError
 
-    version = fetch_sanctions(args.to, args.url or OFAC_SDN_ADVANCED_URL)
-    print(f"kept {version}")
-    return 0
+    keys = args.list or ["ofac"]
+    keys = sorted(LIST_SOURCES) if "all" in keys else keys
+    if args.url and len(keys) != 1:
+        raise SanctionsError("--url names a mirror of one list: give exactly one --list with it")
+    if len(keys) == 1:  # one list: its error is the command's (a clear message, exit 2)
+        version = fetch_list(keys[0], args.to, args.url)
+        print(f"kept {version} ({version.list_name})")
+        return 0
+    failed = 0
+    for key in keys:
+        try:
+            version = fetch_list(key, args.to)
+        except SanctionsError as exc:
+            print(f"NOT FETCHED {key}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"kept {version} ({version.list_name})")
+    return 2 if failed else 0
 
 
 def cmd_check(args) -> int:

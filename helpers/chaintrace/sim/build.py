@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import accounts, extras, invariants, reference, writer
+from . import accounts, extras, invariants, lists, reference, writer
 from .calendar import START_TIME, date_text
 from .economy import Economy
 
@@ -123,7 +123,7 @@ def build(
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     data["tags.yaml"] = extras.tagpack(eco, chain, rng)
     rows, actors, acct = extras.account_ledger(eco, rng)
-    data.update(extras.sanctions(eco, rng, actors))
+    data.update(lists.sanctions(eco, rng, actors))
     # the two-chain ledger draws from its own RNG: nothing above changes when it does
     rows, account_files, stable = accounts.extend(eco, seed, rows, actors, with_case=cases)
     data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
