@@ -553,6 +553,7 @@ class _ListServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (the http.server API)
+                server.headers = self.headers  # what the client sent, for tests to check
                 status, headers, pieces, pause = server.answer(self.path)
                 self.send_response(status)
                 for key, value in headers.items():

@@ -211,8 +211,10 @@ def _ofac_rows(path: Path | None) -> list[list[str]]:
     if path is None or not path.is_file():
         return []
     text = _text(path.read_bytes(), path.name).replace("\x1a", "")  # DOS end-of-file mark
+    # cells are kept unstripped: a remark cut at 1,000 characters may end in the space its
+    # continuation in SDN_COMMENTS.CSV needs
     return [
-        [("" if cell.strip() == _OFAC_NULL else cell.strip()) for cell in row]
+        [("" if cell.strip() == _OFAC_NULL else cell) for cell in row]
         for row in csv.reader(io.StringIO(text))
         if row and any(cell.strip() for cell in row)
     ]
@@ -244,19 +246,19 @@ def read_ofac_csv(path) -> SanctionsList:
     data = path.read_bytes()
     rows = _ofac_rows(path)
     problems: list[str] = []
-    if rows and (len(rows[0]) != 12 or not rows[0][0].isdigit()):
+    if rows and (len(rows[0]) != 12 or not rows[0][0].strip().isdigit()):
         raise SanctionsError(
             f"{path.name}: not OFAC's SDN.CSV (its first row has {len(rows[0])} columns and "
             f"starts {rows[0][0][:20]!r}; SDN.CSV rows have 12 and start with the entry number)."
         )
-    extended = {r[0]: r[1] for r in _ofac_rows(_companion(path, "sdn_comments")) if len(r) > 1}
+    extended = {r[0].strip(): r[1] for r in _ofac_rows(_companion(path, "sdn_comments")) if len(r) > 1}
     aliases: dict[str, list[str]] = {}
     for r in _ofac_rows(_companion(path, "alt")):
-        if len(r) >= 4 and r[3]:
-            aliases.setdefault(r[0], []).append(r[3])
+        if len(r) >= 4 and r[3].strip():
+            aliases.setdefault(r[0].strip(), []).append(r[3].strip())
     entries = []
     for row in rows:
-        ent_num, name, program, remarks = row[0], row[1], row[3], row[11]
+        ent_num, name, program, remarks = row[0].strip(), row[1].strip(), row[3], row[11]
         remarks += extended.get(ent_num, "")
         addresses = addresses_in_text(remarks)
         if not addresses:
@@ -264,7 +266,7 @@ def read_ofac_csv(path) -> SanctionsList:
         party = {
             "id": ent_num,
             "names": [name, *aliases.get(ent_num, [])],
-            "programs": [p.strip(" []") for p in program.split("] [")],
+            "programs": [p.strip(" []") for p in program.split("] [") if p.strip(" []")],
         }
         where = f"{path.name}: entry {ent_num} ({name})"
         entries += _entries(party, addresses, OFAC_LIST, path.name, where, problems)

@@ -257,6 +257,8 @@ def load_lists(path) -> SanctionLists:
         raise SanctionsError(f"no sanctions list under {path}")
     histories: dict[str, ListHistory] = {}
     for (name, issued), reads in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        # the archive keeps a copy of the current file: one version, read once
+        reads = list({r.versions[0].sha256 or id(r): r for r in reads}.values())
         merged = reads[0] if len(reads) == 1 else SanctionsList.merge(reads)
         sources = " + ".join(v.source for r in reads for v in r.versions)
         sha = reads[0].versions[0].sha256 if len(reads) == 1 else None

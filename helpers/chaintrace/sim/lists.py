@@ -76,6 +76,8 @@ def _versions(records: list[dict], list_name: str, as_of: str) -> list[str]:
     """Publication days of a list: every day a party on it is listed or delisted, and ``as_of``."""
     days = {as_of}
     for r in records:
+        if list_name not in r["lists"]:
+            continue
         for key in ("listed", "delisted"):
             when = _per_list(r.get(key), list_name)
             if when and when <= as_of:
