@@ -33,7 +33,9 @@ KOVAL_BTC = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
 
 
 def _facts(read):
-    return {(e.asset, e.address): (e.entity, e.aliases, e.programs, e.listed, e.delisted) for e in read}
+    return {
+        (e.asset, e.address): (e.entity, e.aliases, e.programs, e.listed, e.delisted) for e in read
+    }
 
 
 # --- each published format ----------------------------------------------------------------------
@@ -41,7 +43,11 @@ def test_ofac_csv_reads_remarks_aliases_and_the_continued_remark():
     read = read_ofac_csv(LISTS / "SDN.CSV")
     facts = _facts(read)
     assert facts[("XBT", NORTHWIND_BTC)] == (
-        "NORTHWIND OTC, S.R.O.", ("NORTHWIND DESK",), ("CYBER2", "RUSSIA-EO14024"), None, None
+        "NORTHWIND OTC, S.R.O.",
+        ("NORTHWIND DESK",),
+        ("CYBER2", "RUSSIA-EO14024"),
+        None,
+        None,
     )
     assert facts[("ETH", MIXER_ETH)][0] == "NORTHWIND OTC, S.R.O."
     # the remark runs past 1,000 characters into SDN_COMMENTS.CSV: that address is read too
@@ -55,7 +61,11 @@ def test_eu_xml_and_csv_agree_on_names_scripts_programme_and_dates():
     assert xml.issued == csv_.issued == "2024-06-03"
     assert _facts(xml) == _facts(csv_)
     assert _facts(xml)[("USDT", USDT_TRON)] == (
-        "Northwind OTC s.r.o.", ("Нортвинд ОТС [Cyrillic]",), ("RUS",), "2024-02-23", None
+        "Northwind OTC s.r.o.",
+        ("Нортвинд ОТС [Cyrillic]",),
+        ("RUS",),
+        "2024-02-23",
+        None,
     )
     assert all(e.list_name == "EU" and e.party_id == "EU.9101.55" for e in xml)
     assert any("free text" in p for p in xml.problems)
@@ -65,12 +75,20 @@ def test_uk_lists_ofsi_csv_and_fcdo_xml():
     ofsi = read_ofsi_csv(LISTS / "ConList.csv")
     assert ofsi.issued == "2024-06-03"
     assert _facts(ofsi)[("XBT", PETROV_BTC)] == (
-        "PETROV, Ivan", ("PETROV, Vanya", "ПЕТРОВ Іван [Cyrillic]"), ("Russia",), "2022-04-12", None
+        "PETROV, Ivan",
+        ("PETROV, Vanya", "ПЕТРОВ Іван [Cyrillic]"),
+        ("Russia",),
+        "2022-04-12",
+        None,
     )
     uk = read_uk_xml(LISTS / "UK_Sanctions_List.xml")
     assert uk.issued == "2026-02-10"
     assert _facts(uk)[("ETH", GRANITEX_ETH)] == (
-        "GRANITEX", ("GRANITEX EXCHANGE", "ГРАНИТЕКС [Cyrillic]"), ("Cyber",), "2025-03-21", None
+        "GRANITEX",
+        ("GRANITEX EXCHANGE", "ГРАНИТЕКС [Cyrillic]"),
+        ("Cyber",),
+        "2025-03-21",
+        None,
     )
     assert _facts(uk)[("XBT", KOVAL_BTC)][0] == "KOVAL, Oleg Ivanovich"
 
@@ -80,7 +98,11 @@ def test_nsdc_register_marks_a_delisting_with_its_end_date():
     assert read.issued == "2025-06-01"  # from the file name: the register's JSON has no date
     facts = _facts(read)
     assert facts[("ETH", MIXER_ETH)] == (
-        "МІКСЕР [Cyrillic]", ("MIKSER",), ("Указ № 9/2022",), "2022-08-08", "2025-03-21"
+        "МІКСЕР [Cyrillic]",
+        ("MIKSER",),
+        ("Указ № 9/2022",),
+        "2022-08-08",
+        "2025-03-21",
     )
     assert facts[("ETH", GRANITEX_ETH)][3:] == ("2024-03-12", None)
     assert len(read) == 2  # the website attribute is not an address
@@ -165,7 +187,8 @@ def test_the_date_that_matters_listed_delisted_and_listed_later(written):
 
     # the mixer: listed 2022-08-08, delisted 2025-03-21 by removal (OFAC) and by mark (NSDC)
     assert state(MIXER_ETH, "2024-01-01") == {
-        "OFAC SDN": ("listed", "2022-08-08", None), "NSDC": ("listed", "2022-08-08", None)
+        "OFAC SDN": ("listed", "2022-08-08", None),
+        "NSDC": ("listed", "2022-08-08", None),
     }
     assert state(MIXER_ETH, "2025-04-01") == {
         "OFAC SDN": ("delisted", "2022-08-08", "2025-03-21"),

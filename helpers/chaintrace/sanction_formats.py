@@ -251,7 +251,9 @@ def read_ofac_csv(path) -> SanctionsList:
             f"{path.name}: not OFAC's SDN.CSV (its first row has {len(rows[0])} columns and "
             f"starts {rows[0][0][:20]!r}; SDN.CSV rows have 12 and start with the entry number)."
         )
-    extended = {r[0].strip(): r[1] for r in _ofac_rows(_companion(path, "sdn_comments")) if len(r) > 1}
+    extended = {
+        r[0].strip(): r[1] for r in _ofac_rows(_companion(path, "sdn_comments")) if len(r) > 1
+    }
     aliases: dict[str, list[str]] = {}
     for r in _ofac_rows(_companion(path, "alt")):
         if len(r) >= 4 and r[3].strip():
@@ -344,7 +346,9 @@ def read_eu_csv(path) -> SanctionsList:
         ]
         party = {
             "id": first.get("Entity_EU_ReferenceNumber") or logical_id,
-            "names": [written_with_script((r.get("NameAlias_WholeName") or "").strip()) for r in group],
+            "names": [
+                written_with_script((r.get("NameAlias_WholeName") or "").strip()) for r in group
+            ],
             "programs": [r.get("Entity_Regulation_Programme") for r in group],
             "listed": min((d for d in map(day, dates) if d), default=None),
         }
@@ -357,7 +361,7 @@ def read_eu_csv(path) -> SanctionsList:
 
 # --- UK: OFSI's Consolidated List (CSV) and the FCDO's UK Sanctions List (XML) ------------------
 def _uk_written(parts: list[str], individual: bool) -> str:
-    """"SURNAME, Given Names" for a person (Name 6 is the surname), the name itself otherwise."""
+    """A person's name as ``SURNAME, Given Names`` (Name 6 is the surname); others' as is."""
     surname, given = parts[-1].strip(), " ".join(p.strip() for p in parts[:-1] if p.strip())
     if individual and surname and given:
         return f"{surname}, {given}"
@@ -393,8 +397,14 @@ def read_ofsi_csv(path) -> SanctionsList:
             continue
         group.sort(key=lambda r: r.get("Alias Type") != "Primary name")
         individual = group[0].get("Group Type") == "Individual"
-        names = [_uk_written([r.get(f"Name {i}") or "" for i in range(1, 7)], individual) for r in group]
-        names += [written_with_script(r["Name Non-Latin Script"]) for r in group if r.get("Name Non-Latin Script")]
+        names = [
+            _uk_written([r.get(f"Name {i}") or "" for i in range(1, 7)], individual) for r in group
+        ]
+        names += [
+            written_with_script(r["Name Non-Latin Script"])
+            for r in group
+            if r.get("Name Non-Latin Script")
+        ]
         party = {
             "id": group_id,
             "names": names,
@@ -432,7 +442,9 @@ def read_uk_xml(file) -> SanctionsList:
             for n in names
             if n.find("Name6") is not None or n.find("Name1") is not None
         ]
-        written += [written_with_script(n.text.strip()) for n in item.iter("NameNonLatinScript") if n.text]
+        written += [
+            written_with_script(n.text.strip()) for n in item.iter("NameNonLatinScript") if n.text
+        ]
         party = {
             "id": (item.findtext("UniqueID") or "").strip(),
             "names": written,
@@ -465,7 +477,9 @@ def read_nsdc_json(file) -> SanctionsList:
         raise SanctionsError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if isinstance(subjects, dict):
         subjects = subjects.get("subjects") or subjects.get("data") or []
-    if not isinstance(subjects, list) or not all(isinstance(s, dict) and "sid" in s for s in subjects):
+    if not isinstance(subjects, list) or not all(
+        isinstance(s, dict) and "sid" in s for s in subjects
+    ):
         raise SanctionsError(
             f"{name}: not the State Register of Sanctions' subjects (a JSON list of objects "
             "with 'sid')."
@@ -501,6 +515,7 @@ def read_nsdc_json(file) -> SanctionsList:
 
 
 # --- telling formats apart ----------------------------------------------------------------------
+
 
 def list_format(path) -> str | None:
     """Which list a file is, from its name and first bytes: ``ofac-xml``, ``ofac-csv``,

@@ -131,7 +131,9 @@ def fetch_list(
 
 def _check(fresh: SanctionsList, issued: str, target: Path, source: ListSource, url: str) -> None:
     if source.kind == "ofac-xml" and fresh.issued is None:
-        raise SanctionsError(f"the file from {url} has no issue date: not a complete sdn_advanced.xml")
+        raise SanctionsError(
+            f"the file from {url} has no issue date: not a complete sdn_advanced.xml"
+        )
     if len(fresh) == 0:
         raise SanctionsError(
             f"the file from {url} lists no digital-currency address: not a complete "

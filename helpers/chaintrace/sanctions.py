@@ -901,9 +901,7 @@ def fetch_sanctions(
     """
     from .sanction_sources import fetch_list
 
-    return fetch_list(
-        "ofac", folder, url, timeout=timeout, deadline=deadline, max_bytes=max_bytes
-    )
+    return fetch_list("ofac", folder, url, timeout=timeout, deadline=deadline, max_bytes=max_bytes)
 
 
 def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: int, headers=None):
@@ -932,4 +930,3 @@ def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: 
     if announced is not None and announced.isdigit() and int(announced) != size:
         raise SanctionsError(f"it sent {size:,} of {int(announced):,} bytes (cut short)")
     return digest.hexdigest(), size
-

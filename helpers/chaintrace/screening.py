@@ -59,7 +59,9 @@ class ListHistory:
 
     def in_force(self, on: str | None) -> tuple[ListVersion, SanctionsList] | None:
         """The version published last on or before ``on`` (the newest when ``on`` is None)."""
-        held = [(v, s) for v, s in self.versions if on is None or v.issued is None or v.issued <= on]
+        held = [
+            (v, s) for v, s in self.versions if on is None or v.issued is None or v.issued <= on
+        ]
         return held[-1] if held else None
 
 
@@ -99,7 +101,10 @@ class SanctionLists:
 
     def _status_on_list(self, history: ListHistory, address: str, on: str | None) -> dict | None:
         key = address_key(address)
-        seen = [(v, [e for e in s.entries if address_key(e.address) == key]) for v, s in history.versions]
+        seen = [
+            (v, [e for e in s.entries if address_key(e.address) == key])
+            for v, s in history.versions
+        ]
         holding = [(v, hits) for v, hits in seen if hits]
         if not holding:
             return None
@@ -113,20 +118,28 @@ class SanctionLists:
             if entry.delisted and (on is None or entry.delisted <= on):
                 return _row(address, "delisted", version, entry, entry.delisted,
                             f"{history.name} marks its sanctions ended on {entry.delisted}")  # fmt: skip
-            note = "" if entry.listed or version.issued is None else "listing date not in this format"
+            note = (
+                "" if entry.listed or version.issued is None else "listing date not in this format"
+            )
             if entry.delisted:
                 note = f"delisted later, on {entry.delisted}"
             if version.issued is None:
                 note = "undated list: whether it was in force on the date asked cannot be told"
             return _row(address, "listed", version, entry, None, note)
-        before = [(v, hits) for v, hits in holding if v.issued and version.issued and v.issued <= version.issued]
+        before = [
+            (v, hits)
+            for v, hits in holding
+            if v.issued and version.issued and v.issued <= version.issued
+        ]
         if not before:
             first, hits = holding[0]
             return _row(address, "listed later", version, hits[0], None,
                         f"first listed in the version issued {first.issued}")  # fmt: skip
         last, hits = before[-1]
         hits = [_fullest(hits)]
-        after = [v for v, h in seen if v.issued and last.issued and v.issued > last.issued and not h]
+        after = [
+            v for v, h in seen if v.issued and last.issued and v.issued > last.issued and not h
+        ]
         removed = after[0].issued if after else version.issued
         return _row(address, "delisted", version, hits[0], removed,
                     f"in the version issued {last.issued}, absent from the one issued {removed}: "

@@ -12,6 +12,8 @@ import yaml
 from ..encoding import keccak256
 from .calendar import START_TIME, date_text
 
+# the sanctions lists are written by .lists; the case scripts check against this name
+from .lists import listed_bitcoin_addresses  # noqa: F401
 
 
 def prices_csv(dates: list[str], prices: list[float]) -> bytes:
@@ -134,11 +136,6 @@ def tagpack(eco, chain, rng: random.Random) -> bytes:
     return yaml.dump(
         header, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1000
     ).encode()
-
-
-# ---------------------------------------------------------------------------- sanctions
-# The lists are written by .lists; this name stays for the case scripts that check against them.
-from .lists import listed_bitcoin_addresses  # noqa: E402, F401
 
 
 # ---------------------------------------------------------------------------- account model

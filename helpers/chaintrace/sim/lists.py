@@ -50,7 +50,12 @@ EU_NS = "http://eu.europa.ec/fpi/fsd/export"
 FEATURE_IDS = {"XBT": 344, "ETH": 345, "USDT": 887, "TRX": 998, "BSC": 1061, "USDC": 1062}
 CHAIN_ASSET = {"bitcoin": "XBT", "ethereum": "ETH", "tron": "TRX", "bsc": "BSC"}
 # Where each list keeps its files: (folder, current file names by kind)
-FOLDERS = {"OFAC": "sanctions", "EU": "sanctions/eu", "UK": "sanctions/uk", "NSDC": "sanctions/nsdc"}
+FOLDERS = {
+    "OFAC": "sanctions",
+    "EU": "sanctions/eu",
+    "UK": "sanctions/uk",
+    "NSDC": "sanctions/nsdc",
+}
 
 
 # ---------------------------------------------------------------------------- records
@@ -212,7 +217,9 @@ def sdn_xml(parties: list[dict], issued: str) -> bytes:
         out.append(f'      <Profile ID="{pid}" PartySubTypeID="{4 if p["individual"] else 3}">')
         out.append("        <Identity>")
         for j, alias in enumerate([p["entity"], *p["aliases"]]):
-            out.append(f'          <Alias Primary="{"true" if j == 0 else "false"}" AliasTypeID="1403">')
+            out.append(
+                f'          <Alias Primary="{"true" if j == 0 else "false"}" AliasTypeID="1403">'
+            )
             out.append(
                 f"            <DocumentedName><DocumentedNamePart><NamePartValue>{escape(alias)}</NamePartValue></DocumentedNamePart></DocumentedName>"
             )
@@ -256,10 +263,13 @@ def _ofac_csv(parties: list[dict]) -> dict[str, bytes]:
     and ``SDN_COMMENTS.CSV`` (the remarks past 1,000 characters), as OFAC's legacy CSV."""
     sdn, alt, comments, alt_num = [], [], [], 1
     for p in parties:
-        remarks = "; ".join(
-            f"{'alt. ' if i else ''}Digital Currency Address - {asset} {addr}"
-            for i, (asset, addr) in enumerate(p["addresses"])
-        ) + "."
+        remarks = (
+            "; ".join(
+                f"{'alt. ' if i else ''}Digital Currency Address - {asset} {addr}"
+                for i, (asset, addr) in enumerate(p["addresses"])
+            )
+            + "."
+        )
         kind = "individual" if p["individual"] else "-0-"
         program = "] [".join(p["programs"]) or "-0-"
         sdn.append([p["id"], p["entity"], kind, program, *["-0-"] * 7, remarks[:1000]])
@@ -533,5 +543,7 @@ def sanctions(eco, rng, eth_addresses: dict[str, list[str]], extra_records=()) -
         eth.append(eth[0].lower())  # an EVM address in lower case
         xbt.append(xbt[2 % len(xbt)])  # a duplicate
     for asset, addresses in sorted(per_asset.items()):
-        files[f"sanctions/sanctioned_addresses_{asset}.txt"] = ("\n".join(addresses) + "\n").encode()
+        files[f"sanctions/sanctioned_addresses_{asset}.txt"] = (
+            "\n".join(addresses) + "\n"
+        ).encode()
     return dict(sorted(files.items()))
