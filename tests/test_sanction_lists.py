@@ -285,3 +285,50 @@ def test_the_fetch_command_fetches_several_lists(server, tmp_path, capsys, monke
     assert code == 2  # the UK file is no EU list: that one is refused, the UK one kept
     assert "kept UK_Sanctions_List.xml, issued 2026-02-10" in out and "NOT FETCHED eu" in err
     assert os.path.isfile(tmp_path / "uk" / "UK_Sanctions_List.xml")
+
+
+def test_a_party_still_listed_loses_only_the_delisted_address(tmp_path):
+    kept, dropped = NORTHWIND_BTC, PETROV_BTC
+    base = {"entity": "KUPOLEX OU", "lists": ["OFAC", "NSDC"], "listed": "2024-03-10",
+            "delisted": None, "programs": ["TRAIN"], "aliases": []}  # fmt: skip
+    records = [
+        {**base, "addresses": [("bitcoin", kept)]},
+        {**base, "addresses": [("bitcoin", dropped)], "delisted": "2024-03-19"},
+    ]
+    for path, data in write_lists(records, as_of="2024-03-24").items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    lists = load_lists(tmp_path)
+    on_15 = screen([dropped], lists, on="2024-03-15")
+    assert on_15[["list", "result"]].values.tolist() == [["OFAC SDN", "listed"]]
+    on_20 = screen([dropped], lists, on="2024-03-20")
+    assert on_20[["list", "result", "delisted"]].values.tolist() == [
+        ["OFAC SDN", "delisted", "2024-03-19"]
+    ]
+    # the register keeps the subject sanctioned and drops only that wallet
+    nsdc = json.loads((tmp_path / "sanctions" / "nsdc" / "subjects.json").read_text())
+    assert [a["value"] for a in nsdc[0]["attributes"]] == [kept]
+    assert set(screen([kept], lists)["result"]) == {"listed"}
+
+
+def test_the_course_lists_hold_a_delisting_and_keep_the_current_list_as_it_was():
+    from chaintrace import load_sanctions, paths
+
+    folder = paths.dataset_dir("course") / "sanctions"
+    lists = load_lists(folder)
+    assert lists.names == ["EU", "NSDC", "OFAC SDN", "UK"]
+    ofac = lists.histories["OFAC SDN"].versions
+    ever = {e.address for _, read in ofac for e in read}
+    [gone] = ever - {e.address for e in ofac[-1][1]}
+    assert (
+        screen([gone], lists, on="2024-03-15").set_index("list").loc["OFAC SDN", "result"]
+        == "listed"
+    )
+    later = screen([gone], lists, on="2024-03-20").set_index("list").loc["OFAC SDN"]
+    assert (later["result"], later["delisted"], later["entity"]) == (
+        "delisted",
+        "2024-03-19",
+        "KUPOLEX OU",
+    )
+    current = load_sanctions(folder)  # what the notebooks read: OFAC's current list
+    assert gone not in current and current.issued == ofac[-1][0].issued

@@ -407,13 +407,22 @@ def uk_xml(parties: list[dict], generated: str) -> bytes:
 
 
 # ---------------------------------------------------------------------------- NSDC
+def _ended(record: dict, as_of: str) -> bool:
+    delisted = _per_list(record.get("delisted"), "NSDC")
+    return bool(delisted and delisted <= as_of)
+
+
 def _nsdc(parties: list[dict], records: list[dict], as_of: str) -> bytes:
     """Subjects of Ukraine's State Register of Sanctions as its public API gives them, with each
     subject's actions (from ``/subjects/<sid>/actions``) kept under ``actions``."""
     subjects = []
     for p in parties:
-        actions = []
-        for k, r in enumerate(p["records"]):
+        actions, addresses = [], []
+        active = [r for r in p["records"] if not _ended(r, as_of)]
+        # a subject still sanctioned loses only the wallets delisted; one whose sanctions all
+        # ended keeps them, its actions marked ended
+        for k, r in enumerate(active or p["records"]):
+            addresses += [a for a in _assets(r) if a not in addresses]
             listed = _per_list(r["listed"], "NSDC")
             delisted = _per_list(r.get("delisted"), "NSDC")
             ended = bool(delisted and delisted <= as_of)
@@ -428,7 +437,7 @@ def _nsdc(parties: list[dict], records: list[dict], as_of: str) -> bytes:
             })  # fmt: skip
         attributes = [
             {"key": f"Адреса гаманця віртуальних активів ({asset})", "value": address}
-            for asset, address in p["addresses"]
+            for asset, address in addresses
         ]
         subjects.append({
             "sid": p["id"],
@@ -460,7 +469,16 @@ OTHER_LISTS = {
     "Tundra Market": {"EU": 9},
     "NightCrane": {"UK": 6, "NSDC": 3},
 }
-DELISTED_ON = "2024-03-19"  # a Tundra Market address removed from every list that had it
+# One more Kupolex address is listed with the party and removed from every list on this day
+# (as an address listed in error is): the delisting the course screens on a date.
+DELISTED_PARTY, DELISTED_ON = "Kupolex", "2024-03-19"
+
+
+def _delisted_id(eco, listed: list[int]) -> int:
+    """The first address of the party's entity beyond those on the current list."""
+    ent = eco.by_name[DELISTED_PARTY]
+    current = set(listed[:6])
+    return next(a for a, e in enumerate(eco.book.entity) if e == ent.id and a not in current)
 
 
 def _listed_ids(eco) -> list[tuple[int, int]]:
@@ -499,7 +517,7 @@ def _shifted(day: str, days: int, as_of: str) -> str:
 def bitcoin_designations(eco, eth_addresses: dict[str, list[str]], as_of: str) -> list[dict]:
     """The course's designations as records: four fictional parties with their Bitcoin
     addresses (and two ETH/USDT addresses each when the account ledger has them), plus one
-    Tundra Market address listed with the party and delisted on :data:`DELISTED_ON`."""
+    more Kupolex address listed with the party and delisted on :data:`DELISTED_ON`."""
     book, records = eco.book, []
     party_addresses = _party_addresses(eco)
     for i, (name, listed_name, aliases, program, listed, native) in enumerate(PARTIES):
@@ -515,9 +533,11 @@ def bitcoin_designations(eco, eth_addresses: dict[str, list[str]], as_of: str) -
         if native:
             record["native"] = native
         records.append(record)
-        if name == "Tundra Market" and len(party_addresses[i]) > 6:
-            records.append({**record, "addresses": [("bitcoin", book.address[party_addresses[i][6]])],
-                            "delisted": min(DELISTED_ON, as_of)})  # fmt: skip
+        if name == DELISTED_PARTY:
+            records.append(
+                {**record, "addresses": [("bitcoin", book.address[_delisted_id(eco, party_addresses[i])])],
+                 "delisted": min(DELISTED_ON, as_of)}
+            )  # fmt: skip
     return records
 
 
