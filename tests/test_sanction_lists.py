@@ -332,3 +332,21 @@ def test_the_course_lists_hold_a_delisting_and_keep_the_current_list_as_it_was()
     )
     current = load_sanctions(folder)  # what the notebooks read: OFAC's current list
     assert gone not in current and current.issued == ofac[-1][0].issued
+
+
+def test_the_screen_command_on_a_date_counts_a_delisted_address_as_a_match(written, capsys):
+    from chaintrace.cli import main
+
+    args = ["screen", MIXER_ETH, "--sanctions", str(written), "--on", "2025-04-01"]
+    assert main(args) == 1  # delisted on 2025-03-21: listed before, never clean
+    out = capsys.readouterr().out
+    assert (
+        "list: OFAC SDN: SDN_2025-03-21.CSV + sdn_advanced_2025-03-21.xml, issued 2025-03-21" in out
+    )
+    assert "delisted" in out and "2022-08-08" in out
+    assert main(["screen", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "--sanctions", str(written),
+                 "--on", "latest"]) == 0  # fmt: skip
+    assert (
+        main(["screen", USDT_TRON[:-1] + "\u0442", "--sanctions", str(written), "--on", "latest"])
+        == 3
+    )

@@ -3,8 +3,8 @@
     chaintrace check                          is this machine ready for the course?
     chaintrace tx TXID                        one transaction (bundled data, or --esplora URL)
     chaintrace address ADDR [ADDR ...]        balance and recent history of addresses
-    chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
-    chaintrace fetch-sanctions --to D         fetch OFAC's current list (needs a connection)
+    chaintrace screen ADDR ... --sanctions D [--on DATE]  screen against sanctions lists
+    chaintrace fetch-sanctions --to D [--list eu ...]  fetch official lists (needs a connection)
     chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
     chaintrace generate ...                   make a dataset
     chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a sanctioned_addresses_<ASSET>.txt, an sdn_advanced.xml, or a folder of them",
     )
+    p.add_argument(
+        "--on",
+        metavar="DATE",
+        help="screen every list in the folder (OFAC, EU, UK, NSDC) as it stood on DATE "
+        "(YYYY-MM-DD, or 'latest'): listed, delisted or listed later, with the dates",
+    )
 
     p = sub.add_parser(
         "fetch-sanctions", help="fetch, check and keep official sanctions lists with their dates"
@@ -150,6 +156,9 @@ def cmd_screen(args) -> int:
     """Exit 1 on a match, 3 when an address could not be read (never a clean result), else 0."""
     from . import load_sanctions
 
+    if args.on:
+        return _screen_on(args)
+
     sanctions = load_sanctions(args.sanctions)
     rows = sanctions.screen(args.addresses)
     for version in sanctions.versions:
@@ -166,6 +175,26 @@ def cmd_screen(args) -> int:
     if len(hits):
         return 1  # like grep: a match is worth a non-zero status in scripts
     return 3 if len(unreadable) else 0
+
+
+def _screen_on(args) -> int:
+    """Several lists on a date. A delisted address counts as a match: it was listed before."""
+    from .screening import screen
+
+    rows = screen(args.addresses, args.sanctions, on=None if args.on == "latest" else args.on)
+    for version in rows.attrs["versions"]:
+        print(f"list: {version}")
+    hits = rows[rows["result"] != "unreadable"]
+    if len(hits):
+        shown = ["address", "result", "list", "list_version", "entity", "listed", "delisted"]
+        print(hits[shown].fillna("-").to_string(index=False))
+    unreadable = rows[rows["result"] == "unreadable"]
+    for row in unreadable.itertuples():
+        print(f"UNREADABLE {row.address!r}: {row.note}")
+    clean = len(set(args.addresses)) - hits["address"].nunique() - len(unreadable)
+    print(f"on no list held for {clean} address(es) read")
+    listed = hits["result"].isin(["listed", "delisted"]).any()
+    return 1 if listed else (3 if len(unreadable) else 0)
 
 
 def cmd_fetch_sanctions(args) -> int:

@@ -161,10 +161,16 @@ class SanctionLists:
                 row["note"] = "; ".join(n for n in (cleaned, row["note"]) if n) or None
                 rows.append(row)
         frame = pd.DataFrame(rows, columns=SCREEN_COLUMNS)
-        used = [self.histories[n].in_force(on) for n in self.names]
-        frame.attrs["versions"] = [f"{u[0].list_name}: {u[0]}" for u in used if u]
+        frame.attrs["versions"] = [self._used(n, on) for n in self.names]
         frame.attrs["on"] = on
         return frame
+
+    def _used(self, name: str, on: str | None) -> str:
+        history = self.histories[name]
+        current = history.in_force(on)
+        if current is not None:
+            return f"{name}: {current[0]}"
+        return f"{name}: {history.versions[0][0]} (newer than {on}: its entries' own dates used)"
 
     def report(self) -> str:
         """Each list, its versions and dates, and the problems met reading them."""
@@ -274,7 +280,7 @@ def load_lists(path) -> SanctionLists:
         reads = list({r.versions[0].sha256 or id(r): r for r in reads}.values())
         merged = reads[0] if len(reads) == 1 else SanctionsList.merge(reads)
         sources = " + ".join(v.source for r in reads for v in r.versions)
-        sha = reads[0].versions[0].sha256 if len(reads) == 1 else None
+        sha = "+".join(r.versions[0].sha256 or "-" for r in reads)  # one a file, as in sources
         version = ListVersion(sources, issued, sha, list_name=name)
         histories.setdefault(name, ListHistory(name)).versions.append((version, merged))
     return SanctionLists(histories.values(), problems)
