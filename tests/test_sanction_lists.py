@@ -252,24 +252,63 @@ def test_fetch_keeps_each_list_with_its_date_and_refuses_an_older_one(server, tm
     assert load_lists(tmp_path).histories["EU"].versions[-1][0].issued == "2024-06-03"
 
 
-def test_fetch_dates_an_undated_list_by_the_fetch_and_sends_the_registers_key(
+def test_the_register_is_fetched_through_its_api_with_the_key_and_dated_by_the_fetch(
     server, tmp_path, monkeypatch
 ):
-    body = (LISTS / "subjects_2025-06-01.json").read_bytes()
-    seen = {}
+    subjects = json.loads((LISTS / "subjects_2025-06-01.json").read_text())
+    actions = {str(s["sid"]): s.pop("actions") for s in subjects}
+    plain = {"sid": 51003, "name": "ІНШИЙ", "translit": "INSHYI", "attributes": []}
+    pages = {"individual": [plain], "legal": subjects}
+    asked = []
 
     def answer(path):
-        seen["key"] = server.headers.get("x-cota-public-api-key")
-        return 200, {"Content-Length": str(len(body))}, [body], 0
+        asked.append((path, server.headers.get("x-cota-public-api-key")))
+        if path.startswith("/v2/subjects?subjectType="):
+            body = pages[path.rpartition("=")[2]]
+        else:
+            body = actions[path.split("/")[2]]
+        data = json.dumps(body, ensure_ascii=False).encode()
+        return 200, {"Content-Length": str(len(data))}, [data], 0
 
     server.answer = answer
     monkeypatch.setenv("NSDC_API_KEY", "test-key")
-    version = fetch_list("nsdc", tmp_path, server.url)
+    base = server.url.rsplit("/", 1)[0]
+    version = fetch_list("nsdc", tmp_path, base)
+    # two pages of subjects, then the actions of the two with a wallet only; the key each time
+    assert [p for p, _ in asked] == [
+        "/v2/subjects?subjectType=individual", "/v2/subjects?subjectType=legal",
+        "/subjects/51001/actions", "/subjects/51002/actions",
+    ]  # fmt: skip
+    assert {key for _, key in asked} == {"test-key"}
     record = json.loads((tmp_path / "nsdc" / "subjects.json.source.json").read_text())
     assert record["dated_by"] == "the fetch" and record["issued"] == version.issued
-    lists = load_lists(tmp_path)
-    assert lists.histories["NSDC"].versions[0][0].issued == version.issued
-    assert seen["key"] == "test-key"
+    found = screen([MIXER_ETH], tmp_path, on="2025-04-01")
+    assert found[["list", "result", "delisted"]].values.tolist() == [
+        ["NSDC", "delisted", "2025-03-21"]
+    ]
+
+
+def test_ofac_csv_is_fetched_with_its_companion_files(server, tmp_path):
+    bodies = {
+        name: (LISTS / name).read_bytes() for name in ("SDN.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
+    }
+
+    def answer(path):
+        data = bodies[path.rpartition("/")[2]]
+        return 200, {"Content-Length": str(len(data))}, [data], 0
+
+    server.answer = answer
+    version = fetch_list("ofac-csv", tmp_path, server.url.rsplit("/", 1)[0] + "/SDN.CSV")
+    for name in bodies:
+        assert (tmp_path / name).read_bytes() == bodies[name]
+        stem, _, ext = name.rpartition(".")
+        assert (tmp_path / "archive" / f"{stem}_{version.issued}.{ext}").is_file()
+    [row] = screen([PETROV_BTC], tmp_path).itertuples()  # its address is in SDN_COMMENTS.CSV
+    assert (row.list, row.entity, row.aliases) == (
+        "OFAC SDN",
+        "PETROV, Ivan",
+        "PETROV, Ivan Sergeyevich",
+    )
 
 
 def test_the_fetch_command_fetches_several_lists(server, tmp_path, capsys, monkeypatch):

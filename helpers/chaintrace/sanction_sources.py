@@ -51,12 +51,13 @@ class ListSource:
     kind: str  # a key of chaintrace.sanction_formats.READERS, or "ofac-xml"
     note: str = ""
     header: str = ""  # an HTTP header the publisher requires, read from the environment
+    companions: tuple[str, ...] = ()  # files published beside it, fetched with it
 
 
 LIST_SOURCES = {
     "ofac": ListSource("OFAC SDN", OFAC_SDN_ADVANCED_URL, "", "sdn_advanced.xml", "ofac-xml"),
     "ofac-csv": ListSource("OFAC SDN", _OFAC_EXPORTS + "SDN.CSV", "", "SDN.CSV", "ofac-csv",
-                           "fetch ALT.CSV and SDN_COMMENTS.CSV beside it for aliases and long remarks"),
+                           companions=("ALT.CSV", "SDN_COMMENTS.CSV")),
     "eu": ListSource("EU", _EU_FILES + "xmlFullSanctionsList_1_1/content" + _EU_TOKEN, "eu",
                      "xmlFullSanctionsList_1_1.xml", "eu-xml"),
     "eu-csv": ListSource("EU", _EU_FILES + "csvFullSanctionsList_1_1/content" + _EU_TOKEN, "eu",
@@ -67,7 +68,7 @@ LIST_SOURCES = {
     "ofsi": ListSource("UK", "https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.csv",
                        "uk", "ConList.csv", "ofsi-csv",
                        "retired 28 January 2026: useful only for what was listed before"),
-    "nsdc": ListSource("NSDC", "https://api-drs.nsdc.gov.ua/v2/subjects", "nsdc", "subjects.json",
+    "nsdc": ListSource("NSDC", "https://api-drs.nsdc.gov.ua", "nsdc", "subjects.json",
                        "nsdc-json", "the register's API asks for a key (set NSDC_API_KEY)",
                        "x-cota-public-api-key:NSDC_API_KEY"),
 }  # fmt: skip
@@ -103,30 +104,85 @@ def fetch_list(
         if os.environ.get(variable):
             headers[name] = os.environ[variable]
     today = dt.datetime.now(dt.UTC)
+    limits = (timeout, deadline, max_bytes, headers)
+    parts = [part] + [target_dir / f".{name}.part" for name in source.companions]
     try:
-        sha256, size = _download(url, part, timeout, deadline, max_bytes, headers)
+        if source.kind == "nsdc-json":
+            sha256, size = _fetch_register(url, part, limits)
+        else:
+            sha256, size = _download(url, part, *limits)
         fresh = _read(source.kind, part)
         issued = fresh.issued or today.strftime("%Y-%m-%d")
         _check(fresh, issued, target, source, url)
+        for name, companion in zip(source.companions, parts[1:], strict=True):
+            _download(f"{url.rsplit('/', 1)[0]}/{name}", companion, *limits)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        part.unlink(missing_ok=True)
+        for one in parts:
+            one.unlink(missing_ok=True)
         reason = getattr(exc, "reason", None) or exc
         raise SanctionsError(
             f"could not fetch the {source.list_name} list from {url}: {reason}. The list in "
             f"{target_dir} is unchanged; check the connection (or the --url of a mirror) and "
             "try again" + (f" ({source.note})" if source.note else "") + "."
         ) from None
-    os.replace(part, target)  # atomic: a reader sees the old list or the new one, never half
-    stem, _, ext = source.file.rpartition(".")
-    archive = target_dir / "archive" / f"{stem}_{issued}.{ext}"
-    archive.parent.mkdir(exist_ok=True)
-    shutil.copyfile(target, archive)
+    (target_dir / "archive").mkdir(exist_ok=True)
+    for name, one in zip((source.file, *source.companions), parts, strict=True):
+        os.replace(one, target_dir / name)  # atomic: a reader sees the old file or the new
+        stem, _, ext = name.rpartition(".")
+        shutil.copyfile(target_dir / name, target_dir / "archive" / f"{stem}_{issued}.{ext}")
     fetched = today.strftime("%Y-%m-%dT%H:%M:%SZ")
     version = ListVersion(source.file, issued, sha256, url, fetched, source.list_name)
     record = {**asdict(version), "bytes": size, "addresses": len(fresh),
               "dated_by": "the file" if fresh.issued else "the fetch"}  # fmt: skip
     Path(f"{target}{MANIFEST_SUFFIX}").write_text(json.dumps(record, indent=1) + "\n")
     return version
+
+
+def _fetch_register(base: str, part: Path, limits: tuple) -> tuple[str, int]:
+    """Ukraine's register through its API: both kinds of subject, then the actions (decrees,
+    dates, status) of every subject with a wallet attribute, joined into one JSON file."""
+    import hashlib
+
+    from .sanction_formats import _WALLET_KEY
+
+    subjects = []
+    for kind in ("individual", "legal"):
+        _download(f"{base}/v2/subjects?subjectType={kind}", part, *limits)
+        try:
+            page = json.loads(part.read_bytes())
+        except ValueError:
+            raise SanctionsError(f"{base} answered subjects that are not JSON") from None
+        if not isinstance(page, list):
+            raise SanctionsError(f"{base} answered subjects that are not a JSON list")
+        for subject in page:
+            if isinstance(subject, dict):
+                subject.setdefault("subjectType", kind)
+                subjects.append(subject)
+    wallets = [
+        s
+        for s in subjects
+        if any(
+            _WALLET_KEY.search(str(a.get("key", "")))
+            for a in s.get("attributes") or []
+            if isinstance(a, dict)
+        )
+    ]
+    if len(wallets) > MAX_REGISTER_SUBJECTS:
+        raise SanctionsError(
+            f"{len(wallets)} subjects with wallets: more than {MAX_REGISTER_SUBJECTS}, not the register"
+        )
+    for subject in wallets:
+        _download(f"{base}/subjects/{subject['sid']}/actions", part, *limits)
+        try:
+            subject["actions"] = json.loads(part.read_bytes())
+        except ValueError:
+            raise SanctionsError(f"the actions of subject {subject['sid']} are not JSON") from None
+    data = (json.dumps(wallets, ensure_ascii=False, indent=1) + "\n").encode()
+    part.write_bytes(data)
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+MAX_REGISTER_SUBJECTS = 5_000  # subjects with a wallet; a bound on requests to the register
 
 
 def _check(fresh: SanctionsList, issued: str, target: Path, source: ListSource, url: str) -> None:

@@ -90,6 +90,15 @@ def _versions(records: list[dict], list_name: str, as_of: str) -> list[str]:
     return sorted(days)
 
 
+def _action_days(records: list[dict]) -> list[str]:
+    days = []
+    for r in records:
+        for key in ("listed", "delisted"):
+            value = r.get(key)
+            days += list(value.values()) if isinstance(value, dict) else [value]
+    return [d for d in days if d]
+
+
 def _in_force(records: list[dict], list_name: str, day: str, keep_delisted: bool) -> list[dict]:
     """The records a version published on ``day`` holds."""
     out = []
@@ -544,13 +553,18 @@ def bitcoin_designations(eco, eth_addresses: dict[str, list[str]], as_of: str) -
 def sanctions(eco, rng, eth_addresses: dict[str, list[str]], extra_records=()) -> dict[str, bytes]:
     """The course's lists: per-asset text lists of OFAC's current list and every list of
     :func:`write_lists` for the Bitcoin designations and ``extra_records`` (those of the
-    account chains).
+    account chains: designation records as described at the top of this module, joined in
+    one call). The newest versions are dated the chain's last day, or the last listing or
+    delisting day of a record when later.
 
     The text lists keep quirks real ones have: a duplicate line, one Bitcoin address filed
     under ETH, and one ETH address in lower case.
     """
-    as_of = date_text(eco.times[-1])
-    records = bitcoin_designations(eco, eth_addresses, as_of) + list(extra_records)
+    chain_end = date_text(eco.times[-1])
+    records = bitcoin_designations(eco, eth_addresses, chain_end) + list(extra_records)
+    # the lists are published up to the chain's last day, or to the last listing action when a
+    # record's story runs later (a delisting after the chain ends is still on the lists)
+    as_of = max([chain_end, *_action_days(records)])
     files = write_lists(records, as_of)
     current = [r for r in _in_force(records, "OFAC", as_of, keep_delisted=False)]
     per_asset: dict[str, list[str]] = {}
