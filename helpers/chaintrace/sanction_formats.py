@@ -178,29 +178,71 @@ def _text(data: bytes, name: str) -> str:
 
 
 def _made(entries, problems, name, issued, data, list_name) -> SanctionsList:
-    version = ListVersion(name, issued, hashlib.sha256(data).hexdigest(), list_name=list_name)
+    """The list read, with its one version; ``data`` is the file's bytes or its SHA-256."""
+    sha256 = data if isinstance(data, str) else hashlib.sha256(data).hexdigest()
+    version = ListVersion(name, issued, sha256, list_name=list_name)
     return SanctionsList(entries, problems, [name], issued, [version])
-
-
-def _xml_root(data: bytes, name: str, what: str) -> ET.Element:
-    try:
-        return ET.fromstring(data)
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise SanctionsError(
-            f"{name}: not well-formed XML at line {line}, column {column} ({exc.msg}). The "
-            f"download may be cut short: fetch {what} again."
-        ) from None
 
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _strip_namespaces(root: ET.Element) -> ET.Element:
-    for elem in root.iter():
-        elem.tag = _local(elem.tag)
-    return root
+class _XmlRecords:
+    """The records of a large XML list, one at a time, each without namespaces and cleared
+    once read (memory stays flat however long the file). After the loop: ``root_attrib``,
+    ``fields`` (the text of the root's simple children, e.g. ``DateGenerated``), ``sha256``."""
+
+    def __init__(self, file, root: str, record: str, what: str, wrong_root: str):
+        self.file, self.root, self.record, self.what, self.wrong_root = (
+            file, root, record, what, wrong_root,
+        )  # fmt: skip
+        self.name = Path(
+            file if isinstance(file, (str, Path)) else getattr(file, "name", "<file>")
+        ).name
+        self.root_attrib: dict = {}
+        self.fields: dict = {}
+        self.sha256 = ""
+
+    def __iter__(self):
+        from .sanctions import _HashingReader
+
+        opened = isinstance(self.file, (str, Path))
+        handle = open(self.file, "rb") if opened else self.file  # noqa: SIM115 (closed below)
+        reader = _HashingReader(handle)
+        depth, root = 0, None
+        try:
+            for event, elem in ET.iterparse(reader, events=("start", "end")):
+                if event == "start":
+                    depth += 1
+                    if root is None:
+                        root = elem
+                        if _local(elem.tag) != self.root:
+                            raise SanctionsError(
+                                f"{self.name}: " + self.wrong_root.format(root=_local(elem.tag))
+                            )
+                        self.root_attrib = dict(elem.attrib)
+                    continue
+                depth -= 1
+                if _local(elem.tag) == self.record:
+                    for one in elem.iter():
+                        one.tag = _local(one.tag)
+                    yield elem
+                    elem.clear()
+                elif depth == 1 and len(elem) == 0:
+                    self.fields[_local(elem.tag)] = (elem.text or "").strip()
+            while reader.read(1 << 16):  # hash the whole file, trailing bytes included
+                pass
+        except ET.ParseError as exc:
+            line, column = exc.position
+            raise SanctionsError(
+                f"{self.name}: not well-formed XML at line {line}, column {column} ({exc.msg}). "
+                f"The download may be cut short: fetch {self.what} again."
+            ) from None
+        finally:
+            if opened:
+                handle.close()
+        self.sha256 = reader.digest.hexdigest()
 
 
 # --- OFAC SDN.CSV -------------------------------------------------------------------------------
@@ -289,15 +331,12 @@ def read_eu_xml(file) -> SanctionsList:
     ``nameLanguage``), ``regulation/@programme`` and a free-text ``remark`` where an address,
     if any, is written.
     """
-    data, name = _read_bytes(file)
-    root = _strip_namespaces(_xml_root(data, name, "the EU's list"))
-    if root.tag != "export":
-        raise SanctionsError(
-            f"{name}: this is not the EU's Financial Sanctions Files XML (root <{root.tag}>, "
-            "not <export>). Download the 'full sanctions list' XML 1.1."
-        )
     entries, problems = [], []
-    for entity in root.iter("sanctionEntity"):
+    stream = _XmlRecords(file, "export", "sanctionEntity", "the EU's list",
+                         "not the EU's Financial Sanctions Files XML (root <{root}>, not <export>)."
+                         " Download the 'full sanctions list' XML 1.1.")  # fmt: skip
+    name = stream.name
+    for entity in stream:
         remarks = " ; ".join((r.text or "") for r in entity.iter("remark"))
         addresses = addresses_in_text(remarks)
         if not addresses:
@@ -316,8 +355,8 @@ def read_eu_xml(file) -> SanctionsList:
         where = f"{name}: entity {party['id']}"
         problems.append(f"{where}: address read from free text (remark)")
         entries += _entries(party, addresses, EU_LIST, name, where, problems)
-    issued = day(root.get("generationDate")) or date_in_name(name)
-    return _made(entries, problems, name, issued, data, EU_LIST)
+    issued = day(stream.root_attrib.get("generationDate")) or date_in_name(name)
+    return _made(entries, problems, name, issued, stream.sha256, EU_LIST)
 
 
 def read_eu_csv(path) -> SanctionsList:
@@ -422,15 +461,12 @@ def read_uk_xml(file) -> SanctionsList:
     with ``UniqueID``, ``DateDesignated`` (dd/mm/yyyy), ``RegimeName``, ``Names/Name``
     (``Name1``...``Name6``, ``NameType``), ``NonLatinNames`` and ``OtherInformation``; the
     list's date is its ``DateGenerated``."""
-    data, name = _read_bytes(file)
-    root = _strip_namespaces(_xml_root(data, name, "the UK Sanctions List"))
-    if root.tag != "Designations":
-        raise SanctionsError(
-            f"{name}: this is not the UK Sanctions List XML (root <{root.tag}>, not "
-            "<Designations>); OFSI's ConList is read from its CSV form."
-        )
     entries, problems = [], []
-    for item in root.iter("Designation"):
+    stream = _XmlRecords(file, "Designations", "Designation", "the UK Sanctions List",
+                         "not the UK Sanctions List XML (root <{root}>, not <Designations>);"
+                         " OFSI's ConList is read from its CSV form.")  # fmt: skip
+    name = stream.name
+    for item in stream:
         text = " ; ".join(e.text or "" for e in item.iter("OtherInformation"))
         addresses = addresses_in_text(text)
         if not addresses:
@@ -454,8 +490,9 @@ def read_uk_xml(file) -> SanctionsList:
         where = f"{name}: designation {party['id']}"
         problems.append(f"{where}: address read from free text (OtherInformation)")
         entries += _entries(party, addresses, UK_LIST, name, where, problems)
-    issued = day(root.findtext("DateGenerated") or root.get("DateGenerated")) or date_in_name(name)
-    return _made(entries, problems, name, issued, data, UK_LIST)
+    generated = stream.fields.get("DateGenerated") or stream.root_attrib.get("DateGenerated")
+    issued = day(generated) or date_in_name(name)
+    return _made(entries, problems, name, issued, stream.sha256, UK_LIST)
 
 
 # --- Ukraine: the State Register of Sanctions (NSDC) --------------------------------------------
