@@ -89,6 +89,14 @@ def fetch_list(
 
     Nothing already held changes unless the new file reads as a complete list of that format,
     with at least one address, no older than the one held.
+
+    >>> import tempfile
+    >>> from chaintrace import paths
+    >>> mirror = paths.dataset_dir("course") / "sanctions" / "uk" / "UK_Sanctions_List.xml"
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> kept = fetch_list("uk", folder, mirror.as_uri())  # a copy stands in for the FCDO's
+    >>> kept.list_name, (folder / "uk" / "archive" / f"UK_Sanctions_List_{kept.issued}.xml").is_file()
+    ('UK', True)
     """
     if key not in LIST_SOURCES:
         raise SanctionsError(f"no list {key!r}; choose one of {', '.join(sorted(LIST_SOURCES))}")

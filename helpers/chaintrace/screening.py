@@ -15,7 +15,6 @@ A delisted address is not a clean address: transfers made while it was listed we
 listed address, and a screen reports it (``result`` ``"delisted"``) with both dates so the
 date that matters, the date of the conduct, can be compared with them.
 
->>> from chaintrace import paths
 >>> lists = load_lists(paths.dataset_dir("course") / "sanctions")
 >>> "OFAC SDN" in lists.names
 True
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import paths
 from .sanction_formats import READERS, list_format
 from .sanctions import (
     ListVersion,
@@ -299,10 +299,14 @@ def screen(addresses, lists=None, on=None) -> pd.DataFrame:
     ``aliases``, ``programs``, ``listed``, ``delisted``, ``asset``, ``listed_as``,
     ``source``, ``list_sha256``, ``note``. ``frame.attrs["versions"]`` names every version
     used.
+
+    >>> lists = load_lists(paths.dataset_dir("course") / "sanctions")
+    >>> kupolex = [e.address for e in lists.histories["OFAC SDN"].versions[-1][1] if e.asset == "XBT"][0]
+    >>> hits = screen([kupolex, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"], lists, on="2024-03-15")
+    >>> hits.loc[hits["list"] == "OFAC SDN", ["result", "entity", "listed"]].values.tolist()
+    [['listed', 'KUPOLEX OU', '2024-03-10']]
     """
     if lists is None:
-        from . import paths
-
         lists = paths.dataset_dir("course") / "sanctions"
     if not isinstance(lists, SanctionLists):
         lists = load_lists(lists)
