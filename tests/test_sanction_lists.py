@@ -389,3 +389,13 @@ def test_the_screen_command_on_a_date_counts_a_delisted_address_as_a_match(writt
         main(["screen", USDT_TRON[:-1] + "\u0442", "--sanctions", str(written), "--on", "latest"])
         == 3
     )
+
+
+def test_free_text_numbers_are_not_addresses_and_an_undated_answer_is_not_a_guess(tmp_path):
+    from chaintrace.sanction_formats import addresses_in_text
+
+    assert addresses_in_text("OGRN 1234567890123456789012345; INN 7700000000") == []
+    # OFAC's CSV alone, fetched later than the date asked, gives no listing date
+    (tmp_path / "SDN_2024-06-01.CSV").write_bytes((LISTS / "SDN.CSV").read_bytes())
+    [row] = screen([NORTHWIND_BTC], tmp_path, on="2024-01-01").itertuples()
+    assert row.result == "undetermined" and "no listing date" in row.note

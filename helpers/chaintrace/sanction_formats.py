@@ -52,6 +52,7 @@ from .sanctions import (
     _note_wrong_asset,
     address_family,
 )
+from .tags import address_key
 
 EU_LIST, UK_LIST, NSDC_LIST = "EU", "UK", "NSDC"
 OFSI_LIST = "UK"  # OFSI's Consolidated List was the UK's list until 28 January 2026
@@ -91,7 +92,8 @@ def addresses_in_text(text: str | None) -> list[tuple[str, str]]:
         for word in clause.split():
             token = word.strip(_TOKEN_EDGES)
             family = address_family(token)
-            if family is None or not any(c.isdigit() for c in token):
+            # an address mixes digits and letters; a long registration number has no letter
+            if family is None or token.isdigit() or not any(c.isdigit() for c in token):
                 continue
             before = clause[: clause.find(token)]
             codes = _ASSET.findall(before.upper())
@@ -141,9 +143,9 @@ def _entries(
     """The entries of one listed party, each of its addresses once."""
     out, seen = [], set()
     for asset, address in addresses:
-        if address.lower() in seen:
+        if (asset, address_key(address)) in seen:
             continue
-        seen.add(address.lower())
+        seen.add((asset, address_key(address)))
         _note_wrong_asset(address, asset, where, problems)
         names = list(dict.fromkeys(n for n in party["names"] if n))
         out.append(

@@ -42,7 +42,6 @@ from .sanctions import (
     _load_file,
     read_for_screening,
 )
-from .tags import address_key
 
 SCREEN_COLUMNS = [
     "address", "result", "list", "list_version", "entity", "aliases", "programs", "listed",
@@ -100,11 +99,7 @@ class SanctionLists:
         return rows
 
     def _status_on_list(self, history: ListHistory, address: str, on: str | None) -> dict | None:
-        key = address_key(address)
-        seen = [
-            (v, [e for e in s.entries if address_key(e.address) == key])
-            for v, s in history.versions
-        ]
+        seen = [(v, s.lookup(address)) for v, s in history.versions]  # indexed lookups
         holding = [(v, hits) for v, hits in seen if hits]
         if not holding:
             return None
@@ -196,7 +191,10 @@ def _by_own_dates(name: str, address: str, earliest, on: str) -> dict:
     version, hits = earliest
     entry = _fullest(hits)
     why = f"no version of {name} held was published by {on}; read from the dates in the one issued {version.issued}"
-    if entry.listed is None or entry.listed > on:
+    if entry.listed is None:
+        why = f"{why}, which give no listing date: check an earlier version of {name}"
+        return _row(address, "undetermined", version, entry, None, why)
+    if entry.listed > on:
         return _row(address, "listed later", version, entry, None, why)
     if entry.delisted and entry.delisted <= on:
         return _row(address, "delisted", version, entry, entry.delisted, why)
@@ -294,7 +292,8 @@ def screen(addresses, lists=None, on=None) -> pd.DataFrame:
     for the newest versions held). One row per address and list that ever listed it, and one
     per address that could not be read (never reported clean); an empty table means every
     address was read and none is on any list held. Columns: ``address``, ``result``
-    (``listed``, ``delisted``, ``listed later``, ``unreadable``), ``list``, ``list_version``
+    (``listed``, ``delisted``, ``listed later``, ``undetermined`` when no version held was
+    published by ``on`` and the list gives no listing date, ``unreadable``), ``list``, ``list_version``
     (the date of the version in force on ``on``), ``entity`` (as the list writes it),
     ``aliases``, ``programs``, ``listed``, ``delisted``, ``asset``, ``listed_as``,
     ``source``, ``list_sha256``, ``note``. ``frame.attrs["versions"]`` names every version
