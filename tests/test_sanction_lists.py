@@ -399,3 +399,33 @@ def test_free_text_numbers_are_not_addresses_and_an_undated_answer_is_not_a_gues
     (tmp_path / "SDN_2024-06-01.CSV").write_bytes((LISTS / "SDN.CSV").read_bytes())
     [row] = screen([NORTHWIND_BTC], tmp_path, on="2024-01-01").itertuples()
     assert row.result == "undetermined" and "no listing date" in row.note
+
+
+@pytest.mark.parametrize(
+    ("name", "reader"),
+    [("SDN.CSV", read_ofac_csv), ("eu_fsf.xml", read_eu_xml), ("eu_fsf.csv", read_eu_csv),
+     ("ConList.csv", read_ofsi_csv), ("UK_Sanctions_List.xml", read_uk_xml),
+     ("subjects_2025-06-01.json", read_nsdc_json)],
+)  # fmt: skip
+def test_damaged_files_give_a_list_or_a_clear_error_never_a_traceback(name, reader, tmp_path):
+    import random
+
+    data = (LISTS / name).read_bytes()
+    rng = random.Random(name)
+    damaged = [data[:cut] for cut in range(0, len(data), max(1, len(data) // 40))]
+    for _ in range(40):
+        flipped = bytearray(data)
+        for _ in range(3):
+            flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+        damaged.append(bytes(flipped))
+    damaged += [
+        data.replace(b"actions", b"actionz"),
+        data.replace(b'"actions": [', b'"actions": [1, "x", '),
+    ]
+    for i, body in enumerate(damaged):
+        path = tmp_path / f"{i}_{name}"
+        path.write_bytes(body)
+        try:
+            reader(path)
+        except SanctionsError:
+            pass

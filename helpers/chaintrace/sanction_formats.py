@@ -303,7 +303,13 @@ def read_ofac_csv(path) -> SanctionsList:
         if len(r) >= 4 and r[3].strip():
             aliases.setdefault(r[0].strip(), []).append(r[3].strip())
     entries = []
-    for row in rows:
+    for lineno, row in enumerate(rows, start=1):
+        if len(row) != 12:
+            problems.append(
+                f"{path.name}: row {lineno} has {len(row)} columns, not 12; skipped (the file "
+                "may be cut short: fetch it again)"
+            )
+            continue
         ent_num, name, program, remarks = row[0].strip(), row[1].strip(), row[3], row[11]
         remarks += extended.get(ent_num, "")
         addresses = addresses_in_text(remarks)
@@ -502,6 +508,15 @@ _WALLET_KEY = re.compile(r"гаман|криптовалют|віртуальн|
 _ENDED = {"expired", "excluded"}
 
 
+def _dicts(value) -> list[dict]:
+    """The objects of a JSON list (anything else in it, or a non-list, gives none)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value] if value else []
+
+
 def read_nsdc_json(file) -> SanctionsList:
     """Read subjects of Ukraine's State Register of Sanctions as its public API gives them
     (``/v2/subjects``): ``sid``, ``name`` (Ukrainian), ``translit``, ``aliases``, ``attributes``
@@ -526,21 +541,28 @@ def read_nsdc_json(file) -> SanctionsList:
     entries, problems = [], []
     for subject in subjects:
         addresses = []
-        for attribute in subject.get("attributes") or []:
+        for attribute in _dicts(subject.get("attributes")):
             key, value = str(attribute.get("key", "")), str(attribute.get("value", ""))
             if _WALLET_KEY.search(key):
                 addresses += addresses_in_text(f"{key}: {value}")
         if not addresses:
             continue
-        actions = subject.get("actions") or []
+        actions = _dicts(subject.get("actions"))
+        if len(actions) != len(subject.get("actions") or []):
+            problems.append(
+                f"{name}: subject {subject['sid']} has actions that are not objects; skipped"
+            )
+        for action in actions:
+            if not isinstance(action.get("decree"), dict):
+                action["decree"] = {}
         starts = [day((a.get("decree") or {}).get("date")) for a in actions]
         ended = actions and all(a.get("status") in _ENDED for a in actions)
         party = {
             "id": str(subject["sid"]),
             "names": [
-                written_with_script(subject.get("name") or ""),
-                subject.get("translit") or "",
-                *(written_with_script(a) for a in subject.get("aliases") or []),
+                written_with_script(str(subject.get("name") or "")),
+                str(subject.get("translit") or ""),
+                *(written_with_script(str(a)) for a in _listed(subject.get("aliases")) if a),
             ],
             "programs": [(a.get("decree") or {}).get("number") for a in actions],
             "listed": min((d for d in starts if d), default=None),
