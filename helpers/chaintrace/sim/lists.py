@@ -483,11 +483,13 @@ OTHER_LISTS = {
 DELISTED_PARTY, DELISTED_ON = "Kupolex", "2024-03-19"
 
 
-def _delisted_id(eco, listed: list[int]) -> int:
+def _delisted_id(eco, listed: list[int]) -> int | None:
     """The first address of the party's entity beyond those on the current list."""
     ent = eco.by_name[DELISTED_PARTY]
     current = set(listed[:6])
-    return next(a for a, e in enumerate(eco.book.entity) if e == ent.id and a not in current)
+    return next(
+        (a for a, e in enumerate(eco.book.entity) if e == ent.id and a not in current), None
+    )
 
 
 def _listed_ids(eco) -> list[tuple[int, int]]:
@@ -542,9 +544,10 @@ def bitcoin_designations(eco, eth_addresses: dict[str, list[str]], as_of: str) -
         if native:
             record["native"] = native
         records.append(record)
-        if name == DELISTED_PARTY:
+        delisted = _delisted_id(eco, party_addresses[i]) if name == DELISTED_PARTY else None
+        if delisted is not None:
             records.append(
-                {**record, "addresses": [("bitcoin", book.address[_delisted_id(eco, party_addresses[i])])],
+                {**record, "addresses": [("bitcoin", book.address[delisted])],
                  "delisted": min(DELISTED_ON, as_of)}
             )  # fmt: skip
     return records
