@@ -34,7 +34,8 @@ ANALYTICS = tuple(
     f"chaintrace.{m}"
     for m in (
         "account", "attribution", "changevote", "cluster", "coinjoin", "heuristics",
-        "heuristics_table", "legal", "sanctions", "taint", "trace",
+        "heuristics_table", "legal", "sanctions", "sanction_formats", "sanction_sources",
+        "screening", "taint", "trace",
     )
 )  # fmt: skip
 

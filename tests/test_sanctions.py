@@ -128,6 +128,7 @@ def test_xml_entries_carry_entity_programs_and_dates(sdn):
         listed="2021-09-21",
         source="sdn_advanced.xml",
         party_id="90001",
+        list_name="OFAC SDN",
     )
     [usdt] = sdn.lookup(NORTHWIND_USDT)
     assert usdt.asset == "USDT"
@@ -552,6 +553,7 @@ class _ListServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (the http.server API)
+                server.headers = self.headers  # what the client sent, for tests to check
                 status, headers, pieces, pause = server.answer(self.path)
                 self.send_response(status)
                 for key, value in headers.items():

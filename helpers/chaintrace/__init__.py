@@ -61,6 +61,12 @@ _EXPORTS = {
     "SanctionsList": "sanctions",
     "SanctionEntry": "sanctions",
     "SanctionsError": "sanctions",
+    # several sanctions lists (OFAC, EU, UK, NSDC) in their versions, screened on a date
+    "screen": "screening",
+    "load_lists": "screening",
+    "SanctionLists": "screening",
+    "fetch_list": "sanction_sources",
+    "LIST_SOURCES": "sanction_sources",
     # change detection, CoinJoins, clustering, attribution
     "change_candidates": "heuristics",
     "change_table": "heuristics",

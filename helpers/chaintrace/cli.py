@@ -3,8 +3,8 @@
     chaintrace check                          is this machine ready for the course?
     chaintrace tx TXID                        one transaction (bundled data, or --esplora URL)
     chaintrace address ADDR [ADDR ...]        balance and recent history of addresses
-    chaintrace screen ADDR ... --sanctions D  screen addresses against sanctions lists
-    chaintrace fetch-sanctions --to D         fetch OFAC's current list (needs a connection)
+    chaintrace screen ADDR ... --sanctions D [--on DATE]  screen against sanctions lists
+    chaintrace fetch-sanctions --to D [--list eu ...]  fetch official lists (needs a connection)
     chaintrace serve [--port 3002]            serve a dataset as an Esplora API for a class
     chaintrace generate ...                   make a dataset
     chaintrace index FOLDER                   add the engine index to a dataset made elsewhere
@@ -79,12 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a sanctioned_addresses_<ASSET>.txt, an sdn_advanced.xml, or a folder of them",
     )
+    p.add_argument(
+        "--on",
+        metavar="DATE",
+        help="screen every list in the folder (OFAC, EU, UK, NSDC) as it stood on DATE "
+        "(YYYY-MM-DD, or 'latest'): listed, delisted or listed later, with the dates",
+    )
 
     p = sub.add_parser(
-        "fetch-sanctions", help="fetch, check and keep OFAC's current sdn_advanced.xml"
+        "fetch-sanctions", help="fetch, check and keep official sanctions lists with their dates"
     )
     p.add_argument("--to", required=True, metavar="FOLDER", help="where lists are kept")
-    p.add_argument("--url", help="a mirror of sdn_advanced.xml (default: OFAC's own service)")
+    p.add_argument(
+        "--list",
+        action="append",
+        metavar="NAME",
+        help="ofac (default), ofac-csv, eu, eu-csv, uk, ofsi, nsdc, or all; may be repeated",
+    )
+    p.add_argument("--url", help="a mirror of the list (only with one --list)")
 
     p = sub.add_parser("serve", help="serve a dataset as a read-only Esplora API")
     p.add_argument("--dataset", default="course", help="dataset name or folder (default: course)")
@@ -144,6 +156,9 @@ def cmd_screen(args) -> int:
     """Exit 1 on a match, 3 when an address could not be read (never a clean result), else 0."""
     from . import load_sanctions
 
+    if args.on:
+        return _screen_on(args)
+
     sanctions = load_sanctions(args.sanctions)
     rows = sanctions.screen(args.addresses)
     for version in sanctions.versions:
@@ -162,12 +177,49 @@ def cmd_screen(args) -> int:
     return 3 if len(unreadable) else 0
 
 
-def cmd_fetch_sanctions(args) -> int:
-    from .sanctions import OFAC_SDN_ADVANCED_URL, fetch_sanctions
+def _screen_on(args) -> int:
+    """Several lists on a date. A delisted address counts as a match: it was listed before."""
+    from .screening import screen
 
-    version = fetch_sanctions(args.to, args.url or OFAC_SDN_ADVANCED_URL)
-    print(f"kept {version}")
-    return 0
+    rows = screen(args.addresses, args.sanctions, on=None if args.on == "latest" else args.on)
+    for version in rows.attrs["versions"]:
+        print(f"list: {version}")
+    hits = rows[rows["result"] != "unreadable"]
+    if len(hits):
+        shown = ["address", "result", "list", "list_version", "entity", "listed", "delisted"]
+        print(hits[shown].fillna("-").to_string(index=False))
+    unreadable = rows[rows["result"] == "unreadable"]
+    for row in unreadable.itertuples():
+        print(f"UNREADABLE {row.address!r}: {row.note}")
+    clean = len(set(args.addresses)) - hits["address"].nunique() - len(unreadable)
+    print(f"on no list held for {clean} address(es) read")
+    listed = hits["result"].isin(["listed", "delisted"]).any()
+    return 1 if listed else (3 if len(unreadable) else 0)
+
+
+def cmd_fetch_sanctions(args) -> int:
+    """Fetch each list asked; exit 2 if any could not be fetched (the others are kept)."""
+    from .sanction_sources import LIST_SOURCES, fetch_list
+    from .sanctions import SanctionsError
+
+    keys = args.list or ["ofac"]
+    keys = sorted(LIST_SOURCES) if "all" in keys else keys
+    if args.url and len(keys) != 1:
+        raise SanctionsError("--url names a mirror of one list: give exactly one --list with it")
+    if len(keys) == 1:  # one list: its error is the command's (a clear message, exit 2)
+        version = fetch_list(keys[0], args.to, args.url)
+        print(f"kept {version} ({version.list_name})")
+        return 0
+    failed = 0
+    for key in keys:
+        try:
+            version = fetch_list(key, args.to)
+        except SanctionsError as exc:
+            print(f"NOT FETCHED {key}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"kept {version} ({version.list_name})")
+    return 2 if failed else 0
 
 
 def cmd_check(args) -> int:

@@ -49,6 +49,7 @@ from chaintrace.tags import _address_parser, address_key
 from .errors import ChaintraceError
 
 FEATURE_PREFIX = "Digital Currency Address - "
+OFAC_LIST = "OFAC SDN"  # the list_name of entries read from OFAC's files
 LIST_NAME = re.compile(r"^sanctioned_addresses_([A-Za-z0-9]+)\.(txt|json)$")
 
 
@@ -58,7 +59,13 @@ class SanctionsError(ChaintraceError, ValueError):
 
 @dataclass(frozen=True)
 class SanctionEntry:
-    """One listed address: who it belongs to, under which programs, since when, from where."""
+    """One listed address: who it belongs to, under which programs, since when, from where.
+
+    ``list_name`` says whose list it is (``"OFAC SDN"``, ``"EU"``, ``"UK"``, ``"NSDC"``; empty for
+    a bare address list); ``delisted`` is the date a list marks the listing as ended (Ukraine's
+    register does; OFAC, the EU and the UK simply drop the entry, which only a comparison of two
+    versions shows: see :mod:`chaintrace.screening`).
+    """
 
     address: str
     asset: str
@@ -68,6 +75,8 @@ class SanctionEntry:
     listed: str | None = None
     source: str = ""
     party_id: str | None = None
+    list_name: str = ""
+    delisted: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +97,7 @@ class ListVersion:
     sha256: str | None
     url: str | None = None
     fetched: str | None = None
+    list_name: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.source}, " + (f"issued {self.issued}" if self.issued else "no issue date")
@@ -222,7 +232,7 @@ class SanctionsList:
                 return cls.from_xml(handle, name)
         reader = _HashingReader(file)
         entries, problems, issued = _parse_sdn_xml(reader, name)
-        version = ListVersion(name, issued, reader.digest.hexdigest())
+        version = ListVersion(name, issued, reader.digest.hexdigest(), list_name=OFAC_LIST)
         return cls(entries, problems, [name], issued, [version])
 
     @classmethod
@@ -760,6 +770,7 @@ def _join(parties: dict, listings: dict, name: str, problems: list) -> list[Sanc
                     listed=dates[0] if dates else None,
                     source=name,
                     party_id=party_id,
+                    list_name=OFAC_LIST,
                 )
             )
     return entries
@@ -820,7 +831,8 @@ def _add_fetch_record(read: SanctionsList, path: Path) -> None:
             f"from {record_path.name}); fetch it again or remove that record"
         )
         return
-    read.versions = [ListVersion(version.source, version.issued, sha256, url, fetched)]
+    issued = version.issued or record.get("issued")  # CSV and JSON lists hold no date
+    read.versions = [ListVersion(version.source, issued, sha256, url, fetched, version.list_name)]
 
 
 def _load_file(path: Path, asset: str | None) -> SanctionsList:
@@ -887,38 +899,12 @@ def fetch_sanctions(
     and :meth:`SanctionsList.screen` says which version it used. Needs a connection: the
     course itself never fetches anything.
     """
-    import datetime as dt
-    import os
-    import shutil
-    import urllib.error
+    from .sanction_sources import fetch_list
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    part = folder / ".sdn_advanced.xml.part"
-    try:
-        sha256, size = _download(url, part, timeout, deadline, max_bytes)
-        fresh = SanctionsList.from_xml(part, "sdn_advanced.xml")
-        _check_fetched(fresh, folder, url)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        part.unlink(missing_ok=True)
-        reason = getattr(exc, "reason", None) or exc
-        raise SanctionsError(
-            f"could not fetch the sanctions list from {url}: {reason}. The list in {folder} "
-            "is unchanged; check the connection (or the --url of a mirror) and try again."
-        ) from None
-    target = folder / "sdn_advanced.xml"
-    os.replace(part, target)  # atomic: a reader sees the old list or the new one, never half
-    archive = folder / "archive" / f"sdn_advanced_{fresh.issued}.xml"
-    archive.parent.mkdir(exist_ok=True)
-    shutil.copyfile(target, archive)
-    fetched = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    version = ListVersion("sdn_advanced.xml", fresh.issued, sha256, url, fetched)
-    record = {**asdict(version), "bytes": size, "addresses": len(fresh)}
-    target.with_name(target.name + MANIFEST_SUFFIX).write_text(json.dumps(record, indent=1) + "\n")
-    return version
+    return fetch_list("ofac", folder, url, timeout=timeout, deadline=deadline, max_bytes=max_bytes)
 
 
-def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: int):
+def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: int, headers=None):
     """``url`` into ``part``, bounded in silence, total time and size: (sha256, bytes)."""
     import time
     import urllib.request
@@ -926,7 +912,9 @@ def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: 
     from . import __version__
 
     digest, size, started = hashlib.sha256(), 0, time.monotonic()
-    request = urllib.request.Request(url, headers={"User-Agent": f"chaintrace/{__version__}"})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": f"chaintrace/{__version__}", **(headers or {})}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as out:  # noqa: S310
         announced = response.headers.get("Content-Length")
         # read1 returns what has arrived: a server sending a byte at a time cannot hold a
@@ -942,30 +930,3 @@ def _download(url: str, part: Path, timeout: float, deadline: float, max_bytes: 
     if announced is not None and announced.isdigit() and int(announced) != size:
         raise SanctionsError(f"it sent {size:,} of {int(announced):,} bytes (cut short)")
     return digest.hexdigest(), size
-
-
-def _check_fetched(fresh: SanctionsList, folder: Path, url: str) -> None:
-    if fresh.issued is None or len(fresh) == 0:
-        raise SanctionsError(
-            f"the file from {url} has no issue date or no digital currency address: not a "
-            "complete sdn_advanced.xml"
-        )
-    current = folder / "sdn_advanced.xml"
-    if current.is_file():
-        with current.open("rb") as handle:
-            held = _issue_date(handle)
-        if held and held > fresh.issued:
-            raise SanctionsError(
-                f"{url} gave a list issued {fresh.issued}, older than the one held ({held}); "
-                "the server may be a stale mirror"
-            )
-
-
-def _issue_date(handle) -> str | None:
-    """The DateOfIssue near the top of an sdn_advanced.xml, without reading the rest."""
-    for _, elem in ET.iterparse(handle):
-        if _local(elem.tag) == "DateOfIssue":
-            return _date(elem)
-        if _local(elem.tag) in _RECORDS:
-            return None
-    return None

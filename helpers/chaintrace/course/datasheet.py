@@ -264,7 +264,30 @@ def sanctions(t: dict) -> list[str]:
         + ", ".join(f"`{p}`" for p in programs)
         + ")"
         + f"; {_n(len(listed.problems))} quirks flagged on loading.",
+        *_list_versions(folder),
     ]
+
+
+def _list_versions(folder) -> list[str]:
+    """Each list of ``sanctions/`` with its version dates and its delistings."""
+    from ..screening import load_lists
+
+    lists = load_lists(folder)
+    out = []
+    for name in lists.names:
+        versions = lists.histories[name].versions
+        dates = [v.issued or "undated" for v, _ in versions]
+        latest = versions[-1][1]
+        ended = {e.address for e in latest if e.delisted}
+        ever = {e.address for _, read in versions for e in read}
+        removed = ever - {e.address for e in latest}
+        out.append(
+            f"{name}: {_n(len(versions))} version{'s' if len(versions) != 1 else ''} "
+            f"({', '.join(dates)}); "
+            f"{_n(len({e.address for e in latest}))} addresses in the newest, "
+            f"{_n(len(removed))} removed by a later version, {_n(len(ended))} marked delisted."
+        )
+    return out
 
 
 def account(t: dict) -> list[str]:

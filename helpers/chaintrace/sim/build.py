@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import accounts, extras, invariants, reference, writer, xcases
+from . import accounts, extras, invariants, lists, reference, writer, xcases
 from .calendar import START_TIME, date_text
 from .cases import REGISTRY
 from .economy import Economy
@@ -134,7 +134,7 @@ def build(
     # the account chains draw from their own RNGs: built before the lists (which name their
     # addresses: xchain["designations"]) without changing anything the lists draw
     rows, account_files, stable, xchain = accounts.extend(eco, seed, rows, actors, cases)
-    data.update(extras.sanctions(eco, rng, actors))
+    data.update(lists.sanctions(eco, rng, actors, extra_records=xchain["designations"]))
     data["account/transfers.parquet"] = writer.parquet_bytes(_transfers_table(rows))
     data.update(account_files)
     if cases:

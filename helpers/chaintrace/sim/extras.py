@@ -1,4 +1,5 @@
-"""What an investigator holds besides the chain: prices, tags, sanctions, an account ledger.
+"""What an investigator holds besides the chain: prices, tags, an account ledger (sanctions
+lists: :mod:`chaintrace.sim.lists`).
 
 >>> prices_csv(["2024-02-29"], [61500.0])
 b'date,usd\\n2024-02-29,61500.00\\n'
@@ -11,8 +12,8 @@ import yaml
 from ..encoding import keccak256
 from .calendar import START_TIME, date_text
 
-SDN_NS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML"
-FEATURE_IDS = {"XBT": 344, "ETH": 345, "USDT": 887, "TRX": 998}
+# the sanctions lists are written by .lists; the case scripts check against this name
+from .lists import listed_bitcoin_addresses  # noqa: F401
 
 
 def prices_csv(dates: list[str], prices: list[float]) -> bytes:
@@ -135,139 +136,6 @@ def tagpack(eco, chain, rng: random.Random) -> bytes:
     return yaml.dump(
         header, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1000
     ).encode()
-
-
-# ---------------------------------------------------------------------------- sanctions
-PARTIES = [
-    # (entity name in the economy, listed name, aliases, program, listing date, kind)
-    ("Kupolex", "KUPOLEX OU", ["Kupolex Exchange"], "TRAIN-RUSSIA-EO", "2024-03-10"),
-    ("Ferrum Trade", "FERRUM TRADE LLC", ["Ferrum OTC"], "TRAIN-CYBER", "2024-03-10"),
-    ("Tundra Market", "TUNDRA MARKET", ["Tundra"], "TRAIN-CYBER", "2024-03-05"),
-    (
-        "NightCrane",
-        "KOSTROV, Vadim Petrovich (fictional)",
-        ["NightCrane admin"],
-        "TRAIN-CYBER",
-        "2024-03-12",
-    ),
-]
-
-
-def _listed_ids(eco) -> list[tuple[int, int]]:
-    """``(party index, address id)`` of every Bitcoin address on the training list."""
-    book, out = eco.book, []
-    for i, (name, *_rest) in enumerate(PARTIES):
-        ent = eco.by_name[name]
-        mine = [
-            a
-            for a, e in enumerate(book.entity)
-            if e == ent.id and book.role[a] in ("hot", "cold", "held", "receive")
-        ]
-        if name == "Ferrum Trade":  # the nested service: its deposit addresses at its host
-            mine = [
-                a
-                for a, b in enumerate(book.beneficiary)
-                if b == ent.id and book.entity[a] != ent.id
-            ]
-        out += [(i, a) for a in mine[:6]]
-    return out
-
-
-def listed_bitcoin_addresses(eco) -> set[int]:
-    """Address ids on the training sanctions list (what the ``sanctions-01`` check needs)."""
-    return {a for _, a in _listed_ids(eco)}
-
-
-def sanctions(eco, rng: random.Random, eth_addresses: dict[str, list[str]]) -> dict[str, bytes]:
-    """Per-asset lists and an OFAC-style ``sdn_advanced.xml`` for four fictional parties.
-
-    Quirks kept on purpose (real lists have them): a duplicate line, one Bitcoin address filed
-    under ETH, and one ETH address in lower case.
-    """
-    book = eco.book
-    listed: list[tuple] = []  # (party index, asset, address)
-    for i, addr in _listed_ids(eco):
-        listed.append((i, "XBT", book.address[addr]))
-    for i, (name, *_rest) in enumerate(PARTIES):
-        for addr in eth_addresses.get(name, [])[:2]:
-            listed.append((i, "ETH", addr))
-            listed.append((i, "USDT", addr))
-    listed.sort(key=lambda row: row[0])
-    per_asset: dict[str, list[str]] = {}
-    for _, asset, addr in listed:
-        per_asset.setdefault(asset, []).append(addr)
-    xbt, eth = per_asset.get("XBT", []), per_asset.get("ETH", [])
-    if xbt and eth:
-        eth.insert(1, xbt[0])  # an address under the wrong asset
-        eth.append(eth[0].lower())  # an EVM address in lower case
-        xbt.append(xbt[2 % len(xbt)])  # a duplicate
-    files = {
-        f"sanctions/sanctioned_addresses_{k}.txt": ("\n".join(v) + "\n").encode()
-        for k, v in sorted(per_asset.items())
-    }
-    files["sanctions/sdn_advanced.xml"] = sdn_xml(listed)
-    return files
-
-
-def sdn_xml(listed: list[tuple]) -> bytes:
-    """A small ``sdn_advanced.xml`` in OFAC's structure (parties, features, sanctions entries)."""
-    from xml.sax.saxutils import escape
-
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<Sanctions xmlns="{SDN_NS}">',
-        "  <ReferenceValueSets>",
-        "    <FeatureTypeValues>",
-    ]
-    for asset, fid in FEATURE_IDS.items():
-        out.append(
-            f'      <FeatureType ID="{fid}" FeatureTypeGroupID="1">Digital Currency Address - {asset}</FeatureType>'
-        )
-    out += [
-        "    </FeatureTypeValues>",
-        "    <SanctionsTypeValues>",
-        '      <SanctionsType ID="1">Program</SanctionsType>',
-        "    </SanctionsTypeValues>",
-        "  </ReferenceValueSets>",
-        "  <DistinctParties>",
-    ]
-    for i, (_, name, aliases, _, _) in enumerate(PARTIES):
-        pid = 90001 + i
-        out.append(f'    <DistinctParty FixedRef="{pid}">')
-        out.append(f'      <Profile ID="{pid}" PartySubTypeID="{4 if "," in name else 3}">')
-        out.append("        <Identity>")
-        for j, alias in enumerate([name, *aliases]):
-            out.append(
-                f'          <Alias Primary="{"true" if j == 0 else "false"}" AliasTypeID="1403">'
-            )
-            out.append(
-                f"            <DocumentedName><DocumentedNamePart><NamePartValue>{escape(alias)}</NamePartValue></DocumentedNamePart></DocumentedName>"
-            )
-            out.append("          </Alias>")
-        out.append("        </Identity>")
-        for k, (p, asset, addr) in enumerate(listed):
-            if p == i:
-                out.append(
-                    f'        <Feature ID="{pid * 100 + k}" FeatureTypeID="{FEATURE_IDS[asset]}">'
-                )
-                out.append(
-                    f'          <FeatureVersion ID="{pid * 100 + k}"><VersionDetail DetailTypeID="1432">{addr}</VersionDetail></FeatureVersion>'
-                )
-                out.append("        </Feature>")
-        out += ["      </Profile>", "    </DistinctParty>"]
-    out += ["  </DistinctParties>", "  <SanctionsEntries>"]
-    for i, (_, _, _, program, date) in enumerate(PARTIES):
-        y, m, d = date.split("-")
-        out.append(f'    <SanctionsEntry ID="{80001 + i}" ProfileID="{90001 + i}" ListID="1550">')
-        out.append(
-            f'      <EntryEvent ID="{80001 + i}" EntryEventTypeID="1"><Date><Year>{int(y)}</Year><Month>{int(m)}</Month><Day>{int(d)}</Day></Date></EntryEvent>'
-        )
-        out.append(
-            f'      <SanctionsMeasure ID="{80001 + i}" SanctionsTypeID="1"><Comment>{program}</Comment></SanctionsMeasure>'
-        )
-        out.append("    </SanctionsEntry>")
-    out += ["  </SanctionsEntries>", "</Sanctions>", ""]
-    return "\n".join(out).encode()
 
 
 # ---------------------------------------------------------------------------- account model
