@@ -429,3 +429,29 @@ def test_damaged_files_give_a_list_or_a_clear_error_never_a_traceback(name, read
             reader(path)
         except SanctionsError:
             pass
+
+
+def test_account_chain_records_join_the_course_lists_in_one_call():
+    """The generator's own designations and records handed in (as the account chains' are)
+    are written together; a delisting after the chain's last day still reaches the lists."""
+    from chaintrace.sim import lists
+    from chaintrace.sim.build import simulate
+
+    eco = simulate(42, 1_500, None, True)
+    mixer = {"entity": "FOGMILL MIXER", "addresses": [("ethereum", MIXER_ETH)],
+             "lists": ["OFAC", "EU", "UK", "NSDC"], "listed": "2022-08-08",
+             "delisted": "2025-03-21", "programs": ["CYBER2"], "aliases": ["Fogmill"]}  # fmt: skip
+    files = lists.sanctions(eco, None, {}, extra_records=[mixer])
+    assert files == lists.sanctions(eco, None, {}, extra_records=[mixer])  # same bytes
+    assert b"<Year>2025</Year><Month>3</Month><Day>21</Day>" in files["sanctions/sdn_advanced.xml"]
+    assert MIXER_ETH.encode() in files["sanctions/archive/sdn_advanced_2022-08-08.xml"]
+    assert MIXER_ETH.encode() not in files["sanctions/sdn_advanced.xml"]
+    assert b"KUPOLEX OU" in files["sanctions/sdn_advanced.xml"]
+    nsdc = json.loads(files["sanctions/nsdc/subjects.json"])
+    [fogmill] = [s for s in nsdc if s["translit"] == "FOGMILL MIXER"]
+    assert fogmill["status"] == "excluded" and fogmill["actions"][0]["endDate"] == "21.03.2025"
+    without = lists.sanctions(eco, None, {})
+    assert (
+        without["sanctions/sanctioned_addresses_XBT.txt"]
+        == files["sanctions/sanctioned_addresses_XBT.txt"]
+    )
