@@ -358,7 +358,13 @@ def test_the_course_lists_hold_a_delisting_and_keep_the_current_list_as_it_was()
     assert lists.names == ["EU", "NSDC", "OFAC SDN", "UK"]
     ofac = lists.histories["OFAC SDN"].versions
     ever = {e.address for _, read in ofac for e in read}
-    [gone] = ever - {e.address for e in ofac[-1][1]}
+    removed = {e.address: e.entity for _, read in ofac for e in read}
+    removed = {a: n for a, n in removed.items() if a in ever - {e.address for e in ofac[-1][1]}}
+    # the Bitcoin delisting, and the contract mixer's pools (the account chains' designations)
+    [gone] = [a for a, name in removed.items() if name == "KUPOLEX OU"]
+    assert {n for a, n in removed.items() if a != gone} == {"Vortex Cash"}
+    for pool in (a for a in removed if a != gone):
+        assert screen([pool], lists).set_index("list").loc["OFAC SDN", "result"] == "delisted"
     assert (
         screen([gone], lists, on="2024-03-15").set_index("list").loc["OFAC SDN", "result"]
         == "listed"
