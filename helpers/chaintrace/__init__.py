@@ -10,6 +10,8 @@ for what it touches.
 >>> import chaintrace
 >>> chaintrace.btc(150_000_000)
 '1.50000000 BTC'
+>>> chaintrace.encoding.make_address is not None   # a public submodule, imported on first use
+True
 """
 
 from importlib import import_module
@@ -73,6 +75,7 @@ _EXPORTS = {
     "cluster_addresses": "cluster",
     "Clustering": "cluster",
     "label_clusters": "attribution",
+    "attribute": "attribution",
     "exposure": "attribution",
     # account-model chains (Ethereum, TRON): transfers, swaps, bridges, freezes
     "load_transfers": "account",
@@ -110,8 +113,15 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
+# Public submodules, reached as ``chaintrace.<name>`` without an import of their own: the
+# lessons use them whole (``ct.account.account_key``, ``ct.encoding.make_address``). Not in
+# ``__all__``: ``from chaintrace import *`` brings names, not modules.
+SUBMODULES = ("account", "encoding")
+
 
 def __getattr__(name):
+    if name in SUBMODULES:
+        return import_module(f"chaintrace.{name}")
     try:
         module = _EXPORTS[name]
     except KeyError:
@@ -122,4 +132,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return __all__
+    return __all__ + list(SUBMODULES)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .changevote import posterior
+from .heuristics_table import change_table
 from .model import Transaction, TxOutput
 from .units import btc
 
@@ -528,15 +529,3 @@ def change_candidates(tx, chain=None, heuristics=None) -> ChangeVerdict:
         votes, [o.vout for o in ctx.outs], {h.name: h.precision for h in chosen}
     )
     return ChangeVerdict(tx.txid, vout, conf, tuple(votes), post)
-
-
-def change_table(dataset="course", heuristics=None):
-    """Every transaction's change picks and vote at once (see :mod:`chaintrace.heuristics_table`).
-
-    >>> table = change_table("course")
-    >>> {"txid", "vout", "confidence", "address_type"} <= set(table.columns)
-    True
-    """
-    from .heuristics_table import change_table as _table
-
-    return _table(dataset, heuristics)

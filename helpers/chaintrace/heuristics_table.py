@@ -14,11 +14,15 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .changevote import vote_arrays
 from .txtables import TxTables, tables
+
+if TYPE_CHECKING:  # imported where the table is made
+    import pandas as pd
 
 __all__ = ["change_table", "eligible"]
 
@@ -178,7 +182,13 @@ def change_table(dataset="course", heuristics=None) -> pd.DataFrame:
     """One row per transaction (chain order): each heuristic's pick (vout or -1), the number
     of heuristics that picked, the vote's ``vout`` (-1 for none) and its ``confidence``
     (NaN without a vote). ``n_candidates`` counts the outputs that could be change.
+
+    >>> table = change_table("course")
+    >>> {"txid", "vout", "confidence", "address_type"} <= set(table.columns)
+    True
     """
+    import pandas as pd
+
     from .heuristics import resolve
 
     T = tables(dataset)
