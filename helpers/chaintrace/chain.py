@@ -212,24 +212,38 @@ class LocalChain(Chain):
 
     def _tx_at(self, t: int) -> Transaction:
         g, names = self.graph, self._type_names
-        outputs = tuple(self._output(o) for o in range(g.tx_out_ptr[t], g.tx_out_ptr[t + 1]))
-        inputs = []
-        for i in range(g.tx_in_ptr[t], g.tx_in_ptr[t + 1]):
-            o = int(g.in_out[i])
-            inputs.append(
-                TxInput(
-                    g._txid_text(int(g.out_tx[o])),
-                    int(g.out_vout[o]),
-                    g.out_addr_text(o),
-                    int(g.out_value[o]),
-                    names[g.out_type[o]],
-                    int(g.in_sequence[i]),
-                )
+        outs = np.arange(g.tx_out_ptr[t], g.tx_out_ptr[t + 1])
+        spent = g.in_out[g.tx_in_ptr[t] : g.tx_in_ptr[t + 1]]  # the outputs the inputs spend
+        # every address of the transaction in one lookup: naming them one by one costs more
+        text = g.address_texts(np.concatenate([g.out_addr[outs], g.out_addr[spent]]))
+        spenders = g.out_spent_tx[outs].tolist()
+        outputs = tuple(
+            TxOutput(
+                int(g.out_vout[o]),
+                text[k],
+                int(g.out_value[o]),
+                names[g.out_type[o]],
+                g._txid_text(spenders[k]) if spenders[k] >= 0 else None,
+                int(g.out_spent_in[o] - g.tx_in_ptr[spenders[k]]) if spenders[k] >= 0 else None,
             )
+            for k, o in enumerate(outs.tolist())
+        )
+        first_in = int(g.tx_in_ptr[t])
+        inputs = tuple(
+            TxInput(
+                g._txid_text(int(g.out_tx[o])),
+                int(g.out_vout[o]),
+                text[len(outs) + k],
+                int(g.out_value[o]),
+                names[g.out_type[o]],
+                int(g.in_sequence[first_in + k]),
+            )
+            for k, o in enumerate(spent.tolist())
+        )
         height, sizes = int(g.tx_height[t]), self._sizes
         return Transaction(
             txid=g._txid_text(t),
-            inputs=tuple(inputs),
+            inputs=inputs,
             outputs=outputs,
             fee=int(sizes["fee"][t]),
             size=int(sizes["size"][t]),
@@ -241,22 +255,6 @@ class LocalChain(Chain):
             time=_utc(g.tx_time[t]),
             confirmations=self.tip_height() - height + 1,
             coinbase=bool(g.tx_coinbase[t]),
-        )
-
-    def _output(self, o: int) -> TxOutput:
-        g = self.graph
-        spender = int(g.out_spent_tx[o])
-        spent_txid = spent_vin = None
-        if spender >= 0:
-            spent_txid = g._txid_text(spender)
-            spent_vin = int(g.out_spent_in[o] - g.tx_in_ptr[spender])
-        return TxOutput(
-            int(g.out_vout[o]),
-            g.out_addr_text(o),
-            int(g.out_value[o]),
-            self._type_names[g.out_type[o]],
-            spent_txid,
-            spent_vin,
         )
 
     def tx(self, txid: str) -> Transaction:
@@ -358,6 +356,10 @@ class LocalChain(Chain):
             ) from None
 
     def tip_height(self) -> int:
+        return self._tip
+
+    @cached_property
+    def _tip(self) -> int:
         return max(self._blocks)
 
 

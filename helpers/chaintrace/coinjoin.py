@@ -55,8 +55,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .graph import SCRIPT_TYPES, TxGraph
 from .model import Transaction
-from .txtables import SCRIPT_TYPES, TxTables, tables
+from .txtables import TxTables, tables
 from .units import btc
 
 if TYPE_CHECKING:  # imported by coinjoin_table: the mask clustering uses needs no pandas
@@ -107,27 +108,41 @@ class CoinJoinVerdict:
         return f"{self.txid}: {self.reason}"
 
 
-# ----------------------------------------------------------------------------- per transaction
+# ----------------------------------------------------------------------------- one transaction
 
 
-def _top_equal(values: list[int]) -> tuple[int, int]:
-    """(value, count) of the most repeated output value; ties go to the larger value."""
-    if not values:
-        return 0, 0
-    counts = Counter(values)
-    value = max(counts, key=lambda v: (counts[v], v))
-    return value, counts[value]
+def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
+    """Is ``tx`` a CoinJoin? The verdict names the kind (see the module text) and the reason.
+
+    The rules are those of :func:`coinjoin_table`, run on an index of this one transaction
+    (:meth:`chaintrace.graph.TxGraph.from_transactions`), so the two always agree.
+
+    >>> from chaintrace import load_case, open_chain
+    >>> truth_free = load_case("coinjoin-01")          # the case file gives only the start
+    >>> chain = open_chain("course")
+    >>> v = is_coinjoin(chain.tx(chain.tx(truth_free.received_txid).inputs[0].prev_txid))
+    >>> v.kind in (None, "equal_outputs")
+    True
+    """
+    if not isinstance(tx, Transaction):
+        raise TypeError(
+            f"is_coinjoin needs a Transaction (chain.tx(txid)), not {type(tx).__name__}"
+        )
+    kinds, values, counts = _coinjoin_arrays(tables(TxGraph.from_transactions([tx])))
+    kind, value, k = kinds[0], int(values[0]), int(counts[0])
+    reason = _REASONS[kind](tx, value, k)
+    return CoinJoinVerdict(tx.txid, bool(kind_is_coinjoin(kinds[:1])[0]), kind, reason, value, k)
 
 
-def _whirlpool(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
+def _facts(tx: Transaction):
+    """Input values, output values (OP_RETURN left out) and distinct input addresses."""
+    outs = [o.value for o in tx.outputs if o.script_type != "op_return"]
+    return [i.value for i in tx.inputs], outs, len({i.address for i in tx.inputs})
+
+
+def _whirlpool_reason(tx, pool, k) -> str:
+    ins, _, _ = _facts(tx)
     n = len(ins)
-    if not (5 <= n <= 10 and len(outs) == n and len(set(outs)) == 1 and outs[0] in WHIRLPOOL_POOLS):
-        return None
-    pool = outs[0]
-    if set(out_types) != {"p2wpkh"}:
-        return None
-    if min(ins) < pool or max(ins) > pool + WHIRLPOOL_MARGIN:
-        return None
     return (
         f"Whirlpool-shaped mix: {n} inputs and {n} outputs of exactly {btc(pool)} (a pool size), "
         f"all P2WPKH, inputs at most {btc(WHIRLPOOL_MARGIN)} above it; {ins.count(pool)} of "
@@ -135,30 +150,68 @@ def _whirlpool(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
     )
 
 
-def _wasabi(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    value, k = _top_equal(outs)
-    if k < 10 or not WASABI_RANGE[0] <= value <= WASABI_RANGE[1] or n_in_addrs < WASABI_MIN_OWNERS:
-        return None
-    if set(in_types) != {"p2wpkh"} or set(out_types) != {"p2wpkh"}:
-        return None
+def _wasabi_reason(tx, value, k) -> str:
+    ins, outs, _ = _facts(tx)
     return (
         f"Wasabi-shaped round: {k} equal outputs of {btc(value)} (about 0.1 BTC) among "
         f"{len(outs)}, {len(ins)} inputs, all P2WPKH"
     )
 
 
-def _wasabi2(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    if len(ins) < 50 or not set(in_types) | set(out_types) <= {"p2wpkh", "p2tr"}:
-        return None
-    if ins != sorted(ins, reverse=True) or outs != sorted(outs, reverse=True):
-        return None
+def _wasabi2_reason(tx, value, k) -> str:
+    ins, outs, _ = _facts(tx)
     std = sum(v in WASABI2_DENOMS for v in outs)
-    if 2 * std < len(outs):
-        return None
     return (
         f"Wasabi 2-shaped round: {len(ins)} inputs and {len(outs)} outputs in descending order, "
         f"{std} outputs at standard denominations, P2WPKH/P2TR only"
     )
+
+
+def _joinmarket_reason(tx, value, k) -> str:
+    _, outs, n_addrs = _facts(tx)
+    changes = [v for v in outs if v != value]
+    return (
+        f"JoinMarket-shaped: {k} equal outputs of {btc(value)} and {len(changes)} change outputs; "
+        f"{k - 1} of them are each the change of their own inputs (a maker's coins), the other "
+        f"inputs the taker's; {n_addrs} input addresses, all {tx.inputs[0].script_type}"
+    )
+
+
+def _equal_outputs_reason(tx, value, k) -> str:
+    _, _, n_addrs = _facts(tx)
+    return (
+        f"CoinJoin-like: {k} equal outputs of {btc(value)} and {n_addrs} distinct input "
+        "addresses (a batch payout can look the same: check who paid)"
+    )
+
+
+def _tx0_reason(tx, value, k) -> str:
+    pool = next(p for p in WHIRLPOOL_POOLS if p < value <= p + WHIRLPOOL_MARGIN)
+    return (
+        f"not a CoinJoin but a Whirlpool Tx0: {k} equal outputs just above the {btc(pool)} pool "
+        "size, prepared by one owner to enter mixes"
+    )
+
+
+def _no_shape_reason(tx, value, k) -> str:
+    ins, _, _ = _facts(tx)
+    if tx.coinbase or len(ins) < 2:
+        return "fewer than two inputs: one payer at most"
+    return f"no CoinJoin shape ({k} equal outputs at most, {len(ins)} inputs)"
+
+
+_REASONS = {
+    "whirlpool": _whirlpool_reason,
+    "wasabi": _wasabi_reason,
+    "wasabi2": _wasabi2_reason,
+    "joinmarket": _joinmarket_reason,
+    "equal_outputs": _equal_outputs_reason,
+    "whirlpool_tx0": _tx0_reason,
+    None: _no_shape_reason,
+}
+
+
+# ----------------------------------------------------------------------------- JoinMarket makers
 
 
 def _subset_sums(ins: list[int]) -> tuple[list[int], list[int]]:
@@ -210,10 +263,6 @@ def _makers_found(ins: list[int], value: int, changes: list[int], makers: int) -
     return search(0, 0, skips, 0)
 
 
-def _joinmarket_shape(n_in: int, n_out: int, value: int, k: int) -> bool:
-    return k >= 3 and value >= JOINMARKET_MIN and n_in >= k and k - 1 <= n_out - k <= k
-
-
 def _joinmarket_types(in_types, outs, out_types, value) -> str | None:
     """The one script type of a JoinMarket round's inputs and change, or None when mixed."""
     equal = Counter(t for v, t in zip(outs, out_types, strict=True) if v == value)
@@ -225,19 +274,12 @@ def _joinmarket_types(in_types, outs, out_types, value) -> str | None:
     return kind
 
 
-def _joinmarket(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    value, k = _top_equal(outs)
-    if not _joinmarket_shape(len(ins), len(outs), value, k) or n_in_addrs < k:
-        return None
+def _makers_pay(ins, outs, in_types, out_types, value: int, k: int) -> bool:
+    """The JoinMarket rule past its shape: one script type for the inputs, the change and all
+    equal outputs but at most one, and k-1 makers each paid by their own inputs."""
     kind = _joinmarket_types(in_types, outs, out_types, value)
     changes = [v for v in outs if v != value]
-    if kind is None or not _makers_found(ins, value, changes, k - 1):
-        return None
-    return (
-        f"JoinMarket-shaped: {k} equal outputs of {btc(value)} and {len(changes)} change outputs; "
-        f"{k - 1} of them are each the change of their own inputs (a maker's coins), the other "
-        f"inputs the taker's; {n_in_addrs} input addresses, all {kind}"
-    )
+    return kind is not None and _makers_found(ins, value, changes, k - 1)
 
 
 def _coordinated_types(types) -> bool:
@@ -246,83 +288,6 @@ def _coordinated_types(types) -> bool:
     customers' P2PKH, P2SH and SegWit addresses the same amount is neither."""
     kinds = set(types)
     return len(kinds) == 1 or kinds <= SEGWIT_NATIVE
-
-
-def _equal_outputs(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    value, k = _top_equal(outs)
-    if k < EQUAL_MIN or n_in_addrs < k:
-        return None
-    if not _coordinated_types(t for v, t in zip(outs, out_types, strict=True) if v == value):
-        return None
-    return (
-        f"CoinJoin-like: {k} equal outputs of {btc(value)} and {n_in_addrs} distinct input "
-        "addresses (a batch payout can look the same: check who paid)"
-    )
-
-
-def _tx0(outs) -> tuple[int, int] | None:
-    value, k = _top_equal(outs)
-    for pool in WHIRLPOOL_POOLS:
-        # premix outputs just above the pool size, and the coordinator's fee (5 % of the pool)
-        if k >= 2 and pool < value <= pool + WHIRLPOOL_MARGIN and pool // 20 in outs:
-            return pool, k
-    return None
-
-
-_RULES = (
-    ("whirlpool", _whirlpool),
-    ("wasabi", _wasabi),
-    ("wasabi2", _wasabi2),
-    ("joinmarket", _joinmarket),
-)
-
-
-def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
-    """Is ``tx`` a CoinJoin? The verdict names the kind (see the module text) and the reason.
-
-    >>> from chaintrace import load_case, open_chain
-    >>> truth_free = load_case("coinjoin-01")          # the case file gives only the start
-    >>> chain = open_chain("course")
-    >>> v = is_coinjoin(chain.tx(chain.tx(truth_free.received_txid).inputs[0].prev_txid))
-    >>> v.kind in (None, "equal_outputs")
-    True
-    """
-    if not isinstance(tx, Transaction):
-        raise TypeError(
-            f"is_coinjoin needs a Transaction (chain.tx(txid)), not {type(tx).__name__}"
-        )
-    outs_ = [o for o in tx.outputs if o.script_type != "op_return"]
-    ins, outs = [i.value for i in tx.inputs], [o.value for o in outs_]
-    in_types, out_types = [i.script_type for i in tx.inputs], [o.script_type for o in outs_]
-    value, k = _top_equal(outs)
-    n_addrs = len({i.address for i in tx.inputs})
-    if tx.coinbase or len(ins) < 2:
-        return _tx0_or_none(tx.txid, outs, value, k, "fewer than two inputs: one payer at most")
-    for kind, rule in _RULES:
-        reason = rule(ins, outs, in_types, out_types, n_addrs)
-        if reason:
-            return CoinJoinVerdict(tx.txid, True, kind, reason, value, k)
-    reason = _equal_outputs(ins, outs, in_types, out_types, n_addrs)
-    if reason:
-        return CoinJoinVerdict(tx.txid, True, "equal_outputs", reason, value, k)
-    return _tx0_or_none(
-        tx.txid, outs, value, k, f"no CoinJoin shape ({k} equal outputs at most, {len(ins)} inputs)"
-    )
-
-
-def _tx0_or_none(txid: str, outs: list[int], value: int, k: int, otherwise: str) -> CoinJoinVerdict:
-    tx0 = _tx0(outs)
-    if not tx0:
-        return CoinJoinVerdict(txid, False, None, otherwise, value, k)
-    return CoinJoinVerdict(
-        txid,
-        False,
-        "whirlpool_tx0",
-        f"not a CoinJoin but a Whirlpool Tx0: {tx0[1]} equal outputs just above the "
-        f"{btc(tx0[0])} pool size, prepared by one owner to enter mixes",
-        value,
-        k,
-    )
 
 
 # ----------------------------------------------------------------------------- vectorised
@@ -400,8 +365,10 @@ def coinjoin_table(dataset="course") -> pd.DataFrame:
     """One row per transaction: ``is_coinjoin``, ``kind`` (None when no shape fits),
     ``denomination`` and ``n_equal`` (the most repeated output value and its count).
 
-    Same rules as :func:`is_coinjoin`, on whole columns; JoinMarket's subset matching runs only
-    on the few transactions whose shape fits.
+    The rules of the module text, each written once, on whole columns (:func:`is_coinjoin`
+    runs them on one transaction); JoinMarket's subset matching runs only on the few
+    transactions whose shape fits. ``dataset``: a name, folder or ``Dataset``, a
+    ``LocalChain``, or transactions fetched from any chain (a list).
     """
     import pandas as pd
 
@@ -485,8 +452,9 @@ def _coinjoin_arrays(T: TxTables):
         mine_t = mine(t)
         names = [SCRIPT_TYPES[i] for i in T.in_type[lo:hi]]
         out_names = [SCRIPT_TYPES[i] for i in o_type[mine_t]]
-        if _joinmarket(
-            T.in_value[lo:hi].tolist(), o_val[mine_t].tolist(), names, out_names, n_addrs[t]
+        vals = o_val[mine_t].tolist()
+        if _makers_pay(
+            T.in_value[lo:hi].tolist(), vals, names, out_names, int(value[t]), int(k[t])
         ):
             kind[t] = "joinmarket"
     free = base & (kind == None)  # noqa: E711

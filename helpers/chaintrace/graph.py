@@ -51,6 +51,7 @@ __all__ = ["TxGraph", "build_graph", "GraphError", "SCRIPT_TYPES"]
 # what an output's ``out_type`` code means (the index stores the code)
 SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "op_return")
 OP_RETURN = SCRIPT_TYPES.index("op_return")
+_TYPE_CODES = {name: code for code, name in enumerate(SCRIPT_TYPES)}
 
 
 class GraphError(ChaintraceError, ValueError):
@@ -265,15 +266,13 @@ class TxGraph:
         >>> g.n_tx, g.n_out == len(tx.outputs) + len(tx.inputs), g.tx_id(tx.txid)
         (1, True, 0)
         """
-        import pandas as pd
-
         txs = list(txs)
         texts = [t.txid for t in txs]
         graph = cls.__new__(cls)
         graph.name = name or f"{len(txs)} transaction{'s' if len(txs) != 1 else ''} given"
         graph.dataset = None
-        graph._keys = pd.Index(txid_keys(texts))
-        if not graph._keys.is_unique:
+        graph._key_column = txid_keys(texts)  # looked up by scanning: a few, or an index later
+        if len(np.unique(graph._key_column)) != len(txs):
             raise GraphError(
                 "a transaction is given twice (or two share their first 16 hex digits)"
             )
@@ -305,10 +304,15 @@ class TxGraph:
         graph.out_vout = np.array([o.vout for _, o in outs] + [i.prev_vout for i in ext], np.int32)
         graph.out_value = np.array([o.value for _, o in outs] + [i.value for i in ext], np.int64)
         types = [o.script_type for _, o in outs] + [i.script_type for i in ext]
-        graph.out_type = pd.Categorical(types, categories=SCRIPT_TYPES).codes.astype(np.int8)
-        names = [o.address or "" for _, o in outs] + [i.address or "" for i in ext]
-        codes, uniques = pd.factorize(np.asarray(names, dtype=object))  # first appearance
-        graph.out_addr, graph.addresses = _drop_blank(codes.astype(np.int64), uniques)
+        graph.out_type = np.array([_TYPE_CODES.get(t, -1) for t in types], np.int8)
+        codes: dict[str, int] = {"": -1}  # no address (OP_RETURN): -1
+        for name in [o.address or "" for _, o in outs] + [i.address or "" for i in ext]:
+            codes.setdefault(name, len(codes) - 1)  # numbered by first appearance
+        graph.out_addr = np.array(
+            [codes[o.address or ""] for _, o in outs] + [codes[i.address or ""] for i in ext],
+            np.int64,
+        )
+        graph.addresses = np.asarray(list(codes)[1:], dtype=object)
         graph.in_out = np.array(in_out, np.int64)
         graph.in_sequence = np.array([i.sequence for i in ins], np.int64)
         graph.out_spent_tx = np.full(len(graph.out_tx), -1, np.int64)
@@ -323,7 +327,7 @@ class TxGraph:
         graph._outside_txids = [i.prev_txid for i in ext]
         # BIP-69 compares whole previous txids: rank them as text (no 64-bit key is unique here)
         prev = np.asarray([i.prev_txid for i in ins], dtype=object)
-        graph.in_prev_rank = pd.factorize(prev, sort=True)[0].astype(np.int64)
+        graph.in_prev_rank = np.unique(prev, return_inverse=True)[1].astype(np.int64).ravel()
         return graph
 
     _store: dict | None = None  # the engine index this graph was loaded from, if any
@@ -363,7 +367,10 @@ class TxGraph:
             self._scans += 1
             hits = np.flatnonzero(self._key_column == key)
             return int(hits[0]) if len(hits) else -1
-        return int(self._keys.get_indexer(np.asarray([key], np.uint64))[0])
+        try:
+            return int(self._keys.get_loc(np.uint64(key)))
+        except KeyError:
+            return -1
 
     # ------------------------------------------------------------------ sizes and addresses
     @property
@@ -373,6 +380,13 @@ class TxGraph:
     @property
     def n_out(self) -> int:
         return len(self.out_tx)
+
+    @cached_property
+    def n_addresses(self) -> int:
+        """How many addresses (ids run 0..n-1, each used by an output): no text is read."""
+        if "addresses" in self.__dict__:
+            return len(self.__dict__["addresses"])
+        return int(self.out_addr.max(initial=-1)) + 1
 
     def __repr__(self) -> str:
         return f"<TxGraph {self.name!r}: {self.n_tx:,} transactions, {self.n_out:,} outputs>"
@@ -423,7 +437,7 @@ class TxGraph:
     def _addr_csr(self) -> tuple[np.ndarray, np.ndarray]:
         codes = self.out_addr
         order = np.argsort(codes, kind="stable")
-        ptr = np.searchsorted(codes[order], np.arange(-1, len(self.addresses) + 1))
+        ptr = np.searchsorted(codes[order], np.arange(-1, self.n_addresses + 1))
         return ptr[1:].astype(np.int64), order.astype(np.int64)
 
     @property
@@ -433,6 +447,26 @@ class TxGraph:
     @property
     def addr_out(self) -> np.ndarray:
         return self._addr_csr[1]
+
+    @cached_property
+    def _address_arrow(self) -> pa.Array:
+        """The address text as one Arrow array (made once: a take from it names many)."""
+        return _arrow(self.addresses)
+
+    def address_texts(self, ids) -> list[str]:
+        """Address text of the address ids ``ids`` (``""`` for -1), as a list.
+
+        >>> g = build_graph("course")
+        >>> g.address_texts([0, -1]) == [str(g.addresses[0]), ""]
+        True
+        """
+        import pyarrow as pa
+
+        ids = np.asarray(ids, np.int64)
+        if isinstance(self.addresses, np.ndarray):  # a few given by hand: plain indexing
+            return [str(self.addresses[a]) if a >= 0 else "" for a in ids.tolist()]
+        names = self._address_arrow.take(pa.array(np.maximum(ids, 0))).to_pylist()
+        return [name if a >= 0 else "" for name, a in zip(names, ids.tolist(), strict=True)]
 
     @cached_property
     def _addr_index(self) -> pd.Index:
@@ -482,8 +516,8 @@ class TxGraph:
         )
 
     def _txid_text(self, t: int) -> str:
-        if "txids" not in self.__dict__ and self._store is not None:
-            return bytes(self._txid_raw[t]).hex()  # one txid: no need to decode them all
+        if self._store is not None:
+            return bytes(self._txid_raw[t]).hex()  # one txid: cheaper than the text column
         return str(self.txids[t])
 
     def output_id(self, txid: str, vout: int) -> int:
@@ -584,7 +618,7 @@ class TxGraph:
         import pyarrow.compute as pc
 
         addr = self.out_addr[np.asarray(outs, np.int64)]
-        names = _arrow(self.addresses).take(pa.array(np.maximum(addr, 0)))
+        names = self._address_arrow.take(pa.array(np.maximum(addr, 0)))
         return pc.if_else(pa.array(addr < 0), pa.scalar("", names.type), names)
 
     def in_value(self) -> np.ndarray:
@@ -641,6 +675,22 @@ class TxGraph:
         return keys[self.out_tx[self.in_out]]
 
     @cached_property
+    def addr_first_tx(self) -> np.ndarray:
+        """The first transaction paying each address (an output funds an address before an
+        input can spend it), from the transactions' own spendable outputs; -1 for none.
+
+        What "first seen here" means to the one-time-change rule. The small index
+        :func:`~chaintrace.change_candidates` builds around one transaction sets it from the
+        chain's address histories instead.
+        """
+        n = self.n_own_out
+        addr, tx = self.out_addr[:n], self.out_tx[:n]
+        ok = (addr >= 0) & (self.out_type[:n] != OP_RETURN)
+        first = np.full(self.n_addresses, -1, np.int64)
+        first[addr[ok][::-1]] = tx[ok][::-1]  # the last write wins: the earliest output
+        return first
+
+    @cached_property
     def out_spent_in(self) -> np.ndarray:
         """The input spending each output (-1 while unspent)."""
         spent_in = np.full(self.n_out, -1, np.int64)
@@ -662,21 +712,6 @@ class TxGraph:
     def inputs_of_txs(self, txs: np.ndarray) -> np.ndarray:
         """All output ids spent by the transactions ``txs`` (vectorised)."""
         return self.in_out[_ranges(self.tx_in_ptr[txs], self.tx_in_ptr[txs + 1])]
-
-
-def _drop_blank(codes: np.ndarray, names) -> tuple[np.ndarray, np.ndarray]:
-    """Address codes and names without the blank name of OP_RETURN outputs (their code: -1).
-
-    >>> codes, names = _drop_blank(np.array([0, 1, 2, 1]), np.array(["a", "", "b"], object))
-    >>> codes.tolist(), names.tolist()
-    ([0, -1, 1, -1], ['a', 'b'])
-    """
-    blank = np.flatnonzero(np.asarray(names, dtype=object) == "")
-    if not len(blank):
-        return codes, np.asarray(names, dtype=object)
-    b = int(blank[0])
-    codes = np.where(codes == b, -1, np.where(codes > b, codes - 1, codes))
-    return codes, np.delete(np.asarray(names, dtype=object), b)
 
 
 def _arrow(values) -> pa.Array:

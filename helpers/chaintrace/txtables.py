@@ -94,27 +94,27 @@ class TxTables:
     def out_start(self) -> np.ndarray:
         return self.graph.tx_out_ptr
 
-    @property
+    @cached_property
     def out_tx(self) -> np.ndarray:
         return self._own(self.graph.out_tx)
 
-    @property
+    @cached_property
     def out_vout(self) -> np.ndarray:
         return self._own(self.graph.out_vout)
 
-    @property
+    @cached_property
     def out_value(self) -> np.ndarray:
         return self._own(self.graph.out_value)
 
-    @property
+    @cached_property
     def out_addr(self) -> np.ndarray:
         return self._own(self.graph.out_addr)
 
-    @property
+    @cached_property
     def out_type(self) -> np.ndarray:
         return self._own(self.graph.out_type)
 
-    @property
+    @cached_property
     def out_spender(self) -> np.ndarray:
         return self._own(self.graph.out_spent_tx)
 
