@@ -1,8 +1,10 @@
 """chaintrace: the toolkit under the chaintrace course.
 
 Follow crypto assets on a chain, explain every step, and measure how often each method is
-wrong. Everything works offline on the bundled training datasets; point the same calls at a
-real Esplora API when you investigate a live chain.
+wrong. Everything works offline on the bundled training datasets. On a live chain, an Esplora
+API answers the same lookups (``open_chain("https://...")``) and the verdicts on one
+transaction; traces, taint and clusters run on the transactions you fetched, handed in as a
+list (``dataset=[chain.tx(t) for t in txids]``), and end where fetching ended.
 
 Names are imported on first use, so ``import chaintrace`` stays fast and a notebook only pays
 for what it touches.

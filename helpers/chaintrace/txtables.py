@@ -163,7 +163,7 @@ class TxTables:
 
     @property
     def n_addresses(self) -> int:
-        return len(self.graph.addresses)
+        return self.graph.n_addresses  # no address text is read
 
     def address_of(self, code: int) -> str:
         return "" if code < 0 else str(self.graph.addresses[code])
