@@ -267,67 +267,12 @@ class TxGraph:
         (1, True, 0)
         """
         txs = list(txs)
-        texts = [t.txid for t in txs]
         graph = cls.__new__(cls)
         graph.name = name or f"{len(txs)} transaction{'s' if len(txs) != 1 else ''} given"
         graph.dataset = None
-        graph._key_column = txid_keys(texts)  # looked up by scanning: a few, or an index later
-        if len(np.unique(graph._key_column)) != len(txs):
-            raise GraphError(
-                "a transaction is given twice (or two share their first 16 hex digits)"
-            )
-        graph.txids = np.asarray(texts, dtype=object)
-        graph.tx_time = np.array([int(t.time.timestamp()) if t.time else -1 for t in txs], np.int64)
-        graph.tx_height = np.array([-1 if t.height is None else t.height for t in txs], np.int64)
-        graph.tx_coinbase = np.array([bool(t.coinbase) for t in txs], bool)
-        graph.tx_version = np.array([t.version for t in txs], np.int64)
-        graph.tx_locktime = np.array([t.locktime for t in txs], np.int64)
-        graph.tx_out_ptr = np.concatenate([[0], np.cumsum([len(t.outputs) for t in txs])])
-        graph.tx_out_ptr = graph.tx_out_ptr.astype(np.int64)
-        n_ins = [0 if t.coinbase else len(t.inputs) for t in txs]
-        graph.tx_in_ptr = np.concatenate([[0], np.cumsum(n_ins)]).astype(np.int64)
-        outs = [(n, o) for n, t in enumerate(txs) for o in sorted(t.outputs, key=lambda o: o.vout)]
-        for t in txs:
-            if sorted(o.vout for o in t.outputs) != list(range(len(t.outputs))):
-                raise GraphError(f"the outputs of transaction {t.txid} are not vout 0, 1, 2, ...")
-        row = {text: n for n, text in enumerate(texts)}
-        ins = [i for t, k in zip(txs, n_ins, strict=True) for i in t.inputs[:k]]
-        in_out, ext = [], []  # ext: inputs spending outside, one outside output each
-        for i in ins:
-            t = row.get(i.prev_txid)
-            if t is not None and 0 <= i.prev_vout < graph.tx_out_ptr[t + 1] - graph.tx_out_ptr[t]:
-                in_out.append(int(graph.tx_out_ptr[t]) + i.prev_vout)
-            else:
-                in_out.append(len(outs) + len(ext))
-                ext.append(i)
-        graph.out_tx = np.array([n for n, _ in outs] + [-1] * len(ext), np.int64)
-        graph.out_vout = np.array([o.vout for _, o in outs] + [i.prev_vout for i in ext], np.int32)
-        graph.out_value = np.array([o.value for _, o in outs] + [i.value for i in ext], np.int64)
-        types = [o.script_type for _, o in outs] + [i.script_type for i in ext]
-        graph.out_type = np.array([_TYPE_CODES.get(t, -1) for t in types], np.int8)
-        codes: dict[str, int] = {"": -1}  # no address (OP_RETURN): -1
-        for name in [o.address or "" for _, o in outs] + [i.address or "" for i in ext]:
-            codes.setdefault(name, len(codes) - 1)  # numbered by first appearance
-        graph.out_addr = np.array(
-            [codes[o.address or ""] for _, o in outs] + [codes[i.address or ""] for i in ext],
-            np.int64,
-        )
-        graph.addresses = np.asarray(list(codes)[1:], dtype=object)
-        graph.in_out = np.array(in_out, np.int64)
-        graph.in_sequence = np.array([i.sequence for i in ins], np.int64)
-        graph.out_spent_tx = np.full(len(graph.out_tx), -1, np.int64)
-        graph.out_spent_tx[graph.in_out] = np.repeat(np.arange(len(txs)), n_ins)
-        graph.out_spent_outside = np.zeros(len(graph.out_tx), bool)
-        for o, (_, out) in enumerate(outs):  # a spender named by the output, given here or not
-            if graph.out_spent_tx[o] < 0 and out.spent_txid is not None:
-                if out.spent_txid in row:
-                    graph.out_spent_tx[o] = row[out.spent_txid]
-                else:
-                    graph.out_spent_outside[o] = True
-        graph._outside_txids = [i.prev_txid for i in ext]
-        # BIP-69 compares whole previous txids: rank them as text (no 64-bit key is unique here)
-        prev = np.asarray([i.prev_txid for i in ins], dtype=object)
-        graph.in_prev_rank = np.unique(prev, return_inverse=True)[1].astype(np.int64).ravel()
+        _given_transactions(graph, txs)
+        outs, ins, ext = _given_outputs(graph, txs)
+        _given_spends(graph, txs, outs, ins, ext)
         return graph
 
     _store: dict | None = None  # the engine index this graph was loaded from, if any
@@ -760,6 +705,79 @@ def _group_order(row_tx: np.ndarray, position: np.ndarray) -> np.ndarray:
     if len(key) < 2 or np.all(key[1:] > key[:-1]):
         return np.arange(len(key))
     return np.argsort(key, kind="stable")
+
+
+# ----------------------------------------------------------------------------- transactions given
+
+
+def _given_transactions(graph: TxGraph, txs: list) -> None:
+    """The per-transaction columns of :meth:`TxGraph.from_transactions`."""
+    texts = [t.txid for t in txs]
+    graph._key_column = txid_keys(texts)  # looked up by scanning: a few, or an index later
+    if len(np.unique(graph._key_column)) != len(txs):
+        raise GraphError("a transaction is given twice (or two share their first 16 hex digits)")
+    graph.txids = np.asarray(texts, dtype=object)
+    graph.tx_time = np.array([int(t.time.timestamp()) if t.time else -1 for t in txs], np.int64)
+    graph.tx_height = np.array([-1 if t.height is None else t.height for t in txs], np.int64)
+    graph.tx_coinbase = np.array([bool(t.coinbase) for t in txs], bool)
+    graph.tx_version = np.array([t.version for t in txs], np.int64)
+    graph.tx_locktime = np.array([t.locktime for t in txs], np.int64)
+    for t in txs:
+        if sorted(o.vout for o in t.outputs) != list(range(len(t.outputs))):
+            raise GraphError(f"the outputs of transaction {t.txid} are not vout 0, 1, 2, ...")
+    counts = [len(t.outputs) for t in txs]
+    graph.tx_out_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    n_ins = [0 if t.coinbase else len(t.inputs) for t in txs]
+    graph.tx_in_ptr = np.concatenate([[0], np.cumsum(n_ins)]).astype(np.int64)
+
+
+def _given_outputs(graph: TxGraph, txs: list):
+    """Own outputs, then one outside output per input spending outside ``txs``; returns the
+    own outputs, the inputs and the inputs spending outside."""
+    outs = [o for t in txs for o in sorted(t.outputs, key=lambda o: o.vout)]
+    ins = [i for t in txs if not t.coinbase for i in t.inputs]
+    first = dict(zip((t.txid for t in txs), graph.tx_out_ptr.tolist(), strict=False))
+    n_outs = dict(zip((t.txid for t in txs), (len(t.outputs) for t in txs), strict=True))
+    in_out, ext = [], []  # ext: inputs spending outside, one outside output each
+    for i in ins:
+        if i.prev_txid in first and 0 <= i.prev_vout < n_outs[i.prev_txid]:
+            in_out.append(first[i.prev_txid] + i.prev_vout)
+        else:
+            in_out.append(len(outs) + len(ext))
+            ext.append(i)
+    graph.in_out = np.array(in_out, np.int64)
+    graph.out_tx = np.concatenate(
+        [np.repeat(np.arange(len(txs)), np.diff(graph.tx_out_ptr)), np.full(len(ext), -1)]
+    ).astype(np.int64)
+    graph.out_vout = np.array([o.vout for o in outs] + [i.prev_vout for i in ext], np.int32)
+    graph.out_value = np.array([o.value for o in outs] + [i.value for i in ext], np.int64)
+    types = [o.script_type for o in outs] + [i.script_type for i in ext]
+    graph.out_type = np.array([_TYPE_CODES.get(t, -1) for t in types], np.int8)
+    names = [o.address or "" for o in outs] + [i.address or "" for i in ext]
+    codes: dict[str, int] = {"": -1}  # no address (OP_RETURN): -1
+    graph.out_addr = np.array([codes.setdefault(n, len(codes) - 1) for n in names], np.int64)
+    graph.addresses = np.asarray(list(codes)[1:], dtype=object)  # by first appearance
+    graph._outside_txids = [i.prev_txid for i in ext]
+    return outs, ins, ext
+
+
+def _given_spends(graph: TxGraph, txs: list, outs: list, ins: list, ext: list) -> None:
+    """Who spends each output: a transaction given whose input names it, or the spender the
+    output names (given here, or not: ``out_spent_outside``)."""
+    row = {t.txid: n for n, t in enumerate(txs)}
+    graph.in_sequence = np.array([i.sequence for i in ins], np.int64)
+    graph.out_spent_tx = np.full(len(graph.out_tx), -1, np.int64)
+    graph.out_spent_tx[graph.in_out] = np.repeat(np.arange(len(txs)), np.diff(graph.tx_in_ptr))
+    graph.out_spent_outside = np.zeros(len(graph.out_tx), bool)
+    for o, out in enumerate(outs):
+        if graph.out_spent_tx[o] < 0 and out.spent_txid is not None:
+            if out.spent_txid in row:
+                graph.out_spent_tx[o] = row[out.spent_txid]
+            else:
+                graph.out_spent_outside[o] = True
+    # BIP-69 compares whole previous txids: rank them as text (no 64-bit key is unique here)
+    prev = np.asarray([i.prev_txid for i in ins], dtype=object)
+    graph.in_prev_rank = np.unique(prev, return_inverse=True)[1].astype(np.int64).ravel()
 
 
 # ----------------------------------------------------------------------------- cache
