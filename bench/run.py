@@ -113,7 +113,7 @@ def bench_load(folder: Path, table: Table, repeat: int):
 
 
 RULE_ARRAYS = ("in_tx", "in_vin", "in_addr", "in_type", "in_spent_value", "in_prev_vout",
-               "in_prev_rank", "tables")  # fmt: skip
+               "in_prev_rank", "_tables")  # fmt: skip
 
 
 def _rule_arrays(graph):
@@ -121,7 +121,9 @@ def _rule_arrays(graph):
     (the graph keeps them after their first use; its rules' view is no copy)."""
     for name in RULE_ARRAYS:
         graph.__dict__.pop(name, None)
-    return [getattr(graph, name) for name in RULE_ARRAYS]
+    from chaintrace.txtables import tables
+
+    return [tables(graph), *(getattr(graph, name) for name in RULE_ARRAYS[:-1])]
 
 
 def _fresh_addresses(graph):

@@ -62,7 +62,7 @@ def test_the_rules_read_what_the_text_tables_say(course):
     expected = rule_arrays(course.transactions, course.outputs, course.inputs)
     _assert_rule_arrays(tables(course), expected)
     slow = TxGraph.from_tables(course.transactions, course.outputs, course.inputs)
-    _assert_rule_arrays(slow.tables, expected)
+    _assert_rule_arrays(tables(slow), expected)
 
 
 def test_transactions_given_by_hand_go_through_the_same_index(course):

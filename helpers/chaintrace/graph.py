@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .chain import NotFound, check_address, check_txid
 from .dataset import Dataset, as_dataset, load_case, load_dataset  # noqa: F401 (load_case, load_dataset: doctests)
 from .errors import ChaintraceError
+from .lookup import NotFound, check_address, check_txid
 
 if TYPE_CHECKING:  # imported where used: a question that needs no table never loads pandas
     import pandas as pd
@@ -641,14 +641,6 @@ class TxGraph:
         spent_in = np.full(self.n_out, -1, np.int64)
         spent_in[self.in_out] = np.arange(len(self.in_out))
         return spent_in
-
-    @cached_property
-    def tables(self):
-        """This index under the names the change and CoinJoin rules use
-        (:class:`~chaintrace.txtables.TxTables`, a view: no array of its own)."""
-        from .txtables import TxTables
-
-        return TxTables(self)
 
     def outputs_of_txs(self, txs: np.ndarray) -> np.ndarray:
         """All output ids of the transactions ``txs`` (vectorised)."""

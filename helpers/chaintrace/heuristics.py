@@ -475,7 +475,7 @@ def _index_of(tx: Transaction, chain, chosen: list[Heuristic]) -> _OneTx:
             if o.spent_txid is not None and o.spent_txid not in spenders:
                 spenders[o.spent_txid] = chain.tx(o.spent_txid)
     graph = TxGraph.from_transactions([tx, *spenders.values()])
-    one = _OneTx(tx, graph.tables, chain)
+    one = _OneTx(tx, tables(graph), chain)
     if chain is not None and "one_time_change" in kinds:
         T, rows = one.T, one.rows
         first = np.full(len(graph.addresses), -1, np.int64)  # -1: seen before (or not asked)

@@ -30,6 +30,8 @@ Both lookups raise :class:`~chaintrace.chain.NotFound`, as every lookup of the t
 >>> T = tables(load_dataset("course"))
 >>> T.out_start is T.graph.tx_out_ptr, int(T.out_start[-1]) == len(T.out_tx)
 (True, True)
+>>> tables("course") is T is tables(T.graph)
+True
 >>> T.address_of(T.out_addr[T.out_start[1]]).startswith(("1", "3", "bc1"))
 True
 """
@@ -225,12 +227,16 @@ def tables(dataset) -> TxTables:
     with it (:func:`chaintrace.graph.build_graph`)."""
     if isinstance(dataset, TxTables):
         return dataset
-    return build_graph(dataset).tables
+    graph = build_graph(dataset)
+    view = graph.__dict__.get("_tables")
+    if view is None:  # kept with the graph: the same view, as long as the graph lives
+        view = graph.__dict__["_tables"] = TxTables(graph)
+    return view
 
 
 def from_graph(graph: TxGraph) -> TxTables:
-    """The arrays of ``graph`` (its :attr:`~chaintrace.graph.TxGraph.tables` view)."""
-    return graph.tables
+    """The arrays of ``graph`` (its :class:`TxTables` view, kept with it)."""
+    return tables(graph)
 
 
 def from_transactions(txs) -> TxTables:
@@ -246,4 +252,4 @@ def from_transactions(txs) -> TxTables:
     >>> T.n_tx
     1
     """
-    return TxGraph.from_transactions(txs).tables
+    return tables(TxGraph.from_transactions(txs))
