@@ -209,6 +209,7 @@ def test_trace_taint_and_clusters_on_transactions_fetched_from_esplora(mini_chai
         Esplora,
         cluster_addresses,
         haircut,
+        label_clusters,
         load_tagpack,
         trace_backward,
         trace_forward,
@@ -237,6 +238,10 @@ def test_trace_taint_and_clusters_on_transactions_fetched_from_esplora(mini_chai
     )
     assert haircut(start, dataset=fetched).as_dict() == haircut(start, dataset=ds).as_dict()
     assert (cluster_addresses(fetched).labels == cluster_addresses(ds).labels).all()
+    pd.testing.assert_frame_equal(
+        label_clusters(cluster_addresses(fetched), tags),
+        label_clusters(cluster_addresses(ds), tags),
+    )
 
     # the first half of the chain, in chain order: every input of it spends inside it
     half = fetched[: len(fetched) // 2]
