@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from _handbuilt import addr, tx
+from chaintrace import NotFound
 from chaintrace.cluster import (
     cluster_addresses,
     cluster_ids,
@@ -96,7 +97,7 @@ def test_why_gives_the_shortest_chain_of_transactions():
     assert c.merged_by(A1, A3).txid == "2" * 64
     with pytest.raises(ValueError, match="same address"):
         c.why(A1, A1)
-    with pytest.raises(KeyError, match="never appears"):
+    with pytest.raises(NotFound, match="never appears"):
         c.cluster_of("1BoatSLRHtKNngkdXEeobR76b53LETtpyT")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _chain_fixtures import address, build_chain
-from chaintrace import NotFound
+from chaintrace import ChainError, NotFound
 from chaintrace.graph import GraphError, TxGraph, build_graph, segment_sums, txid_keys
 
 BASE = 1_700_000_000
@@ -30,25 +30,31 @@ def tables(spec):
         t = txid(name)
         for vin, (parent, vout) in enumerate(spends):
             a, v = values[(parent, vout)]
-            ins.append([t, vin, txid(parent), vout, a, v])
+            ins.append([t, vin, txid(parent), vout, a, v, 0xFFFFFFFF])
             for row in outs:
                 if row[0] == txid(parent) and row[1] == vout:
                     row[4], row[5] = t, vin
         for vout, (label, sats) in enumerate(pays):
             addr = "" if label == "" else address(label)
-            outs.append([t, vout, addr, sats, None, None])
+            kind = "op_return" if label == "" else "p2wpkh"
+            outs.append([t, vout, addr, sats, None, None, kind])
             values[(name, vout)] = (addr, sats)
         fee = sum(values[p][1] for p in spends) - sum(s for _, s in pays) if spends else 0
-        txs.append([t, 900_000 + n, 0, BASE + 600 * n, len(spends), len(pays), not spends, fee])
+        n_in, n_out = len(spends), len(pays)
+        txs.append([t, 900_000 + n, 0, BASE + 600 * n, n_in, n_out, not spends, fee, 2, 0])
     transactions = pd.DataFrame(
         txs,
-        columns=["txid", "height", "position", "time", "n_inputs", "n_outputs", "coinbase", "fee"],
-    )
+        columns=[
+            "txid", "height", "position", "time", "n_inputs", "n_outputs", "coinbase", "fee",
+            "version", "locktime",
+        ],
+    )  # fmt: skip
     outputs = pd.DataFrame(
-        outs, columns=["txid", "vout", "address", "value", "spent_txid", "spent_vin"]
+        outs,
+        columns=["txid", "vout", "address", "value", "spent_txid", "spent_vin", "script_type"],
     )
     inputs = pd.DataFrame(
-        ins, columns=["txid", "vin", "prev_txid", "prev_vout", "address", "value"]
+        ins, columns=["txid", "vin", "prev_txid", "prev_vout", "address", "value", "sequence"]
     )
     return transactions, outputs, inputs
 
@@ -107,8 +113,9 @@ def test_graph_of_fixture_dataset_agrees_with_rows(mini_path):
 
 def test_bad_lookups_say_what_to_do():
     g = tiny_graph(SPEC)
-    with pytest.raises(NotFound, match="64 hexadecimal"):
+    with pytest.raises(ChainError, match="64 hexadecimal") as info:
         g.tx_id("abc")
+    assert not isinstance(info.value, NotFound)  # bad input, as LocalChain.tx says it
     with pytest.raises(NotFound, match="not in 'tiny'"):
         g.tx_id("00" * 32)
     with pytest.raises(NotFound, match="vout 7"):

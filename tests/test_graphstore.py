@@ -9,13 +9,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _chain_fixtures import write_manifest
-from chaintrace import DatasetError, NotFound, graphstore, load_case, load_dataset
+from _text_engine import rule_arrays, transactions_from_tables
+from chaintrace import DatasetError, LocalChain, NotFound, graphstore, load_case, load_dataset
 from chaintrace.graph import TxGraph, build_graph
-from chaintrace.txtables import build, tables
+from chaintrace.txtables import from_transactions, tables
 
 GRAPH_ARRAYS = [
     "tx_time", "tx_height", "tx_coinbase", "tx_out_ptr", "tx_in_ptr", "out_tx", "out_vout",
-    "out_value", "in_out", "out_spent_tx", "out_addr",
+    "out_value", "in_out", "out_spent_tx", "out_addr", "tx_version", "tx_locktime", "out_type",
+    "in_sequence",
 ]  # fmt: skip
 
 
@@ -41,18 +43,47 @@ def test_index_gives_the_graph_the_tables_give(course):
     )
 
 
-def test_index_gives_the_txtables_the_tables_give(course):
-    fast = tables(course)
-    slow = build(course.transactions, course.outputs, course.inputs)
-    for name in slow.__dataclass_fields__:
-        if name.endswith("_source") or name == "in_prev_rank":
+def _assert_rule_arrays(T, expected: dict) -> None:
+    for name, want in expected.items():
+        if name in ("txid", "addresses", "in_prev_rank"):
             continue
-        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+        assert np.array_equal(getattr(T, name), want), name
     # BIP-69 only compares ranks: the same order, whatever the numbers
-    dense = [pd.factorize(T.in_prev_rank, sort=True)[0] for T in (fast, slow)]
-    assert np.array_equal(*dense)
-    assert list(fast.txid) == list(slow.txid) and list(fast.addresses) == list(slow.addresses)
-    assert fast.n_addresses == len(slow.addresses)
+    dense = pd.factorize(np.asarray(T.in_prev_rank), sort=True)[0]
+    assert np.array_equal(dense, pd.factorize(expected["in_prev_rank"], sort=True)[0])
+    assert list(T.txid) == list(expected["txid"])
+    assert list(T.addresses) == list(expected["addresses"])
+    assert T.n_addresses == len(expected["addresses"])
+
+
+def test_the_rules_read_what_the_text_tables_say(course):
+    """The one index, loaded from graph/ or derived from the tables, under the rules' names,
+    holds what the text tables say (matched as text, the plain way)."""
+    expected = rule_arrays(course.transactions, course.outputs, course.inputs)
+    _assert_rule_arrays(tables(course), expected)
+    slow = TxGraph.from_tables(course.transactions, course.outputs, course.inputs)
+    _assert_rule_arrays(tables(slow), expected)
+
+
+def test_transactions_given_by_hand_go_through_the_same_index(course):
+    """A chain's transactions handed in as objects give the arrays their tables give."""
+    chain = LocalChain(course)
+    first = course.transactions.iloc[5000:5400]  # most of their inputs spend older coins
+    txs = [chain.tx(t) for t in first["txid"]]
+    outputs = course.outputs[course.outputs["txid"].isin(first["txid"])].copy()
+    outputs.loc[~outputs["spent_txid"].isin(first["txid"]), "spent_txid"] = None
+    inputs = course.inputs[course.inputs["txid"].isin(first["txid"])]
+    expected = rule_arrays(first, outputs, inputs)
+    T = from_transactions(txs)
+    _assert_rule_arrays(T, expected)
+    assert T.graph.n_out > T.graph.n_own_out  # the older coins: outside outputs
+
+
+def test_local_chain_answers_what_the_tables_say(course):
+    """Every transaction the chain backend builds from the index is the one the tables hold."""
+    chain = LocalChain(course)
+    for txid, expected in transactions_from_tables(course).items():
+        assert chain.tx(txid) == expected, txid
 
 
 def test_build_graph_uses_the_index_and_decodes_text_only_when_asked(course):

@@ -92,3 +92,67 @@ def test_the_toolkit_does_not_require_the_course_packages():
         if "extra ==" not in requirement
     ]
     assert needed and not {"nbgrader", "jupyterlab", "notebook"} & set(needed), needed
+
+
+# Helpers of the notebooks' test cells and the instructor's ground truth: the course's, not
+# the toolkit surface a trainee or investigator types.
+COURSE_SIDE = {
+    ("chaintrace", "truth"),
+    ("chaintrace.check", "answered"),
+    ("chaintrace.check", "apply_each"),
+}
+
+
+def _notebook_imports():
+    """(module, name) of every ``from chaintrace... import name`` and ``chaintrace.name`` in
+    the lessons and solutions."""
+    import ast
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = set()
+    for path in sorted([*root.glob("course/*.ipynb"), *root.glob("solutions/*/*.ipynb")]):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] != "code":
+                continue
+            lines = "".join(cell["source"]).splitlines()
+            code = "\n".join(x for x in lines if not x.lstrip().startswith(("%", "!")))
+            tree = ast.parse(code)
+            aliases = {
+                a.asname or a.name
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Import)
+                for a in n.names
+                if a.name == "chaintrace"
+            }
+            for n in ast.walk(tree):
+                if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("chaintrace"):
+                    found.update((n.module, a.name) for a in n.names)
+                elif isinstance(n, ast.Attribute) and getattr(n.value, "id", None) in aliases:
+                    found.add(("chaintrace", n.attr))
+    return found
+
+
+def test_every_toolkit_name_the_notebooks_use_is_public():
+    """``import chaintrace as ct`` and ``ct.<name>`` reach everything the lessons use."""
+    used = _notebook_imports() - COURSE_SIDE
+    assert len(used) > 20  # the parser found the lessons' imports
+    missing = sorted(
+        f"{module}.{name}"
+        for module, name in used
+        if name not in chaintrace.__all__ and name not in chaintrace.SUBMODULES
+    )
+    assert not missing, f"export these from chaintrace (or add a public submodule): {missing}"
+    for module, name in used:  # the public name is the object the lessons import
+        if module != "chaintrace" and name in chaintrace.__all__:
+            assert getattr(chaintrace, name) is getattr(__import__(module, fromlist=[name]), name)
+
+
+def test_public_submodules_are_attributes():
+    import importlib
+
+    for name in chaintrace.SUBMODULES:
+        assert getattr(chaintrace, name) is importlib.import_module(f"chaintrace.{name}")
+        assert name in dir(chaintrace)

@@ -198,3 +198,64 @@ def test_trace_displays_in_a_notebook():
     case = load_case("ransom-01")
     html = trace_forward(case.payment_txid, hops=3)._repr_html_()
     assert "Where the funds came to rest" in html and case.payment_txid[:16] in html
+
+
+def test_trace_taint_and_clusters_on_transactions_fetched_from_esplora(mini_chain, tmp_path):
+    """The engine runs on what an Esplora server returned (here one started on 127.0.0.1):
+    the whole chain fetched gives the dataset's answers; a part gives them within that part,
+    and says where fetching ended."""
+    import pandas as pd
+    from chaintrace import (
+        Esplora,
+        cluster_addresses,
+        haircut,
+        label_clusters,
+        load_tagpack,
+        trace_backward,
+        trace_forward,
+    )
+    from chaintrace.serve import make_server
+
+    server = make_server(mini_chain, port=0)
+    server.start()
+    try:
+        remote = Esplora(server.url, min_interval=0, cache_dir=tmp_path / "cache")
+        fetched = [remote.tx(t) for t in mini_chain.dataset.transactions["txid"]]
+    finally:
+        server.stop()
+    ds = mini_chain.dataset
+    whole = build_graph(ds)
+    start = whole.out_label(int(whole.outputs_of(0)[0]))  # the first coin mined
+    tags = load_tagpack(ds.tags_path, strict=False)  # the same services on both sides
+    columns = ["hop", "txid", "output", "sats", "status"]
+
+    def hops(trace):
+        return trace.hops[columns].reset_index(drop=True)
+
+    expected = hops(trace_forward(start, hops=8, dataset=ds, tags=tags))
+    pd.testing.assert_frame_equal(
+        hops(trace_forward(start, 8, dataset=fetched, tags=tags)), expected
+    )
+    assert haircut(start, dataset=fetched).as_dict() == haircut(start, dataset=ds).as_dict()
+    assert (cluster_addresses(fetched).labels == cluster_addresses(ds).labels).all()
+    pd.testing.assert_frame_equal(
+        label_clusters(cluster_addresses(fetched), tags),
+        label_clusters(cluster_addresses(ds), tags),
+    )
+
+    # the first half of the chain, in chain order: every input of it spends inside it
+    half = fetched[: len(fetched) // 2]
+    part = trace_forward(start, hops=60, dataset=half, tags=tags).hops
+    assert "not fetched" in set(part["status"])
+    everywhere = trace_forward(start, hops=60, dataset=ds, tags=tags).hops
+    assert set(part["output"]) < set(everywhere["output"])
+    own = {f"{t.txid}:{o.vout}" for t in half for o in t.outputs}
+    full = haircut(start, dataset=ds).as_dict()
+    assert haircut(start, dataset=half).as_dict() == {k: v for k, v in full.items() if k in own}
+    # the second half: a backward trace stops where its inputs were not fetched
+    second = fetched[len(half) :]
+    older = {t.txid for t in half}
+    edge = next(t for t in second if any(i.prev_txid in older for i in t.inputs))
+    back = trace_backward(edge.txid, hops=3, dataset=second, tags=tags).hops
+    assert "not fetched" in set(back["status"])
+    assert not back[back["status"] == "not fetched"]["output"].str[:64].isin(older - {""}).empty

@@ -1,8 +1,10 @@
 """chaintrace: the toolkit under the chaintrace course.
 
 Follow crypto assets on a chain, explain every step, and measure how often each method is
-wrong. Everything works offline on the bundled training datasets; point the same calls at a
-real Esplora API when you investigate a live chain.
+wrong. Everything works offline on the bundled training datasets. On a live chain, an Esplora
+API answers the same lookups (``open_chain("https://...")``) and the verdicts on one
+transaction; traces, taint and clusters run on the transactions you fetched, handed in as a
+list (``dataset=[chain.tx(t) for t in txids]``), and end where fetching ended.
 
 Names are imported on first use, so ``import chaintrace`` stays fast and a notebook only pays
 for what it touches.
@@ -10,6 +12,8 @@ for what it touches.
 >>> import chaintrace
 >>> chaintrace.btc(150_000_000)
 '1.50000000 BTC'
+>>> chaintrace.encoding.make_address is not None   # a public submodule, imported on first use
+True
 """
 
 from importlib import import_module
@@ -79,6 +83,7 @@ _EXPORTS = {
     "cluster_addresses": "cluster",
     "Clustering": "cluster",
     "label_clusters": "attribution",
+    "attribute": "attribution",
     "exposure": "attribution",
     # account-model chains (Ethereum, TRON): transfers, swaps, bridges, freezes
     "load_transfers": "account",
@@ -135,8 +140,15 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
+# Public submodules, reached as ``chaintrace.<name>`` without an import of their own: the
+# lessons use them whole (``ct.account.account_key``, ``ct.encoding.make_address``). Not in
+# ``__all__``: ``from chaintrace import *`` brings names, not modules.
+SUBMODULES = ("account", "encoding")
+
 
 def __getattr__(name):
+    if name in SUBMODULES:
+        return import_module(f"chaintrace.{name}")
     try:
         module = _EXPORTS[name]
     except KeyError:
@@ -147,4 +159,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return __all__
+    return __all__ + list(SUBMODULES)

@@ -15,14 +15,13 @@ chaintrace.chain.ChainError: 'not-a-txid' is not a txid: ...
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from functools import cached_property
 
 import numpy as np
 
-from .errors import ChaintraceError
+from .lookup import ChainError, NotFound, check_address, check_txid
 from .model import AddressSummary, Spend, Transaction, TxInput, TxOutput
 
 __all__ = [
@@ -34,79 +33,6 @@ __all__ = [
     "check_txid",
     "check_address",
 ]
-
-
-class ChainError(ChaintraceError, ValueError):
-    """A lookup could not be answered: bad input, or a backend failure."""
-
-
-class NotFound(ChainError, LookupError):
-    """The transaction, address or block is not known to this backend."""
-
-
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_BASE58 = re.compile(r"[13mn2][1-9A-HJ-NP-Za-km-z]{25,34}")
-_BECH32 = re.compile(r"(bc|tb|bcrt)1[02-9ac-hj-np-z]{6,87}", re.IGNORECASE)
-
-
-def _looks_like_btc_address(text: str) -> bool:
-    return bool(_BASE58.fullmatch(text) or _BECH32.fullmatch(text))
-
-
-def check_txid(txid) -> str:
-    """Normalise a txid (strip, lowercase) or raise :class:`ChainError` saying what is wrong.
-
-    >>> check_txid("  " + "AB" * 32 + " ") == "ab" * 32
-    True
-    >>> check_txid("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
-    Traceback (most recent call last):
-    ...
-    chaintrace.chain.ChainError: 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4' looks like a Bitcoin address, not a txid; use address_txs(...) or address_summary(...) for an address
-    """
-    if not isinstance(txid, str):
-        raise ChainError(f"a txid is text (64 hex characters), not {type(txid).__name__}: {txid!r}")
-    text = txid.strip()
-    if _HEX64.fullmatch(text):
-        return text.lower()
-    if _looks_like_btc_address(text):
-        raise ChainError(
-            f"{text!r} looks like a Bitcoin address, not a txid; use address_txs(...) or "
-            "address_summary(...) for an address"
-        )
-    if text[:2].lower() == "0x" and _HEX64.fullmatch(text[2:]):
-        raise ChainError(
-            f"{text!r} is an Ethereum/TRON-style transaction hash (0x...); Bitcoin txids have "
-            "no 0x prefix. Account-model transfers are in dataset.transfers"
-        )
-    if ":" in text and _HEX64.fullmatch(text.split(":")[0]):
-        raise ChainError(
-            f"{text!r} is an outpoint (txid:vout); pass the txid and the vout separately"
-        )
-    bad = sorted({c for c in text if c not in "0123456789abcdefABCDEF"})
-    what = f"it has {len(text)} characters" if len(text) != 64 else "it has the right length"
-    extra = f" and non-hex characters {''.join(bad)!r}" if bad else ""
-    raise ChainError(
-        f"{text!r} is not a txid: a txid is 64 hexadecimal characters (0-9, a-f); {what}{extra}. "
-        "Copy the whole id from the case file or explorer"
-    )
-
-
-def check_address(address) -> str:
-    """Strip an address and reject obvious mistakes (empty, a txid) with a clear message.
-
-    >>> check_address(" 1BoatSLRHtKNngkdXEeobR76b53LETtpyT ")
-    '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'
-    """
-    if not isinstance(address, str) or not address.strip():
-        raise ChainError(f"an address is non-empty text, got {address!r}")
-    text = address.strip()
-    if _HEX64.fullmatch(text):
-        raise ChainError(
-            f"{text!r} is a txid (64 hex characters), not an address; use tx(...) for it"
-        )
-    if any(c.isspace() for c in text):
-        raise ChainError(f"{text!r} contains spaces; an address is one word, copy it again")
-    return text
 
 
 class Chain(ABC):
@@ -155,11 +81,19 @@ def _utc(seconds) -> datetime:
 
 
 class LocalChain(Chain):
-    """The bundled-dataset backend: fast, offline, indexed once on first use.
+    """The bundled-dataset backend: fast, offline, answered from the dataset's engine index.
 
-    >>> from chaintrace import load_dataset                          # doctest: +SKIP
-    >>> chain = LocalChain(load_dataset("course"))                   # doctest: +SKIP
-    >>> chain.tip_height() >= chain.dataset.blocks.height.min()      # doctest: +SKIP
+    Every lookup goes through the dataset's one :class:`~chaintrace.graph.TxGraph` (the same
+    object clustering, trace and taint read, built once per process): its txid and address
+    lookups, its spend edges. The text tables are read only for what the index does not copy
+    (fee and sizes, a few numbers per transaction; block times).
+
+    >>> from chaintrace import load_dataset
+    >>> chain = LocalChain(load_dataset("course"))
+    >>> chain.tip_height() >= int(chain.dataset.blocks.height.min())
+    True
+    >>> from chaintrace.graph import build_graph
+    >>> chain.graph is build_graph(chain.dataset)
     True
     """
 
@@ -174,181 +108,165 @@ class LocalChain(Chain):
     # ------------------------------------------------------------------ indexes
 
     @cached_property
-    def _tx(self) -> dict:
-        """Columns of transactions.parquet as numpy arrays, plus ``txid -> row``."""
-        t = self.dataset.transactions
-        cols = {c: t[c].to_numpy() for c in t.columns if c != "txid"}
-        cols["txid"] = t["txid"].to_numpy(dtype=object)
-        cols["row"] = {txid: n for n, txid in enumerate(cols["txid"].tolist())}
-        return cols
+    def graph(self):
+        """The dataset's engine index (:func:`chaintrace.graph.build_graph`)."""
+        from .graph import build_graph
 
-    def _grouped(self, frame, key: str, order: str) -> dict:
-        """Rows of ``frame`` grouped by the tx row of ``frame[key]``, sorted by ``order``."""
-        import pandas as pd
-
-        rows = pd.Index(self._tx["txid"]).get_indexer(frame[key].to_numpy(dtype=object))
-        perm = np.lexsort((frame[order].to_numpy(), rows))
-        cols = {c: _column(frame[c])[perm] for c in frame.columns}
-        starts = np.searchsorted(rows[perm], np.arange(len(self._tx["txid"]) + 1))
-        return {"cols": cols, "starts": starts, "perm": perm}
+        return build_graph(self.dataset)
 
     @cached_property
-    def _outs(self) -> dict:
-        return self._grouped(self.dataset.outputs, "txid", "vout")
+    def _sizes(self) -> dict[str, np.ndarray]:
+        """Fee and sizes by transaction id (the index holds no copy of them)."""
+        from .graphstore import _numpy, read_parquet
 
-    @cached_property
-    def _ins(self) -> dict:
-        return self._grouped(self.dataset.inputs, "txid", "vin")
-
-    @cached_property
-    def _by_address(self) -> dict:
-        """``address -> code`` plus positions of each address's outputs/inputs, grouped by code."""
-        import pandas as pd
-
-        outs, ins = self._outs["cols"]["address"], self._ins["cols"]["address"]
-        codes, uniques = pd.factorize(np.concatenate([outs, ins]))
-        order = np.argsort(codes, kind="stable")
-        starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-        index = {a: n for n, a in enumerate(uniques.tolist()) if isinstance(a, str) and a}
-        return {"index": index, "order": order, "starts": starts, "n_outs": len(outs)}
+        columns = ["fee", "size", "vsize", "weight"]
+        table = read_parquet(self.dataset._file("transactions.parquet"), columns)
+        return {c: _numpy(table.column(c)) for c in columns}
 
     @cached_property
     def _blocks(self) -> dict:
         b = self.dataset.blocks
         return dict(zip(b["height"].tolist(), b["time"].tolist(), strict=True))
 
+    @cached_property
+    def _type_names(self) -> tuple[str, ...]:
+        from .graph import SCRIPT_TYPES
+
+        return SCRIPT_TYPES
+
     # ------------------------------------------------------------------ lookups
 
-    def _row(self, txid: str) -> int:
-        txid = check_txid(txid)
-        try:
-            return self._tx["row"][txid]
-        except KeyError:
-            raise NotFound(
-                f"txid {txid} is not in the bundled dataset {self.dataset.name!r}; check you "
-                "copied the whole id from the case file, or use an Esplora backend "
-                "(open_chain('https://...')) for the live chain"
-            ) from None
-
-    def _tx_at(self, row: int) -> Transaction:
-        t = self._tx
-        o, i = self._outs, self._ins
-        oc, ic = o["cols"], i["cols"]
+    def _tx_at(self, t: int) -> Transaction:
+        g, names = self.graph, self._type_names
+        outs = np.arange(g.tx_out_ptr[t], g.tx_out_ptr[t + 1])
+        spent = g.in_out[g.tx_in_ptr[t] : g.tx_in_ptr[t + 1]]  # the outputs the inputs spend
+        # every address of the transaction in one lookup: naming them one by one costs more
+        text = g.address_texts(np.concatenate([g.out_addr[outs], g.out_addr[spent]]))
+        spenders = g.out_spent_tx[outs].tolist()
         outputs = tuple(
             TxOutput(
-                int(oc["vout"][k]),
-                oc["address"][k] or "",
-                int(oc["value"][k]),
-                oc["script_type"][k],
-                _none(oc["spent_txid"][k]),
-                _none_int(oc["spent_vin"][k]),
+                int(g.out_vout[o]),
+                text[k],
+                int(g.out_value[o]),
+                names[g.out_type[o]],
+                g._txid_text(spenders[k]) if spenders[k] >= 0 else None,
+                int(g.out_spent_in[o] - g.tx_in_ptr[spenders[k]]) if spenders[k] >= 0 else None,
             )
-            for k in range(o["starts"][row], o["starts"][row + 1])
+            for k, o in enumerate(outs.tolist())
         )
+        first_in = int(g.tx_in_ptr[t])
         inputs = tuple(
             TxInput(
-                ic["prev_txid"][k],
-                int(ic["prev_vout"][k]),
-                ic["address"][k] or "",
-                int(ic["value"][k]),
-                ic["script_type"][k],
-                int(ic["sequence"][k]),
+                g._txid_text(int(g.out_tx[o])),
+                int(g.out_vout[o]),
+                text[len(outs) + k],
+                int(g.out_value[o]),
+                names[g.out_type[o]],
+                int(g.in_sequence[first_in + k]),
             )
-            for k in range(i["starts"][row], i["starts"][row + 1])
+            for k, o in enumerate(spent.tolist())
         )
-        height = int(t["height"][row])
+        height, sizes = int(g.tx_height[t]), self._sizes
         return Transaction(
-            txid=t["txid"][row],
+            txid=g._txid_text(t),
             inputs=inputs,
             outputs=outputs,
-            fee=int(t["fee"][row]),
-            size=int(t["size"][row]),
-            vsize=int(t["vsize"][row]),
-            weight=int(t["weight"][row]),
-            version=int(t["version"][row]),
-            locktime=int(t["locktime"][row]),
+            fee=int(sizes["fee"][t]),
+            size=int(sizes["size"][t]),
+            vsize=int(sizes["vsize"][t]),
+            weight=int(sizes["weight"][t]),
+            version=int(g.tx_version[t]),
+            locktime=int(g.tx_locktime[t]),
             height=height,
-            time=_utc(t["time"][row]),
+            time=_utc(g.tx_time[t]),
             confirmations=self.tip_height() - height + 1,
-            coinbase=bool(t["coinbase"][row]),
+            coinbase=bool(g.tx_coinbase[t]),
         )
 
     def tx(self, txid: str) -> Transaction:
-        return self._tx_at(self._row(txid))
+        return self._tx_at(self.graph.tx_id(txid))
 
-    def _address_rows(self, address: str) -> tuple[list, list]:
-        address = check_address(address)
-        by = self._by_address
-        try:
-            code = by["index"][address]
-        except KeyError:
-            hint = " (a txid?)" if len(address) == 64 else ""
-            raise NotFound(
-                f"address {address}{hint} never appears in the bundled dataset "
-                f"{self.dataset.name!r}; check it character by character (chaintrace."
-                "parse_address validates it), or query the live chain with an Esplora backend"
-            ) from None
-        positions = by["order"][by["starts"][code] : by["starts"][code + 1]]
-        is_out = positions < by["n_outs"]
-        return positions[is_out], positions[~is_out] - by["n_outs"]
+    def _address_outputs(self, address: str) -> tuple[np.ndarray, np.ndarray]:
+        """The outputs paying ``address``, and those of them spent."""
+        g = self.graph
+        outs = g.outputs_of_address(g.addr_id(address))
+        return outs, outs[g.out_spent_tx[outs] >= 0]
 
     def address_summary(self, address: str) -> AddressSummary:
-        outs, ins = self._address_rows(address)
-        funded = int(sum(self._outs["cols"]["value"][outs]))
-        spent = int(sum(self._ins["cols"]["value"][ins]))
+        outs, spent = self._address_outputs(address)
+        funded = int(self.graph.out_value[outs].sum())
+        spent_sum = int(self.graph.out_value[spent].sum())
         return AddressSummary(
             address=address.strip(),
-            tx_count=len(self._address_txrows(outs, ins)),
+            tx_count=len(self._address_txs(outs, spent)),
             funded_count=len(outs),
             funded_sum=funded,
-            spent_count=len(ins),
-            spent_sum=spent,
-            balance=funded - spent,
+            spent_count=len(spent),
+            spent_sum=spent_sum,
+            balance=funded - spent_sum,
         )
 
-    def _address_txrows(self, outs, ins) -> list[int]:
-        rows = {int(r) for r in _owner_rows(self._outs, outs)}
-        rows.update(int(r) for r in _owner_rows(self._ins, ins))
-        return sorted(rows, reverse=True)  # rows are in chain order, so newest first
+    def _address_txs(self, outs, spent) -> np.ndarray:
+        """Transaction ids paying or spending from the address, newest first."""
+        g = self.graph
+        txs = np.unique(np.concatenate([g.out_tx[outs], g.out_spent_tx[spent]]))
+        return txs[::-1]  # ids are in chain order, so newest first
 
     def address_txs(self, address: str, limit: int | None = None) -> list[Transaction]:
-        rows = self._address_txrows(*self._address_rows(address))
-        return [self._tx_at(r) for r in rows[:limit]]
+        txs = self._address_txs(*self._address_outputs(address))
+        return [self._tx_at(int(t)) for t in txs[:limit]]
 
     def address_txids(self, address: str) -> list[str]:
         """Txids touching ``address``, newest first (cheaper than :meth:`address_txs`)."""
-        rows = self._address_txrows(*self._address_rows(address))
-        return [self._tx["txid"][r] for r in rows]
+        txs = self._address_txs(*self._address_outputs(address))
+        return self.graph.txid_texts(txs).to_pylist()
 
     def table_rows(self, txid: str) -> tuple[int, list[int], list[int]]:
-        """Positions of ``txid`` in the transactions, inputs and outputs tables (for rebuilding)."""
-        row = self._row(txid)
-        ins, outs = self._ins, self._outs
-        return (
-            row,
-            ins["perm"][ins["starts"][row] : ins["starts"][row + 1]].tolist(),
-            outs["perm"][outs["starts"][row] : outs["starts"][row + 1]].tolist(),
-        )
+        """Positions of ``txid`` in the transactions, inputs and outputs tables (for rebuilding).
+
+        The transaction's row is its id in the index. Its inputs and outputs are rows
+        ``tx_in_ptr[t]:tx_in_ptr[t+1]`` and ``tx_out_ptr[t]:...`` of tables written in chain
+        order, as the generator writes them; for tables in another order they are looked up.
+        """
+        g = self.graph
+        t = g.tx_id(txid)
+        found = []
+        for name, ptr, rows in (
+            ("inputs", g.tx_in_ptr, getattr(g, "_in_rows", None)),
+            ("outputs", g.tx_out_ptr, getattr(g, "_out_rows", None)),
+        ):
+            span = np.arange(ptr[t], ptr[t + 1])
+            if rows is not None:  # a graph built from the tables knows where each row is
+                found.append(rows[span].tolist())
+                continue
+            table = getattr(self.dataset, name)
+            if (table["txid"].iloc[span] == g._txid_text(t)).all() and len(table) == ptr[-1]:
+                found.append(span.tolist())
+            else:
+                found.append(np.flatnonzero(table["txid"].to_numpy() == g._txid_text(t)).tolist())
+        return t, found[0], found[1]
 
     def warm_up(self) -> None:
         """Build every index now (before serving many threads, or to time loading)."""
+        g = self.graph
         self.tip_height()
-        _ = self._outs, self._ins, self._by_address
+        _ = self._sizes, g.addresses, g._addr_index, g.addr_out, g.out_spent_in, g.txids
 
     def outspends(self, txid: str) -> list[Spend | None]:
-        tx = self.tx(txid)
+        g = self.graph
+        t = g.tx_id(txid)
         result = []
-        for out in tx.outputs:
-            if out.spent_txid is None:
+        for o in range(g.tx_out_ptr[t], g.tx_out_ptr[t + 1]):
+            spender = int(g.out_spent_tx[o])
+            if spender < 0:
                 result.append(None)
                 continue
-            row = self._tx["row"][out.spent_txid]
             result.append(
                 Spend(
-                    out.spent_txid,
-                    out.spent_vin,
-                    int(self._tx["height"][row]),
-                    _utc(self._tx["time"][row]),
+                    g._txid_text(spender),
+                    int(g.out_spent_in[o] - g.tx_in_ptr[spender]),
+                    int(g.tx_height[spender]),
+                    _utc(g.tx_time[spender]),
                 )
             )
         return result
@@ -364,33 +282,11 @@ class LocalChain(Chain):
             ) from None
 
     def tip_height(self) -> int:
+        return self._tip
+
+    @cached_property
+    def _tip(self) -> int:
         return max(self._blocks)
-
-
-def _owner_rows(table: dict, positions) -> np.ndarray:
-    """Transaction rows of grouped-table ``positions`` (inverse of the group offsets)."""
-    return np.searchsorted(table["starts"], np.asarray(positions, dtype=np.int64), side="right") - 1
-
-
-def _column(series) -> np.ndarray:
-    """Numbers stay numpy; text and nullable columns become object arrays (None for missing)."""
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
-        return series.to_numpy()
-    return series.astype(object).where(series.notna(), None).to_numpy(dtype=object)
-
-
-def _none(value):
-    return value if isinstance(value, str) else None
-
-
-def _none_int(value):
-    # None, NaN (a float column) and pandas.NA all mean "not spent"
-    try:
-        if value is None or value != value:
-            return None
-    except TypeError:  # pandas.NA refuses to be a bool
-        return None
-    return int(value)
 
 
 CHAIN_VARIABLE = "CHAINTRACE_CHAIN"

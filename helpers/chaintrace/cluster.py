@@ -225,7 +225,7 @@ class Clustering:
 
     # --- lookups -------------------------------------------------------------------------------
     def cluster_of(self, address: str) -> int:
-        """The cluster id of ``address``."""
+        """The cluster id of ``address`` (:class:`~chaintrace.NotFound` if it never appears)."""
         return int(self.labels[self.T.code(address)])
 
     @cached_property
@@ -463,7 +463,7 @@ class Clustering:
     def _tagged(self, tags) -> pd.DataFrame:
         """Tagged addresses of this dataset with their cluster, best-confidence tag first."""
         frame = tags.frame()[["address", "label", "confidence_score"]]
-        frame = frame[frame["address"].isin(self.T.code_of)]
+        frame = frame[frame["address"].isin(self.T.addresses)]
         frame = frame.assign(
             cluster=[self.cluster_of(a) for a in frame["address"]],
             label_key=[" ".join(str(x).casefold().split()) for x in frame["label"]],

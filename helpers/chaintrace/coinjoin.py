@@ -55,8 +55,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .graph import SCRIPT_TYPES
 from .model import Transaction
-from .txtables import SCRIPT_TYPES, TxTables, tables
+from .txtables import TxTables, tables
 from .units import btc
 
 if TYPE_CHECKING:  # imported by coinjoin_table: the mask clustering uses needs no pandas
@@ -107,27 +108,41 @@ class CoinJoinVerdict:
         return f"{self.txid}: {self.reason}"
 
 
-# ----------------------------------------------------------------------------- per transaction
+# ----------------------------------------------------------------------------- one transaction
 
 
-def _top_equal(values: list[int]) -> tuple[int, int]:
-    """(value, count) of the most repeated output value; ties go to the larger value."""
-    if not values:
-        return 0, 0
-    counts = Counter(values)
-    value = max(counts, key=lambda v: (counts[v], v))
-    return value, counts[value]
+def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
+    """Is ``tx`` a CoinJoin? The verdict names the kind (see the module text) and the reason.
+
+    The shapes are those of :func:`coinjoin_table`, each written once (:func:`_whirlpool`,
+    ...) and read here on this transaction's numbers, there on every transaction's at once.
+
+    >>> from chaintrace import load_case, open_chain
+    >>> truth_free = load_case("coinjoin-01")          # the case file gives only the start
+    >>> chain = open_chain("course")
+    >>> v = is_coinjoin(chain.tx(chain.tx(truth_free.received_txid).inputs[0].prev_txid))
+    >>> v.kind in (None, "equal_outputs")
+    True
+    """
+    if not isinstance(tx, Transaction):
+        raise TypeError(
+            f"is_coinjoin needs a Transaction (chain.tx(txid)), not {type(tx).__name__}"
+        )
+    f = _shape_of(tx)
+    kind = _kind_of_one(tx, f)
+    reason = _REASONS[kind](tx, f.value, f.k)
+    return CoinJoinVerdict(tx.txid, kind_is_coinjoin(kind), kind, reason, f.value, f.k)
 
 
-def _whirlpool(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
+def _facts(tx: Transaction):
+    """Input values, output values (OP_RETURN left out) and distinct input addresses."""
+    outs = [o.value for o in tx.outputs if o.script_type != "op_return"]
+    return [i.value for i in tx.inputs], outs, len({i.address for i in tx.inputs})
+
+
+def _whirlpool_reason(tx, pool, k) -> str:
+    ins, _, _ = _facts(tx)
     n = len(ins)
-    if not (5 <= n <= 10 and len(outs) == n and len(set(outs)) == 1 and outs[0] in WHIRLPOOL_POOLS):
-        return None
-    pool = outs[0]
-    if set(out_types) != {"p2wpkh"}:
-        return None
-    if min(ins) < pool or max(ins) > pool + WHIRLPOOL_MARGIN:
-        return None
     return (
         f"Whirlpool-shaped mix: {n} inputs and {n} outputs of exactly {btc(pool)} (a pool size), "
         f"all P2WPKH, inputs at most {btc(WHIRLPOOL_MARGIN)} above it; {ins.count(pool)} of "
@@ -135,30 +150,208 @@ def _whirlpool(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
     )
 
 
-def _wasabi(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    value, k = _top_equal(outs)
-    if k < 10 or not WASABI_RANGE[0] <= value <= WASABI_RANGE[1] or n_in_addrs < WASABI_MIN_OWNERS:
-        return None
-    if set(in_types) != {"p2wpkh"} or set(out_types) != {"p2wpkh"}:
-        return None
+def _wasabi_reason(tx, value, k) -> str:
+    ins, outs, _ = _facts(tx)
     return (
         f"Wasabi-shaped round: {k} equal outputs of {btc(value)} (about 0.1 BTC) among "
         f"{len(outs)}, {len(ins)} inputs, all P2WPKH"
     )
 
 
-def _wasabi2(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    if len(ins) < 50 or not set(in_types) | set(out_types) <= {"p2wpkh", "p2tr"}:
-        return None
-    if ins != sorted(ins, reverse=True) or outs != sorted(outs, reverse=True):
-        return None
+def _wasabi2_reason(tx, value, k) -> str:
+    ins, outs, _ = _facts(tx)
     std = sum(v in WASABI2_DENOMS for v in outs)
-    if 2 * std < len(outs):
-        return None
     return (
         f"Wasabi 2-shaped round: {len(ins)} inputs and {len(outs)} outputs in descending order, "
         f"{std} outputs at standard denominations, P2WPKH/P2TR only"
     )
+
+
+def _joinmarket_reason(tx, value, k) -> str:
+    _, outs, n_addrs = _facts(tx)
+    changes = [v for v in outs if v != value]
+    return (
+        f"JoinMarket-shaped: {k} equal outputs of {btc(value)} and {len(changes)} change outputs; "
+        f"{k - 1} of them are each the change of their own inputs (a maker's coins), the other "
+        f"inputs the taker's; {n_addrs} input addresses, all {tx.inputs[0].script_type}"
+    )
+
+
+def _equal_outputs_reason(tx, value, k) -> str:
+    _, _, n_addrs = _facts(tx)
+    return (
+        f"CoinJoin-like: {k} equal outputs of {btc(value)} and {n_addrs} distinct input "
+        "addresses (a batch payout can look the same: check who paid)"
+    )
+
+
+def _tx0_reason(tx, value, k) -> str:
+    pool = next(p for p in WHIRLPOOL_POOLS if p < value <= p + WHIRLPOOL_MARGIN)
+    return (
+        f"not a CoinJoin but a Whirlpool Tx0: {k} equal outputs just above the {btc(pool)} pool "
+        "size, prepared by one owner to enter mixes"
+    )
+
+
+def _no_shape_reason(tx, value, k) -> str:
+    ins, _, _ = _facts(tx)
+    if tx.coinbase or len(ins) < 2:
+        return "fewer than two inputs: one payer at most"
+    return f"no CoinJoin shape ({k} equal outputs at most, {len(ins)} inputs)"
+
+
+_REASONS = {
+    "whirlpool": _whirlpool_reason,
+    "wasabi": _wasabi_reason,
+    "wasabi2": _wasabi2_reason,
+    "joinmarket": _joinmarket_reason,
+    "equal_outputs": _equal_outputs_reason,
+    "whirlpool_tx0": _tx0_reason,
+    None: _no_shape_reason,
+}
+
+
+# ----------------------------------------------------------------------------- the shapes
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the CoinJoin rules read of a transaction, as numbers: arrays over every
+    transaction of a chain (:func:`_shape_arrays`) or one transaction's (:func:`_shape_of`).
+    Outputs are those with an address or value to mix (OP_RETURN left out)."""
+
+    coinbase: object
+    n_in: object
+    n_out: object
+    value: object  # the most repeated output value (ties: the larger) ...
+    k: object  # ... and how many outputs have it
+    in_min: object
+    in_max: object
+    in_wpkh: object  # every input P2WPKH
+    out_wpkh: object
+    in_segwit: object  # every input P2WPKH or P2TR
+    out_segwit: object
+    in_descending: object  # input values never rise, in input order
+    out_descending: object
+    n_standard: object  # outputs at a Wasabi 2 denomination
+    n_addrs: object  # distinct input addresses
+    at_pool: object  # value is a Whirlpool pool size
+    pool_fee: dict  # pool -> an output pays that pool's coordinator fee (5 %)
+
+
+# Each shape, written once: with arrays it answers for every transaction, with one
+# transaction's numbers for that one (comparisons and & work on both).
+
+
+def _base(f: _Shape):
+    return np.logical_not(f.coinbase) & (f.n_in >= 2)
+
+
+def _whirlpool(f: _Shape):
+    """5-10 inputs and as many outputs of exactly one pool size, all P2WPKH, every input
+    between the pool size and WHIRLPOOL_MARGIN above it."""
+    same = (f.n_in >= 5) & (f.n_in <= 10) & (f.n_out == f.n_in) & (f.k == f.n_out)
+    inputs = (f.in_min >= f.value) & (f.in_max <= f.value + WHIRLPOOL_MARGIN)
+    return _base(f) & same & f.at_pool & f.out_wpkh & inputs
+
+
+def _wasabi(f: _Shape):
+    """At least 10 equal outputs of 0.1 BTC +- 0.02, all P2WPKH, at least 5 input addresses."""
+    ten = (f.k >= 10) & (f.value >= WASABI_RANGE[0]) & (f.value <= WASABI_RANGE[1])
+    return _base(f) & ten & f.in_wpkh & f.out_wpkh & (f.n_addrs >= WASABI_MIN_OWNERS)
+
+
+def _wasabi2(f: _Shape):
+    """At least 50 inputs, P2WPKH/P2TR only, values descending, half the outputs standard."""
+    order = f.in_segwit & f.out_segwit & f.in_descending & f.out_descending
+    return _base(f) & (f.n_in >= 50) & order & (2 * f.n_standard >= f.n_out)
+
+
+def _joinmarket_shape(f: _Shape):
+    """k >= 3 equal outputs of at least JOINMARKET_MIN, k-1 or k others, k input addresses;
+    the makers are then looked for (:func:`_makers_pay`)."""
+    k = f.k
+    others = (f.n_out - k >= k - 1) & (f.n_out - k <= k)
+    return (
+        _base(f)
+        & (k >= 3)
+        & (f.value >= JOINMARKET_MIN)
+        & (f.n_in >= k)
+        & others
+        & (f.n_addrs >= k)
+    )
+
+
+def _equal_outputs_shape(f: _Shape):
+    """At least EQUAL_MIN equal outputs and as many input addresses; their script types are
+    then checked (:func:`_coordinated_types`)."""
+    return _base(f) & (f.k >= EQUAL_MIN) & (f.n_addrs >= f.k)
+
+
+def _tx0_shape(f: _Shape, pool: int):
+    """Two or more equal outputs just above ``pool`` and an output of the pool's fee."""
+    above = (f.value > pool) & (f.value <= pool + WHIRLPOOL_MARGIN)
+    return (f.k >= 2) & above & f.pool_fee[pool]
+
+
+_SHAPES = (("whirlpool", _whirlpool), ("wasabi", _wasabi), ("wasabi2", _wasabi2))
+
+
+def _shape_of(tx: Transaction) -> _Shape:
+    """One transaction's numbers."""
+    outs = [o for o in tx.outputs if o.script_type != "op_return"]
+    ins, values = [i.value for i in tx.inputs], [o.value for o in outs]
+    in_types, out_types = [i.script_type for i in tx.inputs], [o.script_type for o in outs]
+    value, k = _top_equal(values)
+    return _Shape(
+        coinbase=tx.coinbase,
+        n_in=len(ins),
+        n_out=len(outs),
+        value=value,
+        k=k,
+        in_min=min(ins, default=0),
+        in_max=max(ins, default=0),
+        in_wpkh=all(t == "p2wpkh" for t in in_types),
+        out_wpkh=all(t == "p2wpkh" for t in out_types),
+        in_segwit=all(t in SEGWIT_NATIVE for t in in_types),
+        out_segwit=all(t in SEGWIT_NATIVE for t in out_types),
+        in_descending=all(a >= b for a, b in zip(ins, ins[1:], strict=False)),
+        out_descending=all(a >= b for a, b in zip(values, values[1:], strict=False)),
+        n_standard=sum(v in WASABI2_DENOMS for v in values),
+        n_addrs=len({i.address for i in tx.inputs}),
+        at_pool=value in WHIRLPOOL_POOLS,
+        pool_fee={pool: pool // 20 in values for pool in WHIRLPOOL_POOLS},
+    )
+
+
+def _top_equal(values: list[int]) -> tuple[int, int]:
+    """(value, count) of the most repeated value; ties go to the larger value."""
+    if not values:
+        return 0, 0
+    counts = Counter(values)
+    value = max(counts, key=lambda v: (counts[v], v))
+    return value, counts[value]
+
+
+def _kind_of_one(tx: Transaction, f: _Shape) -> str | None:
+    """The kind of one transaction, by the shapes in the order :func:`_coinjoin_arrays` uses."""
+    for name, shape in _SHAPES:
+        if shape(f):
+            return name
+    outs = [o for o in tx.outputs if o.script_type != "op_return"]
+    values, out_types = [o.value for o in outs], [o.script_type for o in outs]
+    ins, in_types = [i.value for i in tx.inputs], [i.script_type for i in tx.inputs]
+    if _joinmarket_shape(f) and _makers_pay(ins, values, in_types, out_types, f.value, f.k):
+        return "joinmarket"
+    equal = [t for v, t in zip(values, out_types, strict=True) if v == f.value]
+    if _equal_outputs_shape(f) and _coordinated_types(equal):
+        return "equal_outputs"
+    if any(_tx0_shape(f, pool) for pool in WHIRLPOOL_POOLS):
+        return "whirlpool_tx0"
+    return None
+
+
+# ----------------------------------------------------------------------------- JoinMarket makers
 
 
 def _subset_sums(ins: list[int]) -> tuple[list[int], list[int]]:
@@ -210,10 +403,6 @@ def _makers_found(ins: list[int], value: int, changes: list[int], makers: int) -
     return search(0, 0, skips, 0)
 
 
-def _joinmarket_shape(n_in: int, n_out: int, value: int, k: int) -> bool:
-    return k >= 3 and value >= JOINMARKET_MIN and n_in >= k and k - 1 <= n_out - k <= k
-
-
 def _joinmarket_types(in_types, outs, out_types, value) -> str | None:
     """The one script type of a JoinMarket round's inputs and change, or None when mixed."""
     equal = Counter(t for v, t in zip(outs, out_types, strict=True) if v == value)
@@ -225,19 +414,12 @@ def _joinmarket_types(in_types, outs, out_types, value) -> str | None:
     return kind
 
 
-def _joinmarket(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    value, k = _top_equal(outs)
-    if not _joinmarket_shape(len(ins), len(outs), value, k) or n_in_addrs < k:
-        return None
+def _makers_pay(ins, outs, in_types, out_types, value: int, k: int) -> bool:
+    """The JoinMarket rule past its shape: one script type for the inputs, the change and all
+    equal outputs but at most one, and k-1 makers each paid by their own inputs."""
     kind = _joinmarket_types(in_types, outs, out_types, value)
     changes = [v for v in outs if v != value]
-    if kind is None or not _makers_found(ins, value, changes, k - 1):
-        return None
-    return (
-        f"JoinMarket-shaped: {k} equal outputs of {btc(value)} and {len(changes)} change outputs; "
-        f"{k - 1} of them are each the change of their own inputs (a maker's coins), the other "
-        f"inputs the taker's; {n_in_addrs} input addresses, all {kind}"
-    )
+    return kind is not None and _makers_found(ins, value, changes, k - 1)
 
 
 def _coordinated_types(types) -> bool:
@@ -246,83 +428,6 @@ def _coordinated_types(types) -> bool:
     customers' P2PKH, P2SH and SegWit addresses the same amount is neither."""
     kinds = set(types)
     return len(kinds) == 1 or kinds <= SEGWIT_NATIVE
-
-
-def _equal_outputs(ins, outs, in_types, out_types, n_in_addrs) -> str | None:
-    value, k = _top_equal(outs)
-    if k < EQUAL_MIN or n_in_addrs < k:
-        return None
-    if not _coordinated_types(t for v, t in zip(outs, out_types, strict=True) if v == value):
-        return None
-    return (
-        f"CoinJoin-like: {k} equal outputs of {btc(value)} and {n_in_addrs} distinct input "
-        "addresses (a batch payout can look the same: check who paid)"
-    )
-
-
-def _tx0(outs) -> tuple[int, int] | None:
-    value, k = _top_equal(outs)
-    for pool in WHIRLPOOL_POOLS:
-        # premix outputs just above the pool size, and the coordinator's fee (5 % of the pool)
-        if k >= 2 and pool < value <= pool + WHIRLPOOL_MARGIN and pool // 20 in outs:
-            return pool, k
-    return None
-
-
-_RULES = (
-    ("whirlpool", _whirlpool),
-    ("wasabi", _wasabi),
-    ("wasabi2", _wasabi2),
-    ("joinmarket", _joinmarket),
-)
-
-
-def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
-    """Is ``tx`` a CoinJoin? The verdict names the kind (see the module text) and the reason.
-
-    >>> from chaintrace import load_case, open_chain
-    >>> truth_free = load_case("coinjoin-01")          # the case file gives only the start
-    >>> chain = open_chain("course")
-    >>> v = is_coinjoin(chain.tx(chain.tx(truth_free.received_txid).inputs[0].prev_txid))
-    >>> v.kind in (None, "equal_outputs")
-    True
-    """
-    if not isinstance(tx, Transaction):
-        raise TypeError(
-            f"is_coinjoin needs a Transaction (chain.tx(txid)), not {type(tx).__name__}"
-        )
-    outs_ = [o for o in tx.outputs if o.script_type != "op_return"]
-    ins, outs = [i.value for i in tx.inputs], [o.value for o in outs_]
-    in_types, out_types = [i.script_type for i in tx.inputs], [o.script_type for o in outs_]
-    value, k = _top_equal(outs)
-    n_addrs = len({i.address for i in tx.inputs})
-    if tx.coinbase or len(ins) < 2:
-        return _tx0_or_none(tx.txid, outs, value, k, "fewer than two inputs: one payer at most")
-    for kind, rule in _RULES:
-        reason = rule(ins, outs, in_types, out_types, n_addrs)
-        if reason:
-            return CoinJoinVerdict(tx.txid, True, kind, reason, value, k)
-    reason = _equal_outputs(ins, outs, in_types, out_types, n_addrs)
-    if reason:
-        return CoinJoinVerdict(tx.txid, True, "equal_outputs", reason, value, k)
-    return _tx0_or_none(
-        tx.txid, outs, value, k, f"no CoinJoin shape ({k} equal outputs at most, {len(ins)} inputs)"
-    )
-
-
-def _tx0_or_none(txid: str, outs: list[int], value: int, k: int, otherwise: str) -> CoinJoinVerdict:
-    tx0 = _tx0(outs)
-    if not tx0:
-        return CoinJoinVerdict(txid, False, None, otherwise, value, k)
-    return CoinJoinVerdict(
-        txid,
-        False,
-        "whirlpool_tx0",
-        f"not a CoinJoin but a Whirlpool Tx0: {tx0[1]} equal outputs just above the "
-        f"{btc(tx0[0])} pool size, prepared by one owner to enter mixes",
-        value,
-        k,
-    )
 
 
 # ----------------------------------------------------------------------------- vectorised
@@ -400,8 +505,10 @@ def coinjoin_table(dataset="course") -> pd.DataFrame:
     """One row per transaction: ``is_coinjoin``, ``kind`` (None when no shape fits),
     ``denomination`` and ``n_equal`` (the most repeated output value and its count).
 
-    Same rules as :func:`is_coinjoin`, on whole columns; JoinMarket's subset matching runs only
-    on the few transactions whose shape fits.
+    The rules of the module text, each written once, on whole columns (:func:`is_coinjoin`
+    runs them on one transaction); JoinMarket's subset matching runs only on the few
+    transactions whose shape fits. ``dataset``: a name, folder or ``Dataset``, a
+    ``LocalChain``, or transactions fetched from any chain (a list).
     """
     import pandas as pd
 
@@ -428,17 +535,18 @@ def coinjoin_mask(dataset="course") -> np.ndarray:
     return kind_is_coinjoin(_coinjoin_arrays(tables(dataset))[0])
 
 
-def kind_is_coinjoin(kind: np.ndarray) -> np.ndarray:
-    """Which kinds are CoinJoins: every named shape but a Whirlpool Tx0."""
+def kind_is_coinjoin(kind):
+    """Which kinds are CoinJoins (an array of kinds, or one): every shape but a Whirlpool Tx0."""
+    if kind is None or isinstance(kind, str):
+        return kind is not None and kind != "whirlpool_tx0"
     return (kind != None) & (kind != "whirlpool_tx0")  # noqa: E711 (elementwise)
 
 
-def _coinjoin_arrays(T: TxTables):
-    """Kind (object array, None when no shape fits), denomination and count per transaction."""
+def _shape_arrays(T: TxTables) -> tuple[_Shape, np.ndarray]:
+    """Every transaction's numbers at once; also the output rows they were read from."""
     p2wpkh, p2tr = SCRIPT_TYPES.index("p2wpkh"), SCRIPT_TYPES.index("p2tr")
     rows = np.flatnonzero(T.out_type != SCRIPT_TYPES.index("op_return"))
     o_tx, o_val, o_type = T.out_tx[rows], T.out_value[rows], T.out_type[rows]
-    n_out = np.bincount(o_tx, minlength=T.n_tx)
     n_in = T.n_in
     value, k = _top_equal_arrays(T, rows)
     in_min = np.full(T.n_tx, 0, dtype=np.int64)
@@ -446,57 +554,57 @@ def _coinjoin_arrays(T: TxTables):
     has = n_in > 0
     in_min[has] = np.minimum.reduceat(T.in_value, T.in_start[:-1][has])
     in_max[has] = np.maximum.reduceat(T.in_value, T.in_start[:-1][has])
-    in_wpkh = _all(T, T.in_tx, T.in_type == p2wpkh)
-    out_wpkh = _all(T, o_tx, o_type == p2wpkh)
-    base = ~T.tx_coinbase & (n_in >= 2)
-
-    whirl = base & (n_in >= 5) & (n_in <= 10) & (n_out == n_in) & (k == n_out)
-    whirl &= _member(value, WHIRLPOOL_POOLS) & out_wpkh
-    whirl &= (in_min >= value) & (in_max <= value + WHIRLPOOL_MARGIN)
-    wasabi = base & (k >= 10) & (value >= WASABI_RANGE[0]) & (value <= WASABI_RANGE[1])
-    n_addrs = _n_distinct_input_addresses(T)
-    wasabi &= in_wpkh & out_wpkh & (n_addrs >= WASABI_MIN_OWNERS)
-    seg = (T.in_type == p2wpkh) | (T.in_type == p2tr)
-    wasabi2 = (
-        base
-        & (n_in >= 50)
-        & _all(T, T.in_tx, seg)
-        & _all(T, o_tx, (o_type == p2wpkh) | (o_type == p2tr))
+    in_seg = (T.in_type == p2wpkh) | (T.in_type == p2tr)
+    shape = _Shape(
+        coinbase=T.tx_coinbase,
+        n_in=n_in,
+        n_out=np.bincount(o_tx, minlength=T.n_tx),
+        value=value,
+        k=k,
+        in_min=in_min,
+        in_max=in_max,
+        in_wpkh=_all(T, T.in_tx, T.in_type == p2wpkh),
+        out_wpkh=_all(T, o_tx, o_type == p2wpkh),
+        in_segwit=_all(T, T.in_tx, in_seg),
+        out_segwit=_all(T, o_tx, (o_type == p2wpkh) | (o_type == p2tr)),
+        in_descending=_descending(T, T.in_tx, T.in_value),
+        out_descending=_descending(T, o_tx, o_val),
+        n_standard=np.bincount(o_tx[_member(o_val, WASABI2_DENOMS)], minlength=T.n_tx),
+        n_addrs=_n_distinct_input_addresses(T),
+        at_pool=_member(value, WHIRLPOOL_POOLS),
+        pool_fee={
+            pool: np.bincount(o_tx[o_val == pool // 20], minlength=T.n_tx) > 0
+            for pool in WHIRLPOOL_POOLS
+        },
     )
-    wasabi2 &= _descending(T, T.in_tx, T.in_value) & _descending(T, o_tx, o_val)
-    n_std = np.bincount(o_tx[_member(o_val, WASABI2_DENOMS)], minlength=T.n_tx)
-    wasabi2 &= 2 * n_std >= n_out
+    return shape, rows
 
+
+def _coinjoin_arrays(T: TxTables):
+    """Kind (object array, None when no shape fits), denomination and count per transaction."""
+    f, rows = _shape_arrays(T)
+    o_tx, o_val, o_type = T.out_tx[rows], T.out_value[rows], T.out_type[rows]
     kind = np.full(T.n_tx, None, dtype=object)
-    for name, mask in (("wasabi2", wasabi2), ("wasabi", wasabi), ("whirlpool", whirl)):
-        kind[mask] = name  # later assignments win: same precedence as is_coinjoin
-    free = base & (kind == None)  # noqa: E711 (elementwise on an object array)
-    jm_shape = free & (k >= 3) & (value >= JOINMARKET_MIN) & (n_in >= k)
-    jm_shape &= (n_out - k >= k - 1) & (n_out - k <= k)
-    jm_shape &= n_addrs >= k
+    for name, shape in reversed(_SHAPES):  # later assignments win: the first shape that fits
+        kind[shape(f)] = name
 
     # rows of one transaction by binary search (o_tx is sorted): a comparison over every
     # output for each candidate cost milliseconds apiece at 10^6 transactions
     def mine(t):
         return slice(*np.searchsorted(o_tx, [t, t + 1]))
 
-    for t in np.flatnonzero(jm_shape):
+    for t in np.flatnonzero(_joinmarket_shape(f) & (kind == None)):  # noqa: E711
         lo, hi = T.in_start[t], T.in_start[t + 1]
-        mine_t = mine(t)
         names = [SCRIPT_TYPES[i] for i in T.in_type[lo:hi]]
-        out_names = [SCRIPT_TYPES[i] for i in o_type[mine_t]]
-        if _joinmarket(
-            T.in_value[lo:hi].tolist(), o_val[mine_t].tolist(), names, out_names, n_addrs[t]
-        ):
+        out_names = [SCRIPT_TYPES[i] for i in o_type[mine(t)]]
+        vals, ins = o_val[mine(t)].tolist(), T.in_value[lo:hi].tolist()
+        if _makers_pay(ins, vals, names, out_names, int(f.value[t]), int(f.k[t])):
             kind[t] = "joinmarket"
-    free = base & (kind == None)  # noqa: E711
-    for t in np.flatnonzero(free & (k >= EQUAL_MIN) & (n_addrs >= k)):  # few: check each
+    for t in np.flatnonzero(_equal_outputs_shape(f) & (kind == None)):  # noqa: E711 (few)
         types, vals = o_type[mine(t)], o_val[mine(t)]
-        if _coordinated_types(SCRIPT_TYPES[i] for i in types[vals == value[t]]):
+        if _coordinated_types(SCRIPT_TYPES[i] for i in types[vals == f.value[t]]):
             kind[t] = "equal_outputs"
-    is_cj = kind != None  # noqa: E711
-    tx0 = ~is_cj & (k >= 2)
+    free = kind == None  # noqa: E711
     for pool in WHIRLPOOL_POOLS:
-        has_fee = np.bincount(o_tx[o_val == pool // 20], minlength=T.n_tx) > 0
-        kind[tx0 & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN) & has_fee] = "whirlpool_tx0"
-    return kind, value, k
+        kind[free & _tx0_shape(f, pool)] = "whirlpool_tx0"
+    return kind, f.value, f.k

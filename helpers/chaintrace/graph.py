@@ -1,5 +1,9 @@
-"""The transaction graph as dense integer ids and CSR arrays: the engine under trace and taint.
+"""The engine index: one chain as dense integer ids and CSR arrays, under every analysis.
 
+Trace, taint, clustering, change and CoinJoin detection, plots and the bundled chain backend
+(:class:`~chaintrace.chain.LocalChain`) all read one :class:`TxGraph` per dataset: loaded from
+the dataset's engine index (:mod:`chaintrace.graphstore`), derived from its three tables, or
+built from a handful of transactions fetched or typed in (:meth:`TxGraph.from_transactions`).
 A :class:`TxGraph` numbers every transaction (``0..n_tx-1``, in chain order, which is also a
 topological order: a transaction only spends outputs of earlier ones), every output
 (``0..n_out-1``, grouped by transaction, in ``vout`` order) and every address. Four compressed
@@ -12,7 +16,8 @@ sparse row (CSR) maps answer the questions tracing asks, each in one array slice
 
 Building one from a dataset's three tables takes a fraction of a second even at 10^6
 transactions (txids are matched by their first 64 bits with numpy, not by hashing strings),
-and :func:`build_graph` keeps one per dataset for the life of the process.
+and :func:`build_graph` keeps one per dataset for the life of the process. Looking up what is
+not there raises :class:`~chaintrace.chain.NotFound`, whichever part of the toolkit asks.
 
 >>> g = build_graph("course")
 >>> case = load_case("ransom-01")
@@ -33,15 +38,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .chain import NotFound
 from .dataset import Dataset, as_dataset, load_case, load_dataset  # noqa: F401 (load_case, load_dataset: doctests)
 from .errors import ChaintraceError
+from .lookup import NotFound, check_address, check_txid
 
 if TYPE_CHECKING:  # imported where used: a question that needs no table never loads pandas
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["TxGraph", "build_graph", "GraphError"]
+__all__ = ["TxGraph", "build_graph", "GraphError", "SCRIPT_TYPES"]
+
+# what an output's ``out_type`` code means (the index stores the code)
+SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "op_return")
+OP_RETURN = SCRIPT_TYPES.index("op_return")
+_TYPE_CODES = {name: code for code, name in enumerate(SCRIPT_TYPES)}
 
 
 class GraphError(ChaintraceError, ValueError):
@@ -132,6 +142,8 @@ class TxGraph:
         self.tx_time = transactions["time"].to_numpy(np.int64)
         self.tx_height = transactions["height"].to_numpy(np.int64)
         self.tx_coinbase = transactions["coinbase"].to_numpy(bool)
+        self.tx_version = transactions["version"].to_numpy(np.int64)
+        self.tx_locktime = transactions["locktime"].to_numpy(np.int64)
         # txids are matched by their first 64 bits in a uint64 hash index (pandas' khash):
         # ~5x cheaper than hashing the 64-character strings, and unique in any real chain
         self._keys = pd.Index(txid_keys(transactions["txid"]))
@@ -144,6 +156,10 @@ class TxGraph:
         self.out_tx = out_tx[order]
         self.out_vout = vout[order].astype(np.int32)
         self.out_value = outputs["value"].to_numpy(np.int64)[order]
+        # -1 for a type outside SCRIPT_TYPES (graphstore refuses to index such tables)
+        self.out_type = pd.Categorical(
+            outputs["script_type"].to_numpy()[order], categories=SCRIPT_TYPES
+        ).codes.astype(np.int8)
         self._out_rows = order  # output id -> row of the outputs table
         self._outputs_addr = outputs["address"]
         self.tx_out_ptr = ptr
@@ -155,6 +171,7 @@ class TxGraph:
         )
         in_tx = in_tx[order]
         self._in_rows = order  # input id -> row of the inputs table
+        self.in_sequence = inputs["sequence"].to_numpy(np.int64)[order]
         prev_tx = self._lookup_keys(txid_keys(inputs["prev_txid"]), "inputs.prev_txid")[order]
         prev_vout = inputs["prev_vout"].to_numpy(np.int64)[order]
         n_out_prev = self.tx_out_ptr[prev_tx + 1] - self.tx_out_ptr[prev_tx]
@@ -214,6 +231,8 @@ class TxGraph:
         graph.tx_time = arrays["tx_time"].astype(np.int64, copy=False)
         graph.tx_height = arrays["tx_height"].astype(np.int64, copy=False)
         graph.tx_coinbase = arrays["tx_coinbase"].astype(bool, copy=False)
+        graph.tx_version = arrays["tx_version"].astype(np.int64, copy=False)
+        graph.tx_locktime = arrays["tx_locktime"].astype(np.int64, copy=False)
         n_out = arrays["tx_n_outputs"].astype(np.int64, copy=False)
         n_in = arrays["tx_n_inputs"].astype(np.int64, copy=False)
         graph.tx_out_ptr = np.concatenate([[0], np.cumsum(n_out)])
@@ -222,12 +241,44 @@ class TxGraph:
         graph.out_tx = np.repeat(tx, n_out)
         graph.out_vout = arrays["out_vout"].astype(np.int32, copy=False)
         graph.out_value = arrays["out_value"].astype(np.int64, copy=False)
+        graph.out_type = arrays["out_script_type"].astype(np.int8, copy=False)
         graph.in_out = arrays["in_spends"].astype(np.int64, copy=False)
+        graph.in_sequence = arrays["in_sequence"].astype(np.int64, copy=False)
         graph.out_spent_tx = np.full(len(graph.out_tx), -1, np.int64)
         graph.out_spent_tx[graph.in_out] = np.repeat(tx, n_in)
         return graph
 
+    @classmethod
+    def from_transactions(cls, txs, name: str | None = None) -> TxGraph:
+        """The index of a few :class:`~chaintrace.Transaction` objects, in the order given.
+
+        This is how transactions fetched from an Esplora server, or built by hand, go through
+        the same engine as a bundled dataset. An output counts as spent by a transaction given
+        here when that transaction's input names it or the output names that transaction as its
+        spender; spenders not given count as unspent. The outputs the inputs spend outside the
+        transactions given become *outside outputs*: ids after every own output, with the
+        address, value and type the input reports and no transaction (``out_tx`` -1).
+
+        >>> from chaintrace import open_chain
+        >>> chain = open_chain("course")
+        >>> tx = chain.tx(load_case("ransom-01").payment_txid)
+        >>> g = TxGraph.from_transactions([tx])
+        >>> g.n_tx, g.n_out == len(tx.outputs) + len(tx.inputs), g.tx_id(tx.txid)
+        (1, True, 0)
+        """
+        txs = list(txs)
+        graph = cls.__new__(cls)
+        graph.name = name or f"{len(txs)} transaction{'s' if len(txs) != 1 else ''} given"
+        graph.dataset = None
+        _given_transactions(graph, txs)
+        outs, ins, ext = _given_outputs(graph, txs)
+        _given_spends(graph, txs, outs, ins, ext)
+        return graph
+
     _store: dict | None = None  # the engine index this graph was loaded from, if any
+    _outside_txids: list | None = None  # txids of the outside outputs (from_transactions)
+    # from_transactions: own outputs whose spender is named but was not handed in
+    out_spent_outside: np.ndarray | None = None
 
     @cached_property
     def txids(self):
@@ -261,7 +312,10 @@ class TxGraph:
             self._scans += 1
             hits = np.flatnonzero(self._key_column == key)
             return int(hits[0]) if len(hits) else -1
-        return int(self._keys.get_indexer(np.asarray([key], np.uint64))[0])
+        try:
+            return int(self._keys.get_loc(np.uint64(key)))
+        except KeyError:
+            return -1
 
     # ------------------------------------------------------------------ sizes and addresses
     @property
@@ -271,6 +325,13 @@ class TxGraph:
     @property
     def n_out(self) -> int:
         return len(self.out_tx)
+
+    @cached_property
+    def n_addresses(self) -> int:
+        """How many addresses (ids run 0..n-1, each used by an output): no text is read."""
+        if "addresses" in self.__dict__:
+            return len(self.__dict__["addresses"])
+        return int(self.out_addr.max(initial=-1)) + 1
 
     def __repr__(self) -> str:
         return f"<TxGraph {self.name!r}: {self.n_tx:,} transactions, {self.n_out:,} outputs>"
@@ -285,7 +346,13 @@ class TxGraph:
             arr = arr.combine_chunks()
         encoded = arr.dictionary_encode()  # Arrow's C++ hash of the address strings
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)[self._out_rows]
-        names = encoded.dictionary
+        # number addresses by first appearance in chain order, as the engine index does
+        seen, first = np.unique(codes, return_index=True)
+        order = seen[np.argsort(first, kind="stable")]
+        renumber = np.empty(len(encoded.dictionary), np.int64)
+        renumber[order] = np.arange(len(order))
+        names = encoded.dictionary.take(pa.array(order))
+        codes = renumber[codes]
         b = pc.index(names, "").as_py()
         if b >= 0:  # OP_RETURN outputs have no address: code -1, and drop the name
             codes = np.where(codes == b, -1, np.where(codes > b, codes - 1, codes))
@@ -315,7 +382,7 @@ class TxGraph:
     def _addr_csr(self) -> tuple[np.ndarray, np.ndarray]:
         codes = self.out_addr
         order = np.argsort(codes, kind="stable")
-        ptr = np.searchsorted(codes[order], np.arange(-1, len(self.addresses) + 1))
+        ptr = np.searchsorted(codes[order], np.arange(-1, self.n_addresses + 1))
         return ptr[1:].astype(np.int64), order.astype(np.int64)
 
     @property
@@ -327,27 +394,75 @@ class TxGraph:
         return self._addr_csr[1]
 
     @cached_property
+    def _address_arrow(self) -> pa.Array:
+        """The address text as one Arrow array (made once: a take from it names many)."""
+        return _arrow(self.addresses)
+
+    def address_texts(self, ids) -> list[str]:
+        """Address text of the address ids ``ids`` (``""`` for -1), as a list.
+
+        >>> g = build_graph("course")
+        >>> g.address_texts([0, -1]) == [str(g.addresses[0]), ""]
+        True
+        """
+        import pyarrow as pa
+
+        ids = np.asarray(ids, np.int64)
+        if isinstance(self.addresses, np.ndarray):  # a few given by hand: plain indexing
+            return [str(self.addresses[a]) if a >= 0 else "" for a in ids.tolist()]
+        names = self._address_arrow.take(pa.array(np.maximum(ids, 0))).to_pylist()
+        return [name if a >= 0 else "" for name, a in zip(names, ids.tolist(), strict=True)]
+
+    @cached_property
     def _addr_index(self) -> pd.Index:
         import pandas as pd
 
         return pd.Index(self.addresses)
 
     # ------------------------------------------------------------------ lookups
+    def where(self) -> str:
+        """What this index holds, for messages: ``the bundled dataset 'course'``."""
+        return f"the bundled dataset {self.name!r}" if self.dataset is not None else repr(self.name)
+
     def tx_id(self, txid: str) -> int:
-        """Dense id of ``txid``; :class:`~chaintrace.chain.NotFound` if the chain lacks it."""
-        text = str(txid).strip().lower()
-        if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
-            raise NotFound(
-                f"{txid!r} is not a txid: a txid is 64 hexadecimal characters; copy it whole"
-            )
+        """Dense id of ``txid``; :class:`~chaintrace.chain.NotFound` if the chain lacks it.
+
+        The one txid lookup of the toolkit: a chain backend, a clustering, a trace or a taint
+        asked for a txid that is not there all raise this, with the same advice; text that is
+        not a txid at all raises :class:`~chaintrace.chain.ChainError` saying what it is.
+        """
+        text = check_txid(txid)  # not even a txid: ChainError, saying what it looks like instead
         t = self._find_key(txid_keys([text])[0])
         if t >= 0 and self._txid_text(t) == text:
             return t
-        raise NotFound(f"transaction {text} is not in {self.name!r}; check the txid and dataset")
+        raise NotFound(
+            f"txid {text} is not in {self.where()}; check you copied the whole id from the case "
+            "file, or use an Esplora backend (open_chain('https://...')) for the live chain"
+        )
+
+    def addr_id(self, address: str) -> int:
+        """Dense id of ``address`` (bech32 in any letter case); NotFound if it never appears.
+
+        >>> build_graph("course").addr_id("1BoatSLRHtKNngkdXEeobR76b53LETtpyT")
+        Traceback (most recent call last):
+        ...
+        chaintrace.chain.NotFound: address 1BoatSLRHtKNngkdXEeobR76b53LETtpyT never appears in the bundled dataset 'course'; ...
+        """
+        text = check_address(address)  # empty, a txid, spaces: ChainError
+        for candidate in (text, text.lower()):
+            try:
+                return int(self._addr_index.get_loc(candidate))
+            except KeyError:
+                continue
+        raise NotFound(
+            f"address {text} never appears in {self.where()}; check it for typos character by "
+            "character (chaintrace.parse_address explains what is wrong with an address), or "
+            "query the live chain with an Esplora backend"
+        )
 
     def _txid_text(self, t: int) -> str:
-        if "txids" not in self.__dict__ and self._store is not None:
-            return bytes(self._txid_raw[t]).hex()  # one txid: no need to decode them all
+        if self._store is not None:
+            return bytes(self._txid_raw[t]).hex()  # one txid: cheaper than the text column
         return str(self.txids[t])
 
     def output_id(self, txid: str, vout: int) -> int:
@@ -364,19 +479,6 @@ class TxGraph:
         if not sep or not vout.isdigit():
             raise NotFound(f"{text!r} is not an output: write it as '<txid>:<vout>', e.g. '…ab:0'")
         return self.output_id(txid, int(vout))
-
-    def addr_id(self, address: str) -> int:
-        """Dense id of ``address`` (bech32 in any letter case); NotFound if it never received."""
-        text = str(address).strip()
-        for candidate in (text, text.lower()):
-            try:
-                return int(self._addr_index.get_loc(candidate))
-            except KeyError:
-                continue
-        raise NotFound(
-            f"address {text!r} received nothing in {self.name!r}; check it for typos "
-            "(chaintrace.parse_address explains what is wrong with an address)"
-        )
 
     def find_output(self, txid: str, address: str) -> int:
         """The output of ``txid`` paying ``address`` (the first, if it is paid twice)."""
@@ -405,7 +507,9 @@ class TxGraph:
 
     def out_label(self, o: int) -> str:
         """``txid:vout`` of output ``o``."""
-        return f"{self._txid_text(int(self.out_tx[o]))}:{int(self.out_vout[o])}"
+        t = int(self.out_tx[o])
+        txid = self._txid_text(t) if t >= 0 else self._outside_txids[int(o) - self.n_own_out]
+        return f"{txid}:{int(self.out_vout[o])}"
 
     # ------------------------------------------------------------------ many at once
     # Results can name millions of outputs (a haircut from an early coin taints ~2 million at
@@ -439,6 +543,8 @@ class TxGraph:
         import pyarrow.compute as pc
 
         outs = np.asarray(outs, np.int64)
+        if self._outside_txids and np.any(outs >= self.n_own_out):  # a few fetched: one by one
+            return pa.array([self.out_label(o) for o in outs.tolist()], pa.string())
         vout = self.out_vout[outs]
         top = int(vout.max()) + 1 if len(vout) else 1
         # a vout is a small number: look its text up rather than format every row
@@ -457,7 +563,7 @@ class TxGraph:
         import pyarrow.compute as pc
 
         addr = self.out_addr[np.asarray(outs, np.int64)]
-        names = _arrow(self.addresses).take(pa.array(np.maximum(addr, 0)))
+        names = self._address_arrow.take(pa.array(np.maximum(addr, 0)))
         return pc.if_else(pa.array(addr < 0), pa.scalar("", names.type), names)
 
     def in_value(self) -> np.ndarray:
@@ -467,6 +573,74 @@ class TxGraph:
             sums.flags.writeable = False
             self.__dict__["_in_value"] = sums
         return self.__dict__["_in_value"]
+
+    # ------------------------------------------------------------------ inputs, one row each
+    # What the change, CoinJoin and clustering rules read per input, derived from ``in_out``
+    # (the output each input spends) on first use and kept.
+
+    @property
+    def n_own_out(self) -> int:
+        """Outputs of the transactions held (the rest are outside outputs: from_transactions)."""
+        return int(self.tx_out_ptr[-1])
+
+    @cached_property
+    def in_tx(self) -> np.ndarray:
+        """The transaction of each input."""
+        return np.repeat(np.arange(self.n_tx, dtype=np.int64), np.diff(self.tx_in_ptr))
+
+    @cached_property
+    def in_vin(self) -> np.ndarray:
+        """The position (vin) of each input in its transaction."""
+        return np.arange(len(self.in_out), dtype=np.int64) - self.tx_in_ptr[self.in_tx]
+
+    @cached_property
+    def in_addr(self) -> np.ndarray:
+        """Address id of each input (the address of the output it spends)."""
+        return self.out_addr[self.in_out]
+
+    @cached_property
+    def in_type(self) -> np.ndarray:
+        """Script type code of each input (that of the output it spends, as on chain)."""
+        return self.out_type[self.in_out]
+
+    @cached_property
+    def in_spent_value(self) -> np.ndarray:
+        """Value in sats of each input (the output it spends)."""
+        return self.out_value[self.in_out]
+
+    @cached_property
+    def in_prev_vout(self) -> np.ndarray:
+        return self.out_vout[self.in_out].astype(np.int64)
+
+    @cached_property
+    def in_prev_rank(self) -> np.ndarray:
+        """A number per input that sorts as its previous txid does (BIP-69's input order):
+        the txid's first 64 bits, unique in a whole chain."""
+        keys = self._keys.to_numpy() if "_keys" in self.__dict__ else self._key_column
+        return keys[self.out_tx[self.in_out]]
+
+    @cached_property
+    def addr_first_tx(self) -> np.ndarray:
+        """The first transaction paying each address (an output funds an address before an
+        input can spend it), from the transactions' own spendable outputs; -1 for none.
+
+        What "first seen here" means to the one-time-change rule. The small index
+        :func:`~chaintrace.change_candidates` builds around one transaction sets it from the
+        chain's address histories instead.
+        """
+        n = self.n_own_out
+        addr, tx = self.out_addr[:n], self.out_tx[:n]
+        ok = (addr >= 0) & (self.out_type[:n] != OP_RETURN)
+        first = np.full(self.n_addresses, -1, np.int64)
+        first[addr[ok][::-1]] = tx[ok][::-1]  # the last write wins: the earliest output
+        return first
+
+    @cached_property
+    def out_spent_in(self) -> np.ndarray:
+        """The input spending each output (-1 while unspent)."""
+        spent_in = np.full(self.n_out, -1, np.int64)
+        spent_in[self.in_out] = np.arange(len(self.in_out))
+        return spent_in
 
     def outputs_of_txs(self, txs: np.ndarray) -> np.ndarray:
         """All output ids of the transactions ``txs`` (vectorised)."""
@@ -525,15 +699,91 @@ def _group_order(row_tx: np.ndarray, position: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
+# ----------------------------------------------------------------------------- transactions given
+
+
+def _given_transactions(graph: TxGraph, txs: list) -> None:
+    """The per-transaction columns of :meth:`TxGraph.from_transactions`."""
+    texts = [t.txid for t in txs]
+    graph._key_column = txid_keys(texts)  # looked up by scanning: a few, or an index later
+    if len(np.unique(graph._key_column)) != len(txs):
+        raise GraphError("a transaction is given twice (or two share their first 16 hex digits)")
+    graph.txids = np.asarray(texts, dtype=object)
+    graph.tx_time = np.array([int(t.time.timestamp()) if t.time else -1 for t in txs], np.int64)
+    graph.tx_height = np.array([-1 if t.height is None else t.height for t in txs], np.int64)
+    graph.tx_coinbase = np.array([bool(t.coinbase) for t in txs], bool)
+    graph.tx_version = np.array([t.version for t in txs], np.int64)
+    graph.tx_locktime = np.array([t.locktime for t in txs], np.int64)
+    for t in txs:
+        if sorted(o.vout for o in t.outputs) != list(range(len(t.outputs))):
+            raise GraphError(f"the outputs of transaction {t.txid} are not vout 0, 1, 2, ...")
+    counts = [len(t.outputs) for t in txs]
+    graph.tx_out_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    n_ins = [0 if t.coinbase else len(t.inputs) for t in txs]
+    graph.tx_in_ptr = np.concatenate([[0], np.cumsum(n_ins)]).astype(np.int64)
+
+
+def _given_outputs(graph: TxGraph, txs: list):
+    """Own outputs, then one outside output per input spending outside ``txs``; returns the
+    own outputs, the inputs and the inputs spending outside."""
+    outs = [o for t in txs for o in sorted(t.outputs, key=lambda o: o.vout)]
+    ins = [i for t in txs if not t.coinbase for i in t.inputs]
+    first = dict(zip((t.txid for t in txs), graph.tx_out_ptr.tolist(), strict=False))
+    n_outs = dict(zip((t.txid for t in txs), (len(t.outputs) for t in txs), strict=True))
+    in_out, ext = [], []  # ext: inputs spending outside, one outside output each
+    for i in ins:
+        if i.prev_txid in first and 0 <= i.prev_vout < n_outs[i.prev_txid]:
+            in_out.append(first[i.prev_txid] + i.prev_vout)
+        else:
+            in_out.append(len(outs) + len(ext))
+            ext.append(i)
+    graph.in_out = np.array(in_out, np.int64)
+    graph.out_tx = np.concatenate(
+        [np.repeat(np.arange(len(txs)), np.diff(graph.tx_out_ptr)), np.full(len(ext), -1)]
+    ).astype(np.int64)
+    graph.out_vout = np.array([o.vout for o in outs] + [i.prev_vout for i in ext], np.int32)
+    graph.out_value = np.array([o.value for o in outs] + [i.value for i in ext], np.int64)
+    types = [o.script_type for o in outs] + [i.script_type for i in ext]
+    graph.out_type = np.array([_TYPE_CODES.get(t, -1) for t in types], np.int8)
+    names = [o.address or "" for o in outs] + [i.address or "" for i in ext]
+    codes: dict[str, int] = {"": -1}  # no address (OP_RETURN): -1
+    graph.out_addr = np.array([codes.setdefault(n, len(codes) - 1) for n in names], np.int64)
+    graph.addresses = np.asarray(list(codes)[1:], dtype=object)  # by first appearance
+    graph._outside_txids = [i.prev_txid for i in ext]
+    return outs, ins, ext
+
+
+def _given_spends(graph: TxGraph, txs: list, outs: list, ins: list, ext: list) -> None:
+    """Who spends each output: a transaction given whose input names it, or the spender the
+    output names (given here, or not: ``out_spent_outside``)."""
+    row = {t.txid: n for n, t in enumerate(txs)}
+    graph.in_sequence = np.array([i.sequence for i in ins], np.int64)
+    graph.out_spent_tx = np.full(len(graph.out_tx), -1, np.int64)
+    graph.out_spent_tx[graph.in_out] = np.repeat(np.arange(len(txs)), np.diff(graph.tx_in_ptr))
+    graph.out_spent_outside = np.zeros(len(graph.out_tx), bool)
+    for o, out in enumerate(outs):
+        if graph.out_spent_tx[o] < 0 and out.spent_txid is not None:
+            if out.spent_txid in row:
+                graph.out_spent_tx[o] = row[out.spent_txid]
+            else:
+                graph.out_spent_outside[o] = True
+    # BIP-69 compares whole previous txids: rank them as text (no 64-bit key is unique here)
+    prev = np.asarray([i.prev_txid for i in ins], dtype=object)
+    graph.in_prev_rank = np.unique(prev, return_inverse=True)[1].astype(np.int64).ravel()
+
+
 # ----------------------------------------------------------------------------- cache
 
 _GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def build_graph(dataset: str | Path | Dataset | TxGraph = "course") -> TxGraph:
-    """The :class:`TxGraph` of ``dataset`` (a name, folder or loaded :class:`Dataset`).
+    """The :class:`TxGraph` of ``dataset``: a name, a folder or a loaded :class:`Dataset`, a
+    ``LocalChain``, or a list of :class:`~chaintrace.Transaction` (fetched from any chain,
+    :meth:`TxGraph.from_transactions`).
 
-    Built once per dataset per process, then reused; passing a graph returns it unchanged.
+    Built once per dataset per process, then reused; passing a graph (or a view of one)
+    returns it unchanged.
 
     >>> g = build_graph("course")
     >>> g is build_graph(load_dataset("course")), g.n_out > g.n_tx > 0
@@ -541,6 +791,10 @@ def build_graph(dataset: str | Path | Dataset | TxGraph = "course") -> TxGraph:
     """
     if isinstance(dataset, TxGraph):
         return dataset
+    if isinstance(getattr(dataset, "graph", None), TxGraph) and not hasattr(dataset, "dataset"):
+        return dataset.graph  # a TxTables view
+    if isinstance(dataset, (list, tuple)):
+        return TxGraph.from_transactions(dataset)
     ds = as_dataset(dataset)
     graph = _GRAPHS.get(ds)
     if graph is None:

@@ -3,13 +3,13 @@
 The three chain tables are for people: txids and addresses as text, one row per thing. Decoding
 that text is what makes a big dataset slow to open (~1.2 s at 10^6 transactions, nearly all of
 it spent on 64-character hex). The engine needs none of it to trace, cluster or taint, so the
-generator also writes what :class:`~chaintrace.graph.TxGraph` and
-:class:`~chaintrace.txtables.TxTables` are made of, as integer columns in chain order:
+generator also writes what :class:`~chaintrace.graph.TxGraph`, the one engine index every
+analysis reads, is made of, as integer columns in chain order:
 
 * ``graph/transactions.parquet``: ``txid`` (32 raw bytes, display order), ``time``, ``height``,
   ``version``, ``locktime``, ``coinbase``, ``n_inputs``, ``n_outputs``;
 * ``graph/outputs.parquet``: ``value``, ``vout``, ``address`` (id, -1 for OP_RETURN),
-  ``script_type`` (index into :data:`~chaintrace.txtables.SCRIPT_TYPES`);
+  ``script_type`` (index into :data:`~chaintrace.graph.SCRIPT_TYPES`);
 * ``graph/inputs.parquet``: ``spends`` (the id of the output the input spends), ``sequence``;
 * ``graph/addresses.parquet``: ``address`` text by id (first appearance in chain order).
 
@@ -97,20 +97,15 @@ def tables(transactions, outputs, inputs) -> dict[str, pa.Table]:
     >>> sorted(files) == sorted(FILES), files[FILES[2]].num_rows == len(ds.inputs)
     (True, True)
     """
-    import pandas as pd
-
-    from .graph import TxGraph
-    from .txtables import SCRIPT_TYPES
+    from .graph import SCRIPT_TYPES, TxGraph
 
     graph = TxGraph.from_tables(transactions, outputs, inputs)
-    script = outputs["script_type"].to_numpy()[graph._out_rows]
-    out_type = pd.Categorical(script, categories=SCRIPT_TYPES).codes
+    out_type = graph.out_type
     if (out_type < 0).any():
         raise DatasetError(
             f"outputs.script_type holds a type outside {', '.join(SCRIPT_TYPES)}; "
             "check the outputs table against docs/ARCHITECTURE.md"
         )
-    sequence = inputs["sequence"].to_numpy(np.int64)[graph._in_rows]
     raw = _raw_txids(graph)
     return {
         FILES[0]: pa.table(
@@ -120,8 +115,8 @@ def tables(transactions, outputs, inputs) -> dict[str, pa.Table]:
                 ),
                 "time": pa.array(graph.tx_time, pa.int64()),
                 "height": pa.array(graph.tx_height, pa.int32()),
-                "version": pa.array(transactions["version"].to_numpy(), pa.int32()),
-                "locktime": pa.array(transactions["locktime"].to_numpy(), pa.int64()),
+                "version": pa.array(graph.tx_version, pa.int32()),
+                "locktime": pa.array(graph.tx_locktime, pa.int64()),
                 "coinbase": pa.array(graph.tx_coinbase, pa.bool_()),
                 "n_inputs": pa.array(np.diff(graph.tx_in_ptr), pa.int32()),
                 "n_outputs": pa.array(np.diff(graph.tx_out_ptr), pa.int32()),
@@ -138,7 +133,7 @@ def tables(transactions, outputs, inputs) -> dict[str, pa.Table]:
         FILES[2]: pa.table(
             {
                 "spends": pa.array(graph.in_out, pa.int64()),
-                "sequence": pa.array(sequence, pa.int64()),
+                "sequence": pa.array(graph.in_sequence, pa.int64()),
             }
         ),
         FILES[3]: pa.table({"address": pa.array(np.asarray(graph.addresses), pa.string())}),
@@ -333,7 +328,7 @@ def _compare_transactions(g: dict, tx: dict) -> None:
 def _script_codes(dataset: Dataset) -> np.ndarray:
     """outputs.script_type as indexes into SCRIPT_TYPES, read as Parquet stores it: a few
     distinct words and a code per row, so no text is made per row."""
-    from .txtables import SCRIPT_TYPES
+    from .graph import SCRIPT_TYPES
 
     path = dataset._file("outputs.parquet")
     column = read_parquet(path, ["script_type"], read_dictionary=["script_type"])[0]
@@ -348,7 +343,7 @@ def _script_codes(dataset: Dataset) -> np.ndarray:
 def _compare_outputs(dataset: Dataset, g: dict, out: dict) -> None:
     import pyarrow.parquet as pq
 
-    from .txtables import SCRIPT_TYPES
+    from .graph import SCRIPT_TYPES
 
     _agree(out["vout"], _positions(g["tx_n_outputs"]))  # the table is in chain order
     _agree(g["out_vout"], out["vout"])

@@ -5,8 +5,12 @@ reason; :func:`change_candidates` combines them by a vote whose confidence comes
 heuristic's published precision (Möser & Narayanan, FC 2022), in the spirit of BlockSci's
 composable change heuristics and GraphSense's per-transaction votes. A heuristic *picks* an
 output only when exactly one output fits its rule; otherwise it abstains and says why.
-:func:`change_table` (in :mod:`chaintrace.heuristics_table`) runs the same rules over a whole
-dataset at once, and tests check both give the same answers.
+
+Each rule is defined once, over the engine's arrays (:mod:`chaintrace.heuristics_table`):
+:func:`change_table` runs it over a whole dataset at once, and :func:`change_candidates`
+runs the same definition on a small index of one transaction and the spenders and address
+histories it needs, then puts the outcome into words. So the table and the explanation cannot
+disagree.
 
 >>> from chaintrace import load_case, open_chain
 >>> chain = open_chain("course")
@@ -23,10 +27,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from . import heuristics_table as rules
 from .changevote import posterior
+from .graph import TxGraph
 from .model import Transaction, TxOutput
+from .txtables import TxTables, tables
 from .units import btc
+
+if TYPE_CHECKING:  # imported where the table is made
+    import pandas as pd
 
 __all__ = [
     "Vote",
@@ -38,7 +51,7 @@ __all__ = [
     "change_table",
 ]
 
-SEQ_NO_RBF = 0xFFFFFFFE  # sequences below this signal replace-by-fee (BIP-125)
+NEEDS_CHAIN = "needs a chain to look up spenders or address history"
 
 
 @dataclass(frozen=True)
@@ -57,249 +70,213 @@ class Vote:
 class Heuristic:
     """A named change rule.
 
-    ``rule(tx, ctx)`` gives a :class:`Vote` for one transaction; ``table(T)`` gives the pick of
-    every transaction of a dataset's arrays (-1 for none). ``precision`` is the weight the vote
-    gives it (the published real-chain precision where there is one); ``published`` is
-    ``(coverage, precision)`` from Möser & Narayanan's ground-truth set, or None.
+    ``choose(T)`` is the rule (:mod:`chaintrace.heuristics_table`): what fits it in every
+    transaction of a chain's arrays; :meth:`table` gives each transaction's pick (-1 for
+    none). ``precision`` is the weight the vote gives it (the published real-chain precision
+    where there is one); ``published`` is ``(coverage, precision)`` from Möser & Narayanan's
+    ground-truth set, or None. ``needs_chain``: the rule looks beyond the transaction (who
+    spent its outputs, when an address was first seen).
     """
 
     name: str
-    rule: Callable
-    table: Callable
+    choose: Callable[[TxTables], rules.Choice]
+    words: _Words
     precision: float
     needs_chain: bool
     summary: str
     published: tuple[float, float] | None = None
     params: dict = field(default_factory=dict)
 
-
-# ----------------------------------------------------------------------------- context
-
-
-class _NeedsChain(Exception):
-    pass
+    def table(self, T: TxTables) -> np.ndarray:
+        """The pick of every transaction of ``T`` (its vout, -1 when the rule abstains)."""
+        return self.choose(T).pick(T)
 
 
-class _Context:
-    """What the rules may ask about a transaction beyond itself (spenders, address history)."""
+# ----------------------------------------------------------------------------- one transaction
 
-    def __init__(self, tx: Transaction, chain):
-        self.tx, self.chain = tx, chain
-        self.in_addrs = {i.address for i in tx.inputs}
+
+class _OneTx:
+    """One transaction and the small index its rules run on (row 0 is the transaction)."""
+
+    def __init__(self, tx: Transaction, T: TxTables, chain):
+        self.tx, self.T, self.chain = tx, T, chain
+        self.rows = np.arange(T.out_start[0], T.out_start[1])
         self.outs = [o for o in tx.outputs if o.address and o.script_type != "op_return"]
-        self._spenders: dict[str, Transaction] = {}
+        self.by_vout = {o.vout: o for o in tx.outputs}
 
-    def spender(self, out: TxOutput) -> Transaction | None:
-        if out.spent_txid is None:
-            return None
-        if self.chain is None:
-            raise _NeedsChain
-        if out.spent_txid not in self._spenders:
-            self._spenders[out.spent_txid] = self.chain.tx(out.spent_txid)
-        return self._spenders[out.spent_txid]
+    def outputs(self, mask: np.ndarray) -> list[TxOutput]:
+        """The transaction's spendable outputs where ``mask`` (over output rows) is true."""
+        keep = self.rows[(mask & self.T.out_spendable)[self.rows]]
+        return [self.by_vout[int(v)] for v in self.T.out_vout[keep]]
 
-    def first_seen_here(self, address: str) -> bool:
-        """True when no transaction before this one touches ``address``."""
-        if self.chain is None:
-            raise _NeedsChain
-        if hasattr(self.chain, "address_txids"):
-            txids = self.chain.address_txids(address)
-        else:
-            txids = [t.txid for t in self.chain.address_txs(address)]
-        return bool(txids) and txids[-1] == self.tx.txid  # newest first: the oldest is last
+    def row_of(self, o: TxOutput) -> int:
+        return int(self.rows[0]) + o.vout
 
 
 def _short(address: str) -> str:
     return address if len(address) <= 16 else f"{address[:10]}…{address[-4:]}"
 
 
-def _pick_one(name: str, cands: list[TxOutput], why: Callable, none: str, many: str) -> Vote:
+def _vouts(outs: list[TxOutput]) -> str:
+    return ", ".join(str(o.vout) for o in outs)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """How a rule's outcome on one transaction is said: ``why`` the one candidate, ``none``,
+    ``many`` candidates, or why the rule does not apply (``abstain``)."""
+
+    why: Callable[[_OneTx, TxOutput], str]
+    none: Callable[[_OneTx], str]
+    many: Callable[[_OneTx, list[TxOutput]], str]
+    abstain: Callable[[_OneTx], str] | None = None
+    not_also: Callable[[_OneTx, TxOutput], str] | None = None
+
+
+def _say(h: Heuristic, one: _OneTx) -> Vote:
+    """The rule ``h`` on row 0 of ``one``'s index, in words."""
+    choice = h.choose(one.T)
+    if not choice.applies[0]:
+        return Vote(h.name, None, h.words.abstain(one))
+    cands = one.outputs(choice.candidates)
     if len(cands) == 1:
-        return Vote(name, cands[0].vout, why(cands[0]))
+        o = cands[0]
+        if choice.also is not None and not choice.also[one.row_of(o)]:
+            return Vote(h.name, None, h.words.not_also(one, o))
+        return Vote(h.name, o.vout, h.words.why(one, o))
     if not cands:
-        return Vote(name, None, none)
-    return Vote(name, None, many.format(n=len(cands), vouts=", ".join(str(o.vout) for o in cands)))
+        return Vote(h.name, None, h.words.none(one))
+    return Vote(h.name, None, h.words.many(one, cands))
 
 
-# ----------------------------------------------------------------------------- the rules
+# ----------------------------------------------------------------------------- the words
+
+_ADDRESS_REUSE = _Words(
+    why=lambda one, o: (
+        f"output {o.vout} is likely change: it pays {_short(o.address)} back, an address this "
+        "transaction spends from"
+    ),
+    none=lambda one: "no output goes back to an input address",
+    many=lambda one, c: f"outputs {_vouts(c)} all go back to input addresses",
+)
+
+_ONE_TIME_CHANGE = _Words(
+    why=lambda one, o: (
+        f"output {o.vout} is likely change: its address first appears on the chain here, while "
+        "every other output pays an address used before (Meiklejohn's one-time change)"
+    ),
+    none=lambda one: "every output pays an address used before",
+    many=lambda one, c: f"outputs {_vouts(c)} all pay new addresses",
+    abstain=lambda one: (
+        "an output goes back to an input address, so a new address is no sign of change"
+    ),
+)
 
 
-def _address_reuse(tx, ctx, **_) -> Vote:
-    cands = [o for o in ctx.outs if o.address in ctx.in_addrs]
-    return _pick_one(
-        "address_reuse",
-        cands,
-        lambda o: (
-            f"output {o.vout} is likely change: it pays {_short(o.address)} back, an "
-            "address this transaction spends from"
-        ),
-        "no output goes back to an input address",
-        "outputs {vouts} all go back to input addresses",
+def _input_types(one: _OneTx) -> list[str]:
+    return sorted({i.script_type for i in one.tx.inputs})
+
+
+def _type_why(one: _OneTx, o: TxOutput) -> str:
+    others = "; ".join(f"output {x.vout} is {x.script_type}" for x in one.outs if x is not o)
+    return (
+        f"output {o.vout} is likely change: its address type {_input_types(one)[0]} matches all "
+        f"inputs; {others}"
     )
 
 
-def _one_time_change(tx, ctx, **_) -> Vote:
-    name = "one_time_change"
-    if any(o.address in ctx.in_addrs for o in ctx.outs):
-        return Vote(
-            name,
-            None,
-            "an output goes back to an input address, so a new address is no sign of change",
-        )
-    addrs = [o.address for o in ctx.outs]
-    cands = [o for o in ctx.outs if addrs.count(o.address) == 1 and ctx.first_seen_here(o.address)]
-    return _pick_one(
-        name,
-        cands,
-        lambda o: (
-            f"output {o.vout} is likely change: its address first appears on the chain "
-            "here, while every other output pays an address used before (Meiklejohn's one-time change)"
-        ),
-        "every output pays an address used before",
-        "outputs {vouts} all pay new addresses",
-    )
+_ADDRESS_TYPE = _Words(
+    why=_type_why,
+    none=lambda one: f"no output has the inputs' type {_input_types(one)[0]}",
+    many=lambda one, c: f"outputs {_vouts(c)} all have the inputs' type {_input_types(one)[0]}",
+    abstain=lambda one: f"the inputs mix address types ({', '.join(_input_types(one)) or 'none'})",
+)
 
 
-def _address_type(tx, ctx, **_) -> Vote:
-    name = "address_type"
-    types = sorted({i.script_type for i in tx.inputs})
-    if len(types) != 1:
-        return Vote(name, None, f"the inputs mix address types ({', '.join(types) or 'none'})")
-    t = types[0]
-    cands = [o for o in ctx.outs if o.script_type == t]
-
-    def why(o):
-        others = "; ".join(f"output {x.vout} is {x.script_type}" for x in ctx.outs if x is not o)
-        return (
-            f"output {o.vout} is likely change: its address type {t} matches all inputs; {others}"
-        )
-
-    return _pick_one(
-        name,
-        cands,
-        why,
-        f"no output has the inputs' type {t}",
-        f"outputs {{vouts}} all have the inputs' type {t}",
-    )
+def _smallest(one: _OneTx) -> str:
+    return btc(min(i.value for i in one.tx.inputs))
 
 
-def _optimal_change(tx, ctx, **_) -> Vote:
-    name = "optimal_change"
-    smallest = min(i.value for i in tx.inputs)
-    cands = [o for o in ctx.outs if o.value < smallest]
-    return _pick_one(
-        name,
-        cands,
-        lambda o: (
-            f"output {o.vout} is likely change: at {btc(o.value)} it is smaller than every "
-            f"input (smallest {btc(smallest)}); had it been the payment, a wallet would not have "
-            "added the input it did not need"
-        ),
-        f"no output is smaller than the smallest input ({btc(smallest)})",
-        "outputs {vouts} are all smaller than every input",
-    )
+_OPTIMAL_CHANGE = _Words(
+    why=lambda one, o: (
+        f"output {o.vout} is likely change: at {btc(o.value)} it is smaller than every input "
+        f"(smallest {_smallest(one)}); had it been the payment, a wallet would not have added "
+        "the input it did not need"
+    ),
+    none=lambda one: f"no output is smaller than the smallest input ({_smallest(one)})",
+    many=lambda one, c: f"outputs {_vouts(c)} are all smaller than every input",
+    abstain=lambda one: "a transaction without inputs has no change",
+)
 
 
-def _round_payment(tx, ctx, digits: int = 4, **_) -> Vote:
-    name = f"round_payment_{digits}" if digits != 4 else "round_payment"
+def _round_words(digits: int) -> _Words:
     unit = 10**digits
-    cands = [o for o in ctx.outs if o.value % unit]
-    return _pick_one(
-        name,
-        cands,
-        lambda o: (
-            f"output {o.vout} is likely change: every other output is a round amount "
-            f"(a multiple of {unit:,} sat) and it is not, so it is what was left over"
+    return _Words(
+        why=lambda one, o: (
+            f"output {o.vout} is likely change: every other output is a round amount (a "
+            f"multiple of {unit:,} sat) and it is not, so it is what was left over"
         ),
-        f"every output is a multiple of {unit:,} sat",
-        f"outputs {{vouts}} are none of them multiples of {unit:,} sat",
+        none=lambda one: f"every output is a multiple of {unit:,} sat",
+        many=lambda one, c: f"outputs {_vouts(c)} are none of them multiples of {unit:,} sat",
     )
 
 
-def _bip69_order(tx: Transaction) -> bool:
-    ins = [(i.prev_txid, i.prev_vout) for i in tx.inputs]
-    outs = [o.value for o in tx.outputs]
-    return ins == sorted(ins) and outs == sorted(outs)
-
-
-def _locktime_fp(tx: Transaction) -> bool:
-    return tx.locktime > 0
-
-
-def _version_fp(tx: Transaction) -> int:
-    return tx.version
-
-
-def _rbf_fp(tx: Transaction) -> bool:
-    return any(i.sequence < SEQ_NO_RBF for i in tx.inputs)
-
-
-_FINGERPRINTS = {
-    "bip69": (_bip69_order, lambda v: "BIP-69 ordered" if v else "not BIP-69 ordered"),
-    "locktime": (_locktime_fp, lambda v: "locktime set" if v else "locktime 0"),
-    "version": (_version_fp, lambda v: f"version {v}"),
-    "rbf": (_rbf_fp, lambda v: "signals RBF" if v else "does not signal RBF"),
+_HABIT_WORDS = {
+    "bip69": lambda v: "BIP-69 ordered" if v else "not BIP-69 ordered",
+    "locktime": lambda v: "locktime set" if v else "locktime 0",
+    "version": lambda v: f"version {v}",
+    "rbf": lambda v: "signals RBF" if v else "does not signal RBF",
 }
 
 
-def _fingerprint_rule(name: str):
-    fp, words = _FINGERPRINTS[name]
+def _fingerprint_words(name: str) -> _Words:
+    words = _HABIT_WORDS[name]
 
-    def rule(tx, ctx, **_) -> Vote:
-        unspent = [o.vout for o in ctx.outs if o.spent_txid is None]
-        if unspent:
-            return Vote(
-                name, None, f"output {unspent[0]} is unspent, so how its spender behaves is unknown"
-            )
-        mine = fp(tx)
-        spenders = {o.vout: ctx.spender(o) for o in ctx.outs}
-        cands = [o for o in ctx.outs if fp(spenders[o.vout]) == mine]
+    def habits(one: _OneTx):
+        fp = rules.habit(one.T, name)
+        return fp[0], lambda x: words(fp[one.T.out_spender[one.row_of(x)]])
 
-        def why(o):
-            others = "; ".join(
-                f"output {x.vout}'s spender {words(fp(spenders[x.vout]))}"
-                for x in ctx.outs
-                if x is not o
-            )
-            return (
-                f"output {o.vout} is likely change: it is spent by a transaction with this one's "
-                f"wallet habit ({words(mine)}); {others}"
-            )
-
-        return _pick_one(
-            name,
-            cands,
-            why,
-            f"no output's spender shares this transaction's habit ({words(mine)})",
-            f"the spenders of outputs {{vouts}} all share this transaction's habit ({words(mine)})",
+    def why(one, o):
+        mine, spender = habits(one)
+        others = "; ".join(
+            f"output {x.vout}'s spender {spender(x)}" for x in one.outs if x is not o
+        )
+        return (
+            f"output {o.vout} is likely change: it is spent by a transaction with this one's "
+            f"wallet habit ({words(mine)}); {others}"
         )
 
-    return rule
+    def first_unspent(one):
+        return next(o.vout for o in one.outs if o.spent_txid is None)
 
-
-def _is_peel_shaped(tx: Transaction) -> bool:
-    outs = [o for o in tx.outputs if o.address and o.script_type != "op_return"]
-    return tx.n_inputs == 1 and len(outs) == 2
-
-
-def _peel_chain(tx, ctx, **_) -> Vote:
-    name = "peel_chain"
-    if len(ctx.outs) != 2:
-        return Vote(name, None, f"a peel-chain hop has two outputs; this one has {len(ctx.outs)}")
-    cands = [o for o in ctx.outs if (s := ctx.spender(o)) is not None and _is_peel_shaped(s)]
-    if len(cands) == 1 and cands[0].value <= min(o.value for o in ctx.outs if o is not cands[0]):
-        return Vote(name, None, f"output {cands[0].vout} continues in a one-input, two-output "
-                    "transaction, but it is not the larger output, so it looks like a peel, not the rest")  # fmt: skip
-    return _pick_one(
-        name,
-        cands,
-        lambda o: (
-            f"output {o.vout} is likely change: it is the larger output and is spent by "
-            "another one-input, two-output transaction: the next hop of a peel chain"
+    return _Words(
+        why=why,
+        none=lambda one: (
+            f"no output's spender shares this transaction's habit ({words(habits(one)[0])})"
         ),
-        "no output is spent by a one-input, two-output transaction",
-        "outputs {vouts} are all spent by one-input, two-output transactions",
+        many=lambda one, c: (
+            f"the spenders of outputs {_vouts(c)} all share this transaction's habit "
+            f"({words(habits(one)[0])})"
+        ),
+        abstain=lambda one: (
+            f"output {first_unspent(one)} is unspent, so how its spender behaves is unknown"
+        ),
     )
+
+
+_PEEL_CHAIN = _Words(
+    why=lambda one, o: (
+        f"output {o.vout} is likely change: it is the larger output and is spent by another "
+        "one-input, two-output transaction: the next hop of a peel chain"
+    ),
+    none=lambda one: "no output is spent by a one-input, two-output transaction",
+    many=lambda one, c: f"outputs {_vouts(c)} are all spent by one-input, two-output transactions",
+    abstain=lambda one: f"a peel-chain hop has two outputs; this one has {len(one.outs)}",
+    not_also=lambda one, o: (
+        f"output {o.vout} continues in a one-input, two-output transaction, but it is not the "
+        "larger output, so it looks like a peel, not the rest"
+    ),
+)
 
 
 # ----------------------------------------------------------------------------- registry
@@ -319,78 +296,33 @@ PUBLISHED = {
 }
 ROUND_PUBLISHED = {2: (0.4788, 0.976), 6: (0.2161, 0.977), 8: (0.056, 0.996)}
 
+_ROWS = [
+    ("address_reuse", _ADDRESS_REUSE, 0.95, False,
+     "the one output paying an input address back"),
+    ("one_time_change", _ONE_TIME_CHANGE, 0.96, True,
+     "the one output to an address never seen before (none back to an input)"),
+    ("address_type", _ADDRESS_TYPE, 0.886, False,
+     "the one output whose script type matches every input's"),
+    ("optimal_change", _OPTIMAL_CHANGE, 0.921, False,
+     "the one output smaller than every input"),
+    ("round_payment", _round_words(4), 0.987, False,
+     "the one output that is not a round amount (multiple of 10^4 sat)"),
+    ("bip69", _fingerprint_words("bip69"), 0.806, True,
+     "the one output whose spender shares this tx's BIP-69 ordering (or its absence)"),
+    ("locktime", _fingerprint_words("locktime"), 0.988, True,
+     "the one output whose spender shares this tx's locktime habit (0 or set)"),
+    ("version", _fingerprint_words("version"), 0.983, True,
+     "the one output whose spender has this tx's version"),
+    ("rbf", _fingerprint_words("rbf"), 0.963, True,
+     "the one output whose spender shares this tx's RBF signalling"),
+    ("peel_chain", _PEEL_CHAIN, 0.9, True,
+     "the larger output when it alone is spent by a one-input, two-output tx"),
+]  # fmt: skip
 
-def _registry() -> dict[str, Heuristic]:
-    from . import heuristics_table as vt
-
-    rows = [
-        ("address_reuse", _address_reuse, vt.address_reuse, 0.95, False,
-         "the one output paying an input address back"),
-        ("one_time_change", _one_time_change, vt.one_time_change, 0.96, True,
-         "the one output to an address never seen before (none back to an input)"),
-        ("address_type", _address_type, vt.address_type, 0.886, False,
-         "the one output whose script type matches every input's"),
-        ("optimal_change", _optimal_change, vt.optimal_change, 0.921, False,
-         "the one output smaller than every input"),
-        ("round_payment", _round_payment, vt.round_payment, 0.987, False,
-         "the one output that is not a round amount (multiple of 10^4 sat)"),
-        ("bip69", _fingerprint_rule("bip69"), vt.fingerprint("bip69"), 0.806, True,
-         "the one output whose spender shares this tx's BIP-69 ordering (or its absence)"),
-        ("locktime", _fingerprint_rule("locktime"), vt.fingerprint("locktime"), 0.988, True,
-         "the one output whose spender shares this tx's locktime habit (0 or set)"),
-        ("version", _fingerprint_rule("version"), vt.fingerprint("version"), 0.983, True,
-         "the one output whose spender has this tx's version"),
-        ("rbf", _fingerprint_rule("rbf"), vt.fingerprint("rbf"), 0.963, True,
-         "the one output whose spender shares this tx's RBF signalling"),
-        ("peel_chain", _peel_chain, vt.peel_chain, 0.9, True,
-         "the larger output when it alone is spent by a one-input, two-output tx"),
-    ]  # fmt: skip
-    return {
-        name: Heuristic(name, rule, table, prior, chain, summary, PUBLISHED.get(name))
-        for name, rule, table, prior, chain, summary in rows
-    }
-
-
-class _LazyRegistry(dict):
-    """``HEURISTICS`` fills itself on first use (its table functions live in another module)."""
-
-    def _fill(self):
-        if not super().__len__():
-            self.update(_registry())
-
-    def __getitem__(self, key):
-        self._fill()
-        try:
-            return super().__getitem__(key)
-        except KeyError:
-            raise KeyError(f"no change heuristic {key!r}; choose from {', '.join(self)}") from None
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self):
-        self._fill()
-        return super().__len__()
-
-    def __contains__(self, key):
-        self._fill()
-        return super().__contains__(key)
-
-    def keys(self):
-        self._fill()
-        return super().keys()
-
-    def values(self):
-        self._fill()
-        return super().values()
-
-    def items(self):
-        self._fill()
-        return super().items()
-
-
-HEURISTICS: dict[str, Heuristic] = _LazyRegistry()
+HEURISTICS: dict[str, Heuristic] = {
+    name: Heuristic(name, rules.RULES[name], words, prior, chain, summary, PUBLISHED.get(name))
+    for name, words, prior, chain, summary in _ROWS
+}
 
 
 def round_payment_heuristic(digits: int) -> Heuristic:
@@ -399,8 +331,6 @@ def round_payment_heuristic(digits: int) -> Heuristic:
     >>> round_payment_heuristic(6).name
     'round_payment_6'
     """
-    from . import heuristics_table as vt
-
     if not isinstance(digits, int) or not 1 <= digits <= 8:
         raise ValueError(
             f"digits must be a whole number from 1 to 8 (trailing zeros in sats), not {digits!r}"
@@ -410,8 +340,8 @@ def round_payment_heuristic(digits: int) -> Heuristic:
     published = ROUND_PUBLISHED.get(digits)
     return Heuristic(
         f"round_payment_{digits}",
-        lambda tx, ctx: _round_payment(tx, ctx, digits=digits),
-        lambda T: vt.round_payment(T, digits=digits),
+        lambda T: rules.round_payment(T, digits=digits),
+        _round_words(digits),
         published[1] if published else 0.95,
         False,
         f"the one output that is not a multiple of 10^{digits} sat",
@@ -426,7 +356,12 @@ def resolve(heuristics: Iterable | None) -> list[Heuristic]:
         return list(HEURISTICS.values())
     if isinstance(heuristics, (str, Heuristic)):
         heuristics = [heuristics]
-    return [h if isinstance(h, Heuristic) else HEURISTICS[h] for h in heuristics]
+    found = []
+    for h in heuristics:
+        if not isinstance(h, Heuristic) and h not in HEURISTICS:
+            raise KeyError(f"no change heuristic {h!r}; choose from {', '.join(HEURISTICS)}")
+        found.append(h if isinstance(h, Heuristic) else HEURISTICS[h])
+    return found
 
 
 # ----------------------------------------------------------------------------- the vote
@@ -491,6 +426,68 @@ def combine(votes: Iterable[Vote], candidates: list[int], precision: dict[str, f
     return posterior(picks, list(candidates), precision)
 
 
+def _kind(h: Heuristic) -> str:
+    """Which rule family ``h`` belongs to (round_payment_6 is a round_payment)."""
+    return "round_payment" if h.name.startswith("round_payment") else h.name
+
+
+def _unknowable(h: Heuristic, one: _OneTx) -> bool:
+    """Without a chain, does ``h`` need what only a chain can tell (spenders, histories)?
+
+    Checked in the order the rule reads the transaction: a rule that can already abstain
+    from the transaction alone (an unspent output, a change back to an input) says that.
+    """
+    if one.chain is not None:
+        return False
+    kind, outs = _kind(h), one.outs
+    if kind in rules.FINGERPRINTS:
+        return all(o.spent_txid is not None for o in outs)
+    if kind == "peel_chain":
+        return len(outs) == 2 and any(o.spent_txid is not None for o in outs)
+    if kind == "one_time_change":
+        back = rules.back_to_input(one.T)[one.rows].any()
+        return (
+            not back and rules.unique_address(one.T)[one.rows][one.T.out_spendable[one.rows]].any()
+        )
+    return False
+
+
+def _first_seen_here(chain, tx: Transaction, address: str) -> bool:
+    """True when no transaction before ``tx`` touches ``address`` (asked of the chain)."""
+    if hasattr(chain, "address_txids"):
+        txids = chain.address_txids(address)
+    else:
+        txids = [t.txid for t in chain.address_txs(address)]
+    return bool(txids) and txids[-1] == tx.txid  # newest first: the oldest is last
+
+
+def _index_of(tx: Transaction, chain, chosen: list[Heuristic]) -> _OneTx:
+    """The small index the rules run on: ``tx`` (row 0), the spenders of its outputs and the
+    first-seen status of its addresses, as far as the chosen rules need them."""
+    outs = [o for o in tx.outputs if o.address and o.script_type != "op_return"]
+    kinds = {_kind(h) for h in chosen}
+    spenders = {}
+    all_spent = all(o.spent_txid is not None for o in outs)
+    if chain is not None and (
+        "peel_chain" in kinds or (kinds & set(rules.FINGERPRINTS) and all_spent)
+    ):
+        for o in outs:
+            if o.spent_txid is not None and o.spent_txid not in spenders:
+                spenders[o.spent_txid] = chain.tx(o.spent_txid)
+    graph = TxGraph.from_transactions([tx, *spenders.values()])
+    one = _OneTx(tx, tables(graph), chain)
+    if chain is not None and "one_time_change" in kinds:
+        T, rows = one.T, one.rows
+        first = np.full(len(graph.addresses), -1, np.int64)  # -1: seen before (or not asked)
+        if not rules.back_to_input(T)[rows].any():
+            fresh = rules.unique_address(T)[rows] & T.out_spendable[rows]
+            for r in rows[fresh]:
+                if _first_seen_here(chain, tx, graph.out_addr_text(r)):
+                    first[T.out_addr[r]] = 0
+        graph.addr_first_tx = first
+    return one
+
+
 def change_candidates(tx, chain=None, heuristics=None) -> ChangeVerdict:
     """Vote on the change output of ``tx`` (a :class:`~chaintrace.Transaction` or a txid).
 
@@ -498,6 +495,7 @@ def change_candidates(tx, chain=None, heuristics=None) -> ChangeVerdict:
     an address was first seen); with ``chain=None`` a txid is looked up in the course dataset
     and the rules that need a chain abstain for a Transaction. ``heuristics`` is a list of
     names (see :data:`HEURISTICS`) or :class:`Heuristic` objects; all of them by default.
+    The rules are those of :func:`change_table`, run on a small index of this transaction.
 
     >>> from chaintrace import load_case, open_chain
     >>> v = change_candidates(load_case("cluster-01").payment_txid, open_chain("course"),
@@ -513,30 +511,38 @@ def change_candidates(tx, chain=None, heuristics=None) -> ChangeVerdict:
     if not isinstance(tx, Transaction):
         raise TypeError(f"tx must be a Transaction or a txid, not {type(tx).__name__}")
     chosen = resolve(heuristics)
-    ctx = _Context(tx, chain)
-    if tx.coinbase or len(ctx.outs) < 2:
+    outs = [o for o in tx.outputs if o.address and o.script_type != "op_return"]
+    if tx.coinbase or len(outs) < 2:
         why = "a coinbase has no change" if tx.coinbase else "fewer than two outputs can be change"
         votes = tuple(Vote(h.name, None, why) for h in chosen)
         return ChangeVerdict(tx.txid, None, None, votes, {})
-    votes = []
-    for h in chosen:
-        try:
-            votes.append(h.rule(tx, ctx))
-        except _NeedsChain:
-            votes.append(Vote(h.name, None, "needs a chain to look up spenders or address history"))
-    vout, conf, post = combine(
-        votes, [o.vout for o in ctx.outs], {h.name: h.precision for h in chosen}
-    )
+    one = _index_of(tx, chain, chosen)
+    votes = [
+        Vote(h.name, None, NEEDS_CHAIN) if _unknowable(h, one) else _say(h, one) for h in chosen
+    ]
+    vout, conf, post = combine(votes, [o.vout for o in outs], {h.name: h.precision for h in chosen})
     return ChangeVerdict(tx.txid, vout, conf, tuple(votes), post)
 
 
-def change_table(dataset="course", heuristics=None):
-    """Every transaction's change picks and vote at once (see :mod:`chaintrace.heuristics_table`).
+def change_table(dataset="course", heuristics=None) -> pd.DataFrame:
+    """One row per transaction (chain order): each heuristic's pick (vout or -1), the number
+    of heuristics that picked, the vote's ``vout`` (-1 for none) and its ``confidence``
+    (NaN without a vote). ``n_candidates`` counts the outputs that could be change.
+
+    ``dataset``: a name, folder or ``Dataset``, a ``LocalChain``, or transactions fetched from
+    any chain (a list: :meth:`chaintrace.graph.TxGraph.from_transactions`).
 
     >>> table = change_table("course")
     >>> {"txid", "vout", "confidence", "address_type"} <= set(table.columns)
     True
     """
-    from .heuristics_table import change_table as _table
+    import pandas as pd
 
-    return _table(dataset, heuristics)
+    T = tables(dataset)
+    chosen = resolve(heuristics)
+    picks = {h.name: h.table(T) for h in chosen}
+    vout, conf, n_votes = rules.vote(T, picks, {h.name: h.precision for h in chosen})
+    frame = {"txid": T.txid, "n_candidates": np.where(rules.eligible(T), T.n_spendable, 0)}
+    frame.update({k: v.astype(np.int32) for k, v in picks.items()})
+    frame.update({"n_votes": n_votes, "vout": vout.astype(np.int32), "confidence": conf})
+    return pd.DataFrame(frame)

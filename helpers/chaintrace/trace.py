@@ -63,6 +63,7 @@ ENDPOINTS = (
     "coinbase",
     "limit",
     "target",
+    "not fetched",
 )
 
 
@@ -263,6 +264,7 @@ _STATUS_WORDS = {
     "coinbase": "Newly mined (coinbase)",
     "limit": "Not followed (row limit reached)",
     "target": "Reached the target address",
+    "not fetched": "Moved on in a transaction not fetched (fetch it to follow)",
 }
 
 
@@ -448,8 +450,9 @@ def _movable(g, outs, services, stop, forward, at_start):
     """The outputs a walk may go on from (not at a service, spent / not coinbase)."""
     if forward:
         ok = g.out_spent_tx[outs] >= 0
-    else:
-        ok = ~g.tx_coinbase[g.out_tx[outs]]
+    else:  # an outside output (transactions handed in) has no transaction to go back to
+        made_by = g.out_tx[outs]
+        ok = (made_by >= 0) & ~g.tx_coinbase[np.maximum(made_by, 0)]
     if stop and not at_start:
         addr = g.out_addr[outs]
         ok &= ~((addr >= 0) & services.is_service[np.maximum(addr, 0)])
@@ -464,8 +467,12 @@ def _status(g, rows, hop, hops, services, stop, forward, limited, h0):
         end = g.out_spent_tx[rows] < 0
         status[end] = "unspent"
         status[end & (addr < 0)] = "burned"
+        if g.out_spent_outside is not None:  # spent by a transaction that was not handed in
+            status[end & g.out_spent_outside[rows]] = "not fetched"
     else:
-        status[g.tx_coinbase[g.out_tx[rows]]] = "coinbase"
+        made_by = g.out_tx[rows]
+        status[g.tx_coinbase[np.maximum(made_by, 0)] & (made_by >= 0)] = "coinbase"
+        status[made_by < 0] = "not fetched"
     status[is_service] = "service"
     at_limit = (hop == hops) & (status == "followed")
     status[at_limit] = "hop limit"
@@ -554,6 +561,8 @@ def _chain_stop(g: TxGraph, o: int, services: _Services, h: int) -> tuple[str, i
     if h > 1 and a >= 0 and services.is_service[a]:
         return "service", -1
     t = int(g.out_spent_tx[o])
+    if t < 0 and g.out_spent_outside is not None and g.out_spent_outside[o]:
+        return "not fetched", -1
     if t < 0:
         return ("unspent" if a >= 0 else "burned"), -1
     if len(g.inputs_of(t)) > 1:
