@@ -29,9 +29,7 @@ def test_an_untouched_scaffold_has_no_answer_yet(shell):
 
 
 def test_an_answer_cell_that_raised_is_named_with_its_error(shell):
-    message = message_of_test_cell(
-        shell, 'fee_sats = ...\nrows = {"a": 1}\nfee_sats = rows["fee"]'
-    )
+    message = message_of_test_cell(shell, 'fee_sats = ...\nrows = {"a": 1}\nfee_sats = rows["fee"]')
     assert "stopped with an error (KeyError: 'fee')" in message
     assert "no answer yet" not in message
 

@@ -117,7 +117,9 @@ def values_of(case_id: str, path: str, value, decimals: int) -> list[CaseValue]:
     return [CaseValue(where, "number", n) for n in readable_numbers(field, value, decimals)]
 
 
-def case_specific_values(bundled: dict[str, dict], others: list[dict[str, dict]]) -> list[CaseValue]:
+def case_specific_values(
+    bundled: dict[str, dict], others: list[dict[str, dict]]
+) -> list[CaseValue]:
     """The values of the bundled case files that another variant changes.
 
     A name counts only if no role of it survives: on every variant, at every place the bundled
@@ -152,7 +154,12 @@ def significant_digits(token: str) -> int:
 
 def date_forms(iso: str) -> list[str]:
     day = datetime.strptime(iso, "%Y-%m-%d")
-    return [iso, f"{day.day} {day:%B %Y}", f"{day.day} {day:%b %Y}", f"{day:%B} {day.day}, {day.year}"]
+    return [
+        iso,
+        f"{day.day} {day:%B %Y}",
+        f"{day.day} {day:%b %Y}",
+        f"{day:%B} {day.day}, {day.year}",
+    ]
 
 
 def found_in(text: str, values: list[CaseValue]) -> list[CaseValue]:
@@ -172,8 +179,7 @@ def found_in(text: str, values: list[CaseValue]) -> list[CaseValue]:
             hit = any(form in text for form in date_forms(value.value))
         else:
             hit = any(
-                value.value.quantize(Decimal(1).scaleb(n.as_tuple().exponent)) == n
-                for n in numbers
+                value.value.quantize(Decimal(1).scaleb(n.as_tuple().exponent)) == n for n in numbers
             )
         if hit:
             hits.append(value)

@@ -62,7 +62,9 @@ def misuses(source: str, machinery_allowed: bool) -> list[str]:
                 if not (sub in MACHINERY and machinery_allowed):
                     found.append(f"from {node.module} import ...")
             else:
-                found += [f"from chaintrace import {n.name}" for n in node.names if n.name not in allowed]
+                found += [
+                    f"from chaintrace import {n.name}" for n in node.names if n.name not in allowed
+                ]
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Attribute)
@@ -81,7 +83,9 @@ def test_code_uses_only_the_top_level_package(path):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        lines = [
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        ]
         for misuse in misuses("\n".join(lines), is_machinery_cell(cell)):
             found.append(f"cell {cell.get('id')}: {misuse}")
     assert not found, (

@@ -14,7 +14,9 @@ import pytest
 from conftest import MODULES, ROOT
 from nbgrading import nbgrader_cells, notebook_path
 
-HEADING = re.compile(r"\*\*Points:\*\*\s*(\d+)\s+automatic\s*\+\s*(\d+)\s+marked by your instructor")
+HEADING = re.compile(
+    r"\*\*Points:\*\*\s*(\d+)\s+automatic\s*\+\s*(\d+)\s+marked by your instructor"
+)
 PART_TITLE = re.compile(r"^## Part ([A-Z]) \((\d+) points?\b([^)]*)\)", flags=re.M)
 TABLE_ROW = re.compile(r"^\|\s*([A-Z])\s*\|[^\n]*\|\s*(\d+)\s*\|\s*$", flags=re.M)
 TIME = re.compile(r"\*\*Estimated time:\*\*\s*(\d+)\s*minutes")
@@ -47,9 +49,19 @@ def test_stated_points_are_the_points_graded(module):
     nb = source(module)
     intro = nb.cells[0].source
     heading = HEADING.search(intro)
-    assert heading, f"{module['assignment']}: the first cell should state '**Points:** N automatic + M marked ...'"
-    automatic = sum(c.metadata.nbgrader["points"] for c in nbgrader_cells(nb, grade=True) if c.cell_type == "code")
-    manual = sum(c.metadata.nbgrader["points"] for c in nbgrader_cells(nb, grade=True) if c.cell_type == "markdown")
+    assert heading, (
+        f"{module['assignment']}: the first cell should state '**Points:** N automatic + M marked ...'"
+    )
+    automatic = sum(
+        c.metadata.nbgrader["points"]
+        for c in nbgrader_cells(nb, grade=True)
+        if c.cell_type == "code"
+    )
+    manual = sum(
+        c.metadata.nbgrader["points"]
+        for c in nbgrader_cells(nb, grade=True)
+        if c.cell_type == "markdown"
+    )
     assert (int(heading.group(1)), int(heading.group(2))) == (automatic, manual), (
         f"{module['assignment']} states {heading.group(1)} automatic + {heading.group(2)} marked points; "
         f"its graded cells give {automatic:g} + {manual:g}"
@@ -60,7 +72,9 @@ def test_stated_points_are_the_points_graded(module):
         f"{module['assignment']}: the table lists parts {sorted(table)}, the notebook has {sorted(graded)}"
     )
     for cell in nb.cells:
-        for letter, points, rest in PART_TITLE.findall(cell.source) if cell.cell_type == "markdown" else []:
+        for letter, points, rest in (
+            PART_TITLE.findall(cell.source) if cell.cell_type == "markdown" else []
+        ):
             given = graded[letter]["automatic"] + graded[letter]["manual"]
             assert int(points) == table[letter] == given, (
                 f"{module['assignment']} Part {letter}: its title says {points} points, the table "
@@ -78,7 +92,9 @@ def test_module_time_is_lesson_plus_assignment(module):
     lesson = nbformat.read(ROOT / "course" / module["lesson"], as_version=4).cells[0].source
     assignment = source(module).cells[0].source
     times = [TIME.search(text) for text in (lesson, assignment)]
-    assert all(times), f"module {module['number']}: lesson and assignment each state '**Estimated time:** N minutes'"
+    assert all(times), (
+        f"module {module['number']}: lesson and assignment each state '**Estimated time:** N minutes'"
+    )
     lesson_minutes, assignment_minutes = (int(t.group(1)) for t in times)
     assert module["minutes"] == lesson_minutes + assignment_minutes, (
         f"module {module['number']}: course/modules.toml says {module['minutes']} minutes; the lesson says "
