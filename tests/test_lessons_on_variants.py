@@ -17,8 +17,8 @@ that number: "241.8 BTC" matches 24,181,840,016 sat. Numbers of fewer than three
 digits ("6 hops") are not checked: too many ordinary numbers look like them.
 
 Runtime (measured 2026-12-05 on a shared 2-core machine): the two variants take about 15 s to
-make; each notebook runs once, on one of them (a lesson and its release on different ones),
-2-4 s each.
+make (once per test worker); each notebook runs once, on one of them (a lesson and its release on
+different ones), 2-4 s each; the whole file took 87 s on one worker.
 """
 
 import json
@@ -194,12 +194,16 @@ def bundled_values(variants) -> list[CaseValue]:
 
 
 def trainee_notebooks():
-    """(path, which variant runs it): lessons and releases alternate between the two."""
+    """(path, which variant runs it): lessons and releases alternate between the two.
+
+    Ids carry the assignment's name, so that the test workers share the notebooks out by module
+    (conftest.work_unit).
+    """
     for index, module in enumerate(MODULES):
         lesson = ROOT / "course" / module["lesson"]
         release = notebook_path(ROOT / "exercises" / module["assignment"])
-        yield pytest.param(lesson, index % 2, id=module["lesson"])
-        yield pytest.param(release, 1 - index % 2, id=f"exercises/{module['assignment']}")
+        yield pytest.param(lesson, index % 2, id=f"{module['assignment']}-lesson")
+        yield pytest.param(release, 1 - index % 2, id=f"{module['assignment']}-release")
 
 
 def test_the_values_looked_for_are_those_a_variant_changes(bundled_values):
