@@ -18,8 +18,9 @@ from nbgrading import notebook_path
 
 MACHINERY = {"check", "truth"}
 # Used by the course, not yet exported at the top level: to be emptied, never extended.
-NOT_YET_EXPORTED = {"attribute", "account", "encoding"}
-PUBLIC = set(chaintrace.__all__) | NOT_YET_EXPORTED
+# public submodules, reached as ``ct.account.<name>`` (loaded on first use)
+SUBMODULES = {"account", "encoding"}
+PUBLIC = set(chaintrace.__all__) | SUBMODULES
 
 
 def notebooks():
@@ -95,8 +96,8 @@ def test_code_uses_only_the_top_level_package(path):
     )
 
 
-def test_names_waiting_to_be_exported_are_really_missing():
-    """Once a name is exported, it leaves the waiting list."""
-    assert not NOT_YET_EXPORTED & set(chaintrace.__all__), (
-        f"{NOT_YET_EXPORTED & set(chaintrace.__all__)} are exported now: remove them from NOT_YET_EXPORTED"
-    )
+def test_public_submodules_are_reachable_from_the_package():
+    import types
+
+    for name in sorted(SUBMODULES):
+        assert isinstance(getattr(chaintrace, name), types.ModuleType), name
