@@ -240,7 +240,7 @@ class Catalogue:
                     name: self._one(value) or value
                     for name, value in zip(fields, match.groups(), strict=True)
                 }
-                return re.sub(r"\{[^{}]+\}", lambda m: values.get(m[0], m[0]), translation)
+                return re.sub(r"\{[^{}]+\}", lambda m, v=values: v.get(m[0], m[0]), translation)
         return None
 
     def translate(self, text: str) -> str:

@@ -57,8 +57,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from ..messages import LANGUAGES, MESSAGE_CONTEXT, Entry, read_po, write_po
 
 __all__ = [
@@ -180,7 +178,9 @@ def merge(found: list[Unit], old: list[Entry]) -> list[Entry]:
         if kept is not None:
             unused.pop(unit.msgid, None)
             flags |= kept.flags - {"python-format"}
-            entries.append(Entry(unit.context, unit.msgid, kept.msgstr, flags, comment, kept.previous))
+            entries.append(
+                Entry(unit.context, unit.msgid, kept.msgstr, flags, comment, kept.previous)
+            )
             continue
         earlier = by_cell.get(unit.context)
         if earlier is None and unit.context == MESSAGE_CONTEXT:
@@ -189,7 +189,9 @@ def merge(found: list[Unit], old: list[Entry]) -> list[Entry]:
         if earlier is not None and earlier.msgstr:
             previous = earlier.previous if earlier.fuzzy and earlier.previous else earlier.msgid
             entries.append(
-                Entry(unit.context, unit.msgid, earlier.msgstr, flags | {"fuzzy"}, comment, previous)
+                Entry(
+                    unit.context, unit.msgid, earlier.msgstr, flags | {"fuzzy"}, comment, previous
+                )
             )
         else:
             entries.append(Entry(unit.context, unit.msgid, "", flags, comment))
@@ -202,23 +204,27 @@ def problems(found: list[Unit], entries: list[Entry]) -> list[Problem]:
     by_key = {(e.context, e.msgid): e for e in entries}
     by_cell = {e.context: e for e in entries if e.context != MESSAGE_CONTEXT}
     wanted = {(u.context, u.msgid) for u in found}
+    cells = {u.context for u in found if u.context != MESSAGE_CONTEXT}
     for unit in found:
         entry = by_key.get((unit.context, unit.msgid))
         label = unit.where if unit.context == MESSAGE_CONTEXT else f"cell {unit.context}"
         if entry is None:
             changed = unit.context in by_cell
-            kind, what = ("stale", "the English changed since") if changed else ("untranslated", "no")
+            kind, what = (
+                ("stale", "the English changed since") if changed else ("untranslated", "no")
+            )
             out.append(Problem(kind, label, f"{what} translation of {_short(unit.msgid)}"))
         elif not entry.msgstr:
             out.append(Problem("untranslated", label, f"empty translation of {_short(unit.msgid)}"))
         elif entry.fuzzy:
-            out.append(Problem("stale", label, f"fuzzy: revise the translation of {_short(unit.msgid)}"))
-        elif sorted(FIELD.findall(entry.msgstr)) != sorted(set(FIELD.findall(unit.msgid))) and unit.template:
             out.append(
-                Problem("fields", label, f"the translation must keep the fields {FIELD.findall(unit.msgid)}")
+                Problem("stale", label, f"fuzzy: revise the translation of {_short(unit.msgid)}")
             )
+        elif unit.template and set(FIELD.findall(entry.msgstr)) != set(FIELD.findall(unit.msgid)):
+            fields = sorted(set(FIELD.findall(unit.msgid)))
+            out.append(Problem("fields", label, f"the translation must keep the fields {fields}"))
     for entry in entries:
-        if (entry.context, entry.msgid) not in wanted:
+        if (entry.context, entry.msgid) not in wanted and entry.context not in cells:
             out.append(Problem("obsolete", entry.context, f"nothing uses {_short(entry.msgid)}"))
     return out
 
@@ -254,6 +260,9 @@ def build_notebook(english, entries: list[Entry], lang: str):
 
 
 def notebook_bytes(nb) -> str:
+    """A notebook as the repository stores it (nbformat's layout, a final newline)."""
+    import nbformat  # the course's notebook machinery, not the toolkit's (imported when used)
+
     return nbformat.writes(nb) + "\n"
 
 
@@ -318,6 +327,8 @@ class Edition:
 
     @staticmethod
     def _read(path: Path):
+        import nbformat
+
         return nbformat.read(path, as_version=4)
 
     def entries(self, notebook: Notebook) -> list[Entry]:
@@ -339,7 +350,9 @@ class Edition:
             )
             write_po(notebook.catalogue, entries, header)
             todo = sum(1 for e in entries if not e.msgstr or e.fuzzy)
-            dropped = len({(e.context, e.msgid) for e in old} - {(e.context, e.msgid) for e in entries})
+            dropped = len(
+                {(e.context, e.msgid) for e in old} - {(e.context, e.msgid) for e in entries}
+            )
             said.append(
                 f"{notebook.catalogue.relative_to(self.root)}: {len(entries)} entries, "
                 f"{todo} to translate or revise, {dropped} dropped"
@@ -391,8 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("update", "build", "check"))
     parser.add_argument("lang", help="the edition, e.g. uk")
     parser.add_argument(
-        "modules", nargs="*", help="module numbers or assignment ids (default: every module "
-        "course/modules.toml declares in this language)"
+        "modules",
+        nargs="*",
+        help="module numbers or assignment ids (default: every module "
+        "course/modules.toml declares in this language)",
     )
     args = parser.parse_args(argv)
     try:
@@ -401,8 +416,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     modules = [edition.module(m) for m in args.modules] or edition.declared()
     if not modules:
-        print(f"no module is declared in {args.lang!r} (languages = [..., {args.lang!r}] in "
-              "course/modules.toml); name the modules to work on")
+        print(
+            f"no module is declared in {args.lang!r} (languages = [..., {args.lang!r}] in "
+            "course/modules.toml); name the modules to work on"
+        )
         return 1
     status = 0
     for module in modules:
