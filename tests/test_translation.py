@@ -331,3 +331,51 @@ def test_each_glossary_term_is_rendered_the_same_way_everywhere():
                     ):
                         wrong.append(f"{path.name} {entry.context or ''}: {en!r} is not {uk!r}")
     assert not wrong, "glossary terms rendered otherwise:\n" + "\n".join(wrong)
+
+
+# ----------------------------------------------------------------------------- choosing it
+
+
+def test_run_py_opens_the_chosen_language_and_remembers_it(tmp_path, capsys):
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("quick_start", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    env = SimpleNamespace(root=tmp_path)
+    assert run.choose_language([], env) == ("en", [])
+    assert run.choose_language(["--lang", "uk", "--port", "8890"], env) == (
+        "uk",
+        ["--port", "8890"],
+    )
+    assert run.choose_language(["--no-browser"], env) == ("uk", ["--no-browser"]), "remembered"
+    assert run.first_lesson("uk") == "uk/course/00-setup-and-orientation.ipynb"
+    assert (ROOT / run.first_lesson("uk")).exists()
+    assert run.choose_language(["--lang=en"], env)[0] == "en"
+    assert run.choose_language([], env)[0] == "en"
+    with pytest.raises(SystemExit):
+        run.choose_language(["--lang", "de"], env)
+    assert "choose one of: en (English), uk (українська)" in capsys.readouterr().err
+
+
+def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_path):
+    """A trainee in a mixed class fetches the English release (the exchange holds one) and
+    converts it: the translated release, their answers kept as they wrote them."""
+    for lang, module in [p.values for p in EDITIONS]:
+        edition = Edition(lang)
+        _, source, release = edition.notebooks(module)
+        fetched = tmp_path / lang / release.english.name
+        fetched.parent.mkdir()
+        nb = nbformat.read(release.english, as_version=4)
+        answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        answer.source = "my_answer = 42"
+        nbformat.write(nb, fetched)
+        assert edition.convert(fetched) == fetched
+        converted = nbformat.read(fetched, as_version=4)
+        expected = nbformat.read(release.built, as_version=4)
+        for mine, theirs in zip(converted.cells, expected.cells, strict=True):
+            assert mine.source == ("my_answer = 42" if mine.id == answer.id else theirs.source)
+        assert converted.metadata["chaintrace"]["lang"] == lang
+    with pytest.raises(ValueError, match="not a lesson or assignment"):
+        edition.convert(tmp_path / "renamed.ipynb")

@@ -29,6 +29,8 @@ The commands (``python -m chaintrace.course.translation --help``)::
     update uk 00     write or refresh module 00's catalogues from the English notebooks
     build uk 00      make module 00's Ukrainian notebooks from the English ones and the catalogues
     check uk         every module declared in course/modules.toml: untranslated, stale, unbuilt
+    convert uk PATH  a trainee's English assignment (fetched, perhaps already answered) in
+                     Ukrainian: its Markdown translated in place, answers and code untouched
 
 >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 >>> nb = new_notebook(cells=[new_markdown_cell("# Hello", id="m1"),
@@ -237,11 +239,12 @@ def _short(text: str) -> str:
 # ----------------------------------------------------------------------------- building
 
 
-def build_notebook(english, entries: list[Entry], lang: str):
+def build_notebook(english, entries: list[Entry], lang: str, keep_answers: bool = False):
     """The translated notebook: the English one with its Markdown cells translated.
 
     A cell without a current translation stays English (and :func:`problems` names it);
-    nbgrader answer cells of a release (``YOUR ANSWER HERE``) stay as nbgrader made them.
+    nbgrader answer cells of a release (``YOUR ANSWER HERE``) stay as nbgrader made them, and
+    with ``keep_answers`` every answer cell stays as it is (a trainee's own words).
     """
     nb = copy.deepcopy(english)
     current = {
@@ -252,6 +255,8 @@ def build_notebook(english, entries: list[Entry], lang: str):
     source_of = {e.context: e.msgid for e in entries}
     for cell in nb.cells:
         if cell.cell_type != "markdown" or cell.id not in current:
+            continue
+        if keep_answers and _nbgrader(cell).get("solution"):
             continue
         if source_of.get(cell.id) == cell.source:  # the translation is of this very English
             cell.source = current[cell.id]
@@ -334,6 +339,31 @@ class Edition:
     def entries(self, notebook: Notebook) -> list[Entry]:
         return read_po(notebook.catalogue) if notebook.catalogue.exists() else []
 
+    def catalogue_for(self, notebook: Path) -> Path:
+        """The catalogue of a notebook named like a lesson or an assignment of the course."""
+        for module in self.modules:
+            for known in self.notebooks(module):
+                if known.english.name == notebook.name:
+                    return known.catalogue
+        raise ValueError(
+            f"{notebook.name} is not a lesson or assignment of this course: keep its file name "
+            "(e.g. 01-ledgers.ipynb) as nbgrader released it"
+        )
+
+    def convert(self, path: Path) -> Path:
+        """Translate the Markdown of a trainee's notebook in place (answers and code untouched).
+
+        For a trainee in a mixed class who fetched the English release through the exchange:
+        after this the notebook is the translated release with their answers in it, and is
+        submitted and graded like any other.
+        """
+        import nbformat
+
+        catalogue = self.catalogue_for(path)
+        nb = build_notebook(self._read(path), read_po(catalogue), self.lang, keep_answers=True)
+        path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+        return path
+
     def update(self, module: dict) -> list[str]:
         """Refresh the module's catalogues from its English notebooks; what changed, in words."""
         said = []
@@ -401,19 +431,21 @@ def main(argv: list[str] | None = None) -> int:
         description="Translated editions: catalogues from the English notebooks, notebooks from "
         "the catalogues, and a check that they are complete and current.",
     )
-    parser.add_argument("command", choices=("update", "build", "check"))
+    parser.add_argument("command", choices=("update", "build", "check", "convert"))
     parser.add_argument("lang", help="the edition, e.g. uk")
     parser.add_argument(
         "modules",
         nargs="*",
         help="module numbers or assignment ids (default: every module "
-        "course/modules.toml declares in this language)",
+        "course/modules.toml declares in this language); for convert: notebooks or folders",
     )
     args = parser.parse_args(argv)
     try:
         edition = Edition(args.lang)
     except ValueError as error:
         parser.error(str(error))
+    if args.command == "convert":
+        return _convert(edition, [Path(p) for p in args.modules])
     modules = [edition.module(m) for m in args.modules] or edition.declared()
     if not modules:
         print(
@@ -436,6 +468,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"module {module['number']}: {problem}")
         status |= bool(found) and args.command != "update"
     return int(status)
+
+
+def _convert(edition: Edition, paths: list[Path]) -> int:
+    notebooks = [
+        n for p in paths for n in ([p] if p.suffix == ".ipynb" else sorted(p.glob("*.ipynb")))
+    ]
+    if not notebooks:
+        print("name the fetched assignment's folder or notebook, e.g. 00-orientation")
+        return 1
+    status = 0
+    for notebook in notebooks:
+        try:
+            edition.convert(notebook)
+            print(f"{notebook}: {edition.lang}")
+        except (OSError, ValueError) as error:
+            print(f"{notebook}: not converted: {error}")
+            status = 1
+    return status
 
 
 if __name__ == "__main__":
