@@ -211,4 +211,11 @@ def test_translated_feedback_stays_in_its_language(mixed):
                 assert _text(said[message]).replace("*", "") in page.replace("*", ""), (
                     f"the {lang} feedback should say {said[message]!r}"
                 )
-                assert _text(message) not in page
+        graded = mixed.root / "autograded" / f"mistake_{lang}" / mixed.assignment
+        outputs = [
+            o for c in nbformat.read(notebook_path(graded), 4).cells for o in c.get("outputs", [])
+        ]
+        for english in said:  # the source shows the English in code; no output may say it
+            assert not any(english in o.get("evalue", "") + o.get("text", "") for o in outputs), (
+                f"{english!r} shown in English"
+            )

@@ -50,6 +50,7 @@ __all__ = [
 
 LANGUAGES = ("en", "uk")  # English is the source; every other language is a translation of it
 MESSAGE_CONTEXT = "message"  # the context of a notebook catalogue's test and printed messages
+LONGEST = 4000  # characters: longer text (it may hold a trainee's data) is matched exactly only
 LOCALE = Path(__file__).resolve().parent / "locale"
 COURSE_ROOT = Path(__file__).resolve().parents[2]  # the course folder, when the toolkit is in it
 
@@ -232,6 +233,8 @@ class Catalogue:
     def _one(self, text: str) -> str | None:
         if text in self.exact:
             return self.exact[text]
+        if len(text) > LONGEST:  # a template's fields could make matching slow on huge text
+            return None
         for pattern, fields, translation in self.templates:
             match = pattern.match(text)
             if match:

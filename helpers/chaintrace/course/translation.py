@@ -31,6 +31,7 @@ The commands (``python -m chaintrace.course.translation --help``)::
     check uk         every module declared in course/modules.toml: untranslated, stale, unbuilt
     convert uk PATH  a trainee's English assignment (fetched, perhaps already answered) in
                      Ukrainian: its Markdown translated in place, answers and code untouched
+    toolkit uk       the toolkit's error messages not yet in helpers/chaintrace/locale/uk.po
 
 >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 >>> nb = new_notebook(cells=[new_markdown_cell("# Hello", id="m1"),
@@ -121,7 +122,14 @@ def _template(node: ast.AST) -> tuple[str, bool] | None:
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
             elif isinstance(value, ast.FormattedValue):
-                parts.append("{" + ast.unparse(value.value) + "}")
+                field = ast.unparse(value.value)
+                if value.conversion != -1:
+                    field += "!" + chr(value.conversion)
+                if value.format_spec is not None:
+                    field += ":" + "".join(
+                        str(v.value) for v in value.format_spec.values if isinstance(v, ast.Constant)
+                    )
+                parts.append("{" + field + "}")
         return "".join(parts), True
     return None
 
@@ -129,8 +137,8 @@ def _template(node: ast.AST) -> tuple[str, bool] | None:
 def shown_messages(source: str) -> list[tuple[str, bool]]:
     """The messages a test cell shows: assertion messages and printed text, in order.
 
-    >>> shown_messages('assert x, "no"\\nprint(f"✓ {n} ok")\\nraise ValueError("bad")')
-    [('no', False), ('✓ {n} ok', True), ('bad', False)]
+    >>> shown_messages('assert x, "no"\\nprint(f"✓ {n:,} ok")\\nraise ValueError(f"bad {y!r}")')
+    [('no', False), ('✓ {n:,} ok', True), ('bad {y!r}', True)]
     """
     lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     found = []
@@ -431,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Translated editions: catalogues from the English notebooks, notebooks from "
         "the catalogues, and a check that they are complete and current.",
     )
-    parser.add_argument("command", choices=("update", "build", "check", "convert"))
+    parser.add_argument("command", choices=("update", "build", "check", "convert", "toolkit"))
     parser.add_argument("lang", help="the edition, e.g. uk")
     parser.add_argument(
         "modules",
@@ -446,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if args.command == "convert":
         return _convert(edition, [Path(p) for p in args.modules])
+    if args.command == "toolkit":
+        return _untranslated_toolkit(edition.lang)
     modules = [edition.module(m) for m in args.modules] or edition.declared()
     if not modules:
         print(
@@ -468,6 +478,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"module {module['number']}: {problem}")
         status |= bool(found) and args.command != "update"
     return int(status)
+
+
+def toolkit_messages() -> list[tuple[str, str]]:
+    """``(where, English)`` of every message the toolkit raises with a literal or f-string."""
+    package = Path(__file__).resolve().parents[1]
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                text = _template(node.exc.args[0])
+                if text and text[0].strip():
+                    found.append((f"{path.relative_to(package)}:{node.lineno}", text[0]))
+    return found
+
+
+def _untranslated_toolkit(lang: str) -> int:
+    from ..messages import LOCALE
+
+    catalogue = LOCALE / f"{lang}.po"
+    done = {e.msgid for e in read_po(catalogue)} if catalogue.exists() else set()
+    todo = [(where, text) for where, text in toolkit_messages() if text not in done]
+    for where, text in todo:
+        print(f"{where}: {text}")
+    print(f"{len(todo)} messages raised by the toolkit are not in {catalogue.name}")
+    return 0
 
 
 def _convert(edition: Edition, paths: list[Path]) -> int:
