@@ -96,10 +96,17 @@ def test_release_leaks_no_solution_or_hidden_test(assignment, lang):
     assert not leaked, f"solution text in the release of {assignment}: {sorted(leaked)[:5]}"
 
 
-@pytest.mark.parametrize(("assignment", "lang"), EDITIONS)
+# A translated release is built from the English one (tests/test_translation.py checks it is
+# exactly what the build makes); nbgrader must make the same from the translated source. Once is
+# enough to show the two paths agree (the build changes only Markdown nbgrader passes through):
+# the first translated assignment, as the pipeline probe does for hostile submissions.
+RELEASES = [p for p in EDITIONS if p.values[1] == "en"] + [
+    p for p in EDITIONS if p.values[1] != "en"
+][:1]
+
+
+@pytest.mark.parametrize(("assignment", "lang"), RELEASES)
 def test_committed_release_is_exactly_what_nbgrader_generates(assignment, lang, tmp_path):
-    """A translated release is built from the English one; nbgrader must make the same from the
-    translated source, or a translated release would differ from what is graded."""
     course = Course.create(tmp_path, assignment, sources=home(lang) / "solutions")
     course.generate()
     released = {p.name for p in (course.root / "exercises" / assignment).iterdir()}
