@@ -127,7 +127,9 @@ def _template(node: ast.AST) -> tuple[str, bool] | None:
                     field += "!" + chr(value.conversion)
                 if value.format_spec is not None:
                     field += ":" + "".join(
-                        str(v.value) for v in value.format_spec.values if isinstance(v, ast.Constant)
+                        str(v.value)
+                        for v in value.format_spec.values
+                        if isinstance(v, ast.Constant)
                     )
                 parts.append("{" + field + "}")
         return "".join(parts), True
