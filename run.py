@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 LOCK = ROOT / "requirements.lock"
 FIRST_LESSON = "course/00-setup-and-orientation.ipynb"
-# Editions of the course: English in course/, a translation in <lang>/course/ (see uk/README.md).
+# Editions of the course: English in course/, a translation in <lang>/course/ (docs/translating.md).
 LANGUAGES = {"en": "English", "uk": "українська"}
 # Turn off JupyterLab's "get notified about Jupyter news?" prompt: the course runs offline.
 LAB_OVERRIDES = {
@@ -118,7 +118,9 @@ def choose_language(extra: list[str], env: Environment) -> tuple[str, list[str]]
     chosen, rest, i = None, [], 0
     while i < len(extra):
         arg = extra[i]
-        if arg == "--lang" and i + 1 < len(extra):
+        if arg == "--lang":
+            if i + 1 == len(extra):
+                fail("--lang needs a language: --lang uk (Ukrainian) or --lang en (English)")
             chosen, i = extra[i + 1], i + 2
             continue
         if arg.startswith("--lang="):
