@@ -4,9 +4,10 @@ The English notebooks are the only source of code. A translation is a gettext ca
 notebook, ``<lang>/po/<notebook>.po``, holding
 
 - one entry per Markdown cell: context the cell's id, ``msgid`` its English source;
-- one entry per message a test cell shows (``assert ..., "message"``, ``print("...")``),
+- one entry per message a test cell shows (``assert ..., "message"``, ``print("...")``), and
+  per text any cell wraps in ``translate(...)`` (``ax.set_title(translate("Payments per day"))``),
   context ``message``: the grader shows these translated in feedback, the kernel when a visible
-  test fails (:mod:`chaintrace.messages`).
+  test fails or ``translate`` is called (:mod:`chaintrace.messages`).
 
 Because an entry holds the English it translates, a changed English cell shows up: its entry
 no longer matches (*stale*) until a translator revises it; a new cell has none (*untranslated*).
@@ -136,20 +137,26 @@ def _template(node: ast.AST) -> tuple[str, bool] | None:
     return None
 
 
-def shown_messages(source: str) -> list[tuple[str, bool]]:
-    """The messages a test cell shows: assertion messages and printed text, in order.
+def shown_messages(source: str, test: bool = True) -> list[tuple[str, bool]]:
+    """The text a code cell shows that can be translated, in order: what it wraps in
+    ``translate(...)`` (a printed sentence, a plot label) and, in a test cell, its assertion
+    messages, printed text and raised messages.
 
     >>> shown_messages('assert x, "no"\\nprint(f"✓ {n:,} ok")\\nraise ValueError(f"bad {y!r}")')
     [('no', False), ('✓ {n:,} ok', True), ('bad {y!r}', True)]
+    >>> shown_messages('ax.set_title(translate("Payments per day"))\\nprint("kept")', test=False)
+    [('Payments per day', False)]
     """
     lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     found = []
     for node in ast.walk(ast.parse("\n".join(lines))):
         candidates = []
-        if isinstance(node, ast.Assert) and node.msg is not None:
+        if isinstance(node, ast.Assert) and node.msg is not None and test:
             candidates = [node.msg]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id == "print" or node.func.id.endswith(("Error", "Exception")):
+        elif isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            shown = name == "print" or name.endswith(("Error", "Exception"))
+            if name == "translate" or (test and shown):
                 candidates = node.args[:1]
         for candidate in candidates:
             text = _template(candidate)
@@ -159,13 +166,13 @@ def shown_messages(source: str) -> list[tuple[str, bool]]:
 
 
 def units(nb) -> list[Unit]:
-    """What to translate in a notebook: its Markdown cells, then its test cells' messages."""
+    """What to translate in a notebook: its Markdown cells, then the text its code shows."""
     cells, messages = [], {}
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.strip():
             cells.append(Unit(cell.id, cell.source, cell.id))
-        elif cell.cell_type == "code" and _nbgrader(cell).get("grade"):
-            for text, template in shown_messages(cell.source):
+        elif cell.cell_type == "code":
+            for text, template in shown_messages(cell.source, bool(_nbgrader(cell).get("grade"))):
                 messages.setdefault(text, Unit(MESSAGE_CONTEXT, text, cell.id, template))
     return cells + list(messages.values())
 
