@@ -12,6 +12,7 @@ their hashes) in ``requirements.lock``, and skip the install on later runs unles
     python3 run.py tests -k address      # only the address tests
     python3 run.py tests -m unit         # the quick tier: no notebook runs, no grading runs
     python3 run.py course --port 8890    # another port
+    python3 run.py course --lang uk      # the course in Ukrainian (remembered; --lang en: English)
     python3 run.py tests --newest        # the suite on the newest releases pyproject.toml allows
                                          # (in .venv-newest), to see an upcoming break early
 
@@ -31,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 LOCK = ROOT / "requirements.lock"
 FIRST_LESSON = "course/00-setup-and-orientation.ipynb"
+# Editions of the course: English in course/, a translation in <lang>/course/ (docs/translating.md).
+LANGUAGES = {"en": "English", "uk": "українська"}
 # Turn off JupyterLab's "get notified about Jupyter news?" prompt: the course runs offline.
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
@@ -108,6 +111,42 @@ class Environment:
         return env
 
 
+def choose_language(extra: list[str], env: Environment) -> tuple[str, list[str]]:
+    """The language of the course (``--lang uk``, else the one chosen last time, else English),
+    and the arguments left for JupyterLab. The choice is kept in the environment's folder."""
+    kept = env.root / "chaintrace-lang"
+    chosen, rest, i = None, [], 0
+    while i < len(extra):
+        arg = extra[i]
+        if arg == "--lang":
+            if i + 1 == len(extra):
+                fail("--lang needs a language: --lang uk (Ukrainian) or --lang en (English)")
+            chosen, i = extra[i + 1], i + 2
+            continue
+        if arg.startswith("--lang="):
+            chosen = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    if chosen is None:
+        chosen = kept.read_text().strip() if kept.exists() else "en"
+    if chosen not in LANGUAGES:
+        offered = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        fail(f"no course in the language {chosen!r}; choose one of: {offered}")
+    kept.write_text(chosen)
+    return chosen, rest
+
+
+def first_lesson(lang: str) -> str:
+    """The first lesson in ``lang``; English where that edition has none yet."""
+    translated = f"{lang}/{FIRST_LESSON}"
+    if lang != "en" and (ROOT / translated).exists():
+        return translated
+    if lang != "en":
+        say(f"no {LANGUAGES[lang]} edition of the first lesson yet: opening the English one")
+    return FIRST_LESSON
+
+
 def write_lab_overrides(root: Path) -> None:
     settings = root / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
@@ -123,9 +162,18 @@ def main(argv: list[str]) -> int:
     extra = [a for a in extra if a != "--newest"] if env.newest else extra
     env.create()
     env.install()
+    variables = env.variables()
     if what == "course":
-        say("opening JupyterLab; stop it with Ctrl+C in this window")
-        command = [str(env.bin / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", FIRST_LESSON]
+        lang, extra = choose_language(extra, env)
+        variables["CHAINTRACE_LANG"] = lang  # the toolkit's messages, in every kernel
+        if lang == "uk":
+            say(
+                "відкриваю JupyterLab українською (англійською: --lang en); зупинити: Ctrl+C у цьому вікні"
+            )
+        else:
+            say("opening JupyterLab; stop it with Ctrl+C in this window")
+        lesson = first_lesson(lang)
+        command = [str(env.bin / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", lesson]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and class servers
             say("running as root: JupyterLab needs --allow-root for that")
             command.append("--allow-root")
@@ -134,9 +182,9 @@ def main(argv: list[str]) -> int:
         extra = []
     if os.name == "posix":  # become JupyterLab (or pytest): Ctrl+C or a stop signal reaches it
         os.chdir(ROOT)  # directly, and no server is left running behind a stopped launcher
-        os.execve(command[0], command + extra, env.variables())
+        os.execve(command[0], command + extra, variables)
     try:
-        return subprocess.call(command + extra, cwd=ROOT, env=env.variables())
+        return subprocess.call(command + extra, cwd=ROOT, env=variables)
     except KeyboardInterrupt:
         return 130
 

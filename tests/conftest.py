@@ -28,6 +28,8 @@ BIN = Path(sys.executable).parent
 # The suite tests the bundled data unless a variant is asked for explicitly: an instructor's
 # active cohort (`chaintrace cohort use`) must not change what the tests see.
 os.environ.setdefault("CHAINTRACE_VARIANT", "default")
+# Messages are asserted in English unless a test chooses a language (chaintrace.messages).
+os.environ.pop("CHAINTRACE_LANG", None)
 
 # nbgrader runs `alembic` as a command: the environment's scripts must be on PATH.
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):

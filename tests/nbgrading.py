@@ -59,9 +59,10 @@ class Course:
     env: dict = field(default_factory=lambda: dict(os.environ))  # e.g. CHAINTRACE_VARIANT
 
     @classmethod
-    def create(cls, tmp: Path, assignment: str) -> "Course":
+    def create(cls, tmp: Path, assignment: str, sources: Path = ROOT / "solutions") -> "Course":
+        """A course holding one assignment, its source taken from ``sources`` (e.g. uk/solutions)."""
         shutil.copy(ROOT / "nbgrader_config.py", tmp / "nbgrader_config.py")
-        shutil.copytree(ROOT / "solutions" / assignment, tmp / "solutions" / assignment)
+        shutil.copytree(sources / assignment, tmp / "solutions" / assignment)
         return cls(tmp, assignment)
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -8,26 +8,37 @@ import re
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, ROOT
+from conftest import ASSIGNMENTS, MODULES, ROOT
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
 from nbgrading import Course, nbgrader_cells, notebook_path
 
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 UNANSWERED = {"NotImplementedError", "NotAnswered"}  # NotAnswered subclasses NotImplementedError
+# Every assignment, and each translated edition of it (<lang>/solutions, <lang>/exercises: the
+# same code, so the same checks must hold for it).
+EDITIONS = [
+    pytest.param(m["assignment"], lang, id=m["assignment"] + ("" if lang == "en" else f"-{lang}"))
+    for m in MODULES
+    for lang in m.get("languages", ["en"])
+]
 
 
-def source_of(assignment):
-    return notebook_path(ROOT / "solutions" / assignment)
+def home(lang: str = "en"):
+    return ROOT if lang == "en" else ROOT / lang
 
 
-def release_of(assignment):
-    return notebook_path(ROOT / "exercises" / assignment)
+def source_of(assignment, lang="en"):
+    return notebook_path(home(lang) / "solutions" / assignment)
 
 
-def solution_lines(assignment) -> set[str]:
+def release_of(assignment, lang="en"):
+    return notebook_path(home(lang) / "exercises" / assignment)
+
+
+def solution_lines(assignment, lang="en") -> set[str]:
     """Lines of model answers and hidden tests: none may appear in the release."""
-    nb = nbformat.read(source_of(assignment), as_version=4)
+    nb = nbformat.read(source_of(assignment, lang), as_version=4)
     secret = set()
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -41,19 +52,19 @@ def solution_lines(assignment) -> set[str]:
     return {line for line in secret if len(line) >= 25}
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_passes_its_own_tests(assignment):
-    assert Validator().validate(str(source_of(assignment))) == {}
+@pytest.mark.parametrize(("assignment", "lang"), EDITIONS)
+def test_source_passes_its_own_tests(assignment, lang):
+    assert Validator().validate(str(source_of(assignment, lang))) == {}
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_passes_no_test_when_blank(assignment):
-    assert Validator(invert=True).validate(str(release_of(assignment))) == {}
+@pytest.mark.parametrize(("assignment", "lang"), EDITIONS)
+def test_release_passes_no_test_when_blank(assignment, lang):
+    assert Validator(invert=True).validate(str(release_of(assignment, lang))) == {}
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_runs_top_to_bottom_raising_only_not_implemented(assignment):
-    path = release_of(assignment)
+@pytest.mark.parametrize(("assignment", "lang"), EDITIONS)
+def test_release_runs_top_to_bottom_raising_only_not_implemented(assignment, lang):
+    path = release_of(assignment, lang)
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
         nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
@@ -70,31 +81,44 @@ def test_release_runs_top_to_bottom_raising_only_not_implemented(assignment):
     assert not unexpected, f"blank release raised other errors: {unexpected}"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_leaks_no_solution_or_hidden_test(assignment):
-    text = release_of(assignment).read_text(encoding="utf-8")
+@pytest.mark.parametrize(("assignment", "lang"), EDITIONS)
+def test_release_leaks_no_solution_or_hidden_test(assignment, lang):
+    text = release_of(assignment, lang).read_text(encoding="utf-8")
     for marker in LEAK_MARKERS:
         assert marker not in text, f"'{marker}' in the release of {assignment}"
     released = {
         line.strip()
         for line in "\n".join(
-            cell.source for cell in nbformat.read(release_of(assignment), as_version=4).cells
+            cell.source for cell in nbformat.read(release_of(assignment, lang), as_version=4).cells
         ).splitlines()
     }
-    leaked = solution_lines(assignment) & released
+    leaked = (solution_lines(assignment) | solution_lines(assignment, lang)) & released
     assert not leaked, f"solution text in the release of {assignment}: {sorted(leaked)[:5]}"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_committed_release_is_exactly_what_nbgrader_generates(assignment, tmp_path):
-    course = Course.create(tmp_path, assignment)
+# A translated release is built from the English one (tests/test_translation.py checks it is
+# exactly what the build makes); nbgrader must make the same from the translated source. Once is
+# enough to show the two paths agree (the build changes only Markdown nbgrader passes through):
+# the first translated assignment, as the pipeline probe does for hostile submissions.
+RELEASES = [p for p in EDITIONS if p.values[1] == "en"] + [
+    p for p in EDITIONS if p.values[1] != "en"
+][:1]
+
+
+@pytest.mark.parametrize(("assignment", "lang"), RELEASES)
+def test_committed_release_is_exactly_what_nbgrader_generates(assignment, lang, tmp_path):
+    course = Course.create(tmp_path, assignment, sources=home(lang) / "solutions")
     course.generate()
     released = {p.name for p in (course.root / "exercises" / assignment).iterdir()}
-    assert released == {release_of(assignment).name}, "only the notebook is released"
-    assert course.release.name == release_of(assignment).name
-    assert course.release.read_bytes() == release_of(assignment).read_bytes(), (
-        f"exercises/{assignment} differs from a fresh release: run "
-        f"`nbgrader generate_assignment {assignment} --force` from the repository root and commit it"
+    assert released == {release_of(assignment, lang).name}, "only the notebook is released"
+    assert course.release.name == release_of(assignment, lang).name
+    fix = (
+        f"`nbgrader generate_assignment {assignment} --force` from the repository root"
+        if lang == "en"
+        else f"`python -m chaintrace.course.translation build {lang} {assignment}`"
+    )
+    assert course.release.read_bytes() == release_of(assignment, lang).read_bytes(), (
+        f"{release_of(assignment, lang).parent} differs from a fresh release: run {fix} and commit it"
     )
 
 

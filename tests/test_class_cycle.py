@@ -1,7 +1,8 @@
 """The instructors' guide, followed as written: every command of its cycle, on a copy of the course.
 
-One class of five on one machine: alice and bob fetch and submit through the local exchange from
-their own folders; carol's notebook arrives in an LMS zip (beside two entries that must be
+One class of five on one machine, in two languages: alice and bob fetch and submit through the
+local exchange from their own folders (bob converts his fetched assignment into Ukrainian and
+works in it); carol's notebook, in Ukrainian, arrives in an LMS zip (beside two entries that must be
 refused); dan's is put into submitted/ by hand; erin submits nothing. Then autograde, the marking
 sheet, feedback (refused until the written answers are marked), marking, feedback fetched by a
 trainee, the class report and the LMS export. Each command run here must appear in
@@ -138,11 +139,14 @@ def cycle(tmp_path_factory):
     for student, answers in [("alice", source), ("bob", mistaken(source, MISTAKES[ASSIGNMENT]))]:
         home = run.trainee(student)
         run.run(f"nbgrader fetch_assignment {ASSIGNMENT}", cwd=home)
+        if student == "bob":  # works in Ukrainian: the exchange holds the English release
+            run.run(f"python -m chaintrace.course.translation convert uk {ASSIGNMENT}", cwd=home)
         answered(home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", answers)
         run.run(f"nbgrader submit {ASSIGNMENT} --student {student}", cwd=home)
     run.run(f"nbgrader collect {ASSIGNMENT}")
 
-    carol = with_code(source, "q0_2_dataset_size", "n_transactions = 1\nn_blocks = 1")
+    in_ukrainian = nbformat.read(ROOT / "uk" / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    carol = with_code(in_ukrainian, "q0_2_dataset_size", "n_transactions = 1\nn_blocks = 1")
     lms_zip(run.tmp / "lms.zip", nbformat.writes(carol).encode())
     run.imported = run.run(f"chaintrace class import {ASSIGNMENT} {run.tmp / 'lms.zip'}", expect=1)
     by_hand = run.root / "submitted" / "dan" / ASSIGNMENT
@@ -231,3 +235,17 @@ def test_export_has_a_row_per_trainee_and_a_column_per_part(cycle):
     )
     assert float(rows["dan"][f"{ASSIGNMENT} total"]) == 0
     assert 0 < float(rows["bob"][f"{ASSIGNMENT} total"]) < float(rows["alice"]["total"])
+
+
+def test_trainees_working_in_ukrainian_are_graded_in_the_same_class(cycle):
+    for student in ("bob", "carol"):
+        path = cycle.root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert nbformat.read(path, as_version=4).metadata["chaintrace"]["lang"] == "uk"
+    page = html.unescape(
+        (cycle.root / "feedback" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    )
+    assert "Завдання 00" in page, "bob's feedback keeps his notebook's Ukrainian text"
+    assert "Порахуйте *різні* висоти блоків" in page, "and says what went wrong in Ukrainian"
+    graded = cycle.root / "autograded" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    said = [o for c in nbformat.read(graded, 4).cells for o in c.get("outputs", [])]
+    assert said and not any("Count the" in o.get("evalue", "") for o in said), "shown in English"

@@ -14,7 +14,7 @@ import nbformat
 import pyarrow.parquet as pq
 import pytest
 from chaintrace import cohort, paths
-from conftest import ASSIGNMENTS, ROOT
+from conftest import ASSIGNMENTS, MODULES, ROOT
 from nbclient import NotebookClient
 from nbgrading import Course, auto_points, nbgrader_cells
 
@@ -22,6 +22,7 @@ from nbgrading import Course, auto_points, nbgrader_cells
 SEEDS = [918_273, 5_550_123, 42_424_242]
 TRUTH_COLUMNS = {"entity_id", "change_vout", "typology", "role", "beneficiary_id"}
 SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
+TRANSLATED = {m["assignment"]: [x for x in m.get("languages", []) if x != "en"] for m in MODULES}
 
 
 @pytest.fixture(scope="session")  # one set per worker, whichever assignments it grades
@@ -162,12 +163,20 @@ def total(course, student) -> float:
 def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, variants, tmp_path):
     """Solution full marks, blank zero and copied bundled answers failing, on every variant."""
     source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
-    copied = hard_coded(source, bundled_answers(source))
+    answers = bundled_answers(source)
+    copied = hard_coded(source, answers)
     submissions = {
         "solution": lambda course: course.read_source(),
         "blank": lambda course: course.read_release(),
         "copied": lambda course: copied,
     }
+    for lang in TRANSLATED[assignment]:  # the same answers in another language: the same marks
+        translated = nbformat.read(
+            ROOT / lang / "solutions" / assignment / f"{assignment}.ipynb", 4
+        )
+        submissions[f"solution_{lang}"] = lambda course, nb=translated: nb
+        copied_there = hard_coded(translated, answers)
+        submissions[f"copied_{lang}"] = lambda course, nb=copied_there: nb
     on_bundled = grade(tmp_path / "bundled", assignment, None, {"copied": submissions["copied"]})
     assert total(on_bundled, "copied") == on_bundled.available, (
         "the copied answers are right for the bundled data"
@@ -179,6 +188,11 @@ def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, var
         )
         assert total(course, "blank") == 0, f"{variant.name}: a blank release earned marks"
         assert total(course, "copied") < course.available, f"{variant.name}: copied answers passed"
+        for lang in TRANSLATED[assignment]:
+            for kind in ("solution", "copied"):
+                assert course.scores(f"{kind}_{lang}") == course.scores(kind), (
+                    f"{variant.name}: the {lang} {kind} is graded otherwise than the English one"
+                )
 
 
 def test_using_a_cohort_switches_every_reader_and_back(variants, monkeypatch, tmp_path):

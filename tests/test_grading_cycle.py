@@ -2,19 +2,26 @@
 
 One autograde call per assignment grades a whole batch: the model solution, the blank release, a
 typical wrong submission, and (for the probe assignment) hostile ones: a trainee who edits the
-test cells, one who deletes a test cell, and one whose code never finishes.
+test cells, one who deletes a test cell, and one whose code never finishes. An assignment that
+also exists in other languages is graded as a mixed class: in the same batch, the same gradebook
+and against the same source, the translated model solution, blank, typical mistake, edited tests
+and deleted test cell.
 """
 
 import copy
+import html
 import tomllib
 
+import nbformat
 import pytest
-from conftest import ASSIGNMENTS, MANIFEST, ROOT
-from nbgrading import Course, auto_points, nbgrader_cells, with_code, without_cell
+from chaintrace.messages import MESSAGE_CONTEXT, read_po
+from conftest import ASSIGNMENTS, MANIFEST, MODULES, ROOT
+from nbgrading import Course, auto_points, nbgrader_cells, notebook_path, with_code, without_cell
 
 with open(ROOT / "tests" / "mistakes.toml", "rb") as handle:
     MISTAKES = tomllib.load(handle)
 PROBE = MANIFEST["pipeline_probe"]  # the assignment that also gets the hostile submissions
+TRANSLATED = {m["assignment"]: [x for x in m.get("languages", []) if x != "en"] for m in MODULES}
 
 
 def mistaken(source, spec):
@@ -54,6 +61,15 @@ def graded(request, tmp_path_factory):
         ]
         course.submit("deletes_test", without_cell(source, deleted))
         course.submit("loops", looping(source))
+    deleted = next(nbgrader_cells(source, grade=True, solution=False)).metadata.nbgrader["grade_id"]
+    for lang in TRANSLATED[assignment]:
+        translated = nbformat.read(notebook_path(ROOT / lang / "solutions" / assignment), 4)
+        blank = nbformat.read(notebook_path(ROOT / lang / "exercises" / assignment), 4)
+        course.submit(f"solution_{lang}", translated)
+        course.submit(f"blank_{lang}", blank)
+        course.submit(f"mistake_{lang}", mistaken(translated, MISTAKES[assignment]))
+        course.submit(f"edits_tests_{lang}", edited_tests(blank))
+        course.submit(f"deletes_test_{lang}", without_cell(translated, deleted))
     course.autograde()
     course.feedback()
     course.grades = course.export()
@@ -143,3 +159,63 @@ def test_endless_loop_is_stopped_and_the_rest_is_still_graded(probe):
     assert 0 < looped < probe.available
     assert total(probe, "solution") == probe.available  # graded in the same batch
     assert "timeout" in probe.log.lower() or "CellTimeoutError" in probe.log
+
+
+@pytest.fixture
+def mixed(graded):
+    if not TRANSLATED[graded.assignment]:
+        pytest.skip(f"{graded.assignment} is in English only (course/modules.toml languages)")
+    return graded
+
+
+def test_the_same_answers_earn_the_same_marks_in_every_language(mixed):
+    for lang in TRANSLATED[mixed.assignment]:
+        for english in ("solution", "blank", "mistake"):
+            assert mixed.scores(f"{english}_{lang}") == mixed.scores(english), (
+                f"the {lang} {english} is not graded as the English one"
+            )
+        assert total(mixed, f"edits_tests_{lang}") == 0, "edited tests are restored and graded"
+        assert total(mixed, f"deletes_test_{lang}") == mixed.available
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(page.replace("<em>", "").replace("</em>", "")).split())
+
+
+def test_translated_feedback_stays_in_its_language(mixed):
+    """Feedback keeps the trainee's language: the lesson text (no locked cell turns English
+    when nbgrader restores it) and the tests' messages, which the checker translates."""
+    english_nb = mixed.read_source()
+    for lang in TRANSLATED[mixed.assignment]:
+        translated_nb = nbformat.read(
+            notebook_path(ROOT / lang / "solutions" / mixed.assignment), 4
+        )
+        headings = [
+            (a.source.splitlines()[0], b.source.splitlines()[0])
+            for a, b in zip(english_nb.cells, translated_nb.cells, strict=True)
+            if a.cell_type == "markdown" and a.source.startswith("#")
+        ]
+        catalogue = read_po(ROOT / lang / "po" / f"{mixed.assignment}.po")
+        said = {e.msgid: e.msgstr for e in catalogue if e.context == MESSAGE_CONTEXT}
+        for student in ("mistake", "edits_tests", "deletes_test"):
+            page = _text(mixed.feedback_html(f"{student}_{lang}"))
+            for english, translated in headings:
+                shown = _text(translated.lstrip("# "))
+                assert shown in page, f"{student}_{lang}'s feedback lacks {translated!r}"
+                assert _text(english.lstrip("# ")) not in page
+        page = _text(mixed.feedback_html(f"mistake_{lang}"))
+        for phrase in MISTAKES[mixed.assignment]["feedback"]:
+            english = [m for m in said if phrase.replace("*", "") in m.replace("*", "")]
+            assert english, f"no test message of {mixed.assignment} says {phrase!r}"
+            for message in english:
+                assert _text(said[message]).replace("*", "") in page.replace("*", ""), (
+                    f"the {lang} feedback should say {said[message]!r}"
+                )
+        graded = mixed.root / "autograded" / f"mistake_{lang}" / mixed.assignment
+        outputs = [
+            o for c in nbformat.read(notebook_path(graded), 4).cells for o in c.get("outputs", [])
+        ]
+        for english in said:  # the source shows the English in code; no output may say it
+            assert not any(english in o.get("evalue", "") + o.get("text", "") for o in outputs), (
+                f"{english!r} shown in English"
+            )

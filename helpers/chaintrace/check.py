@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from importlib import metadata, util
 
 from .errors import ChaintraceError
+from .messages import language, translate
 
 # (distribution, import name, oldest version the course is tested with)
 # nbgrader and jupyterlab run the server, not the kernel: finding them is enough (importing
@@ -52,8 +53,9 @@ class Check:
     fix: str = ""
 
     def __str__(self) -> str:
-        line = f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
-        return line if self.ok else f"{line}\n    fix: {self.fix}"
+        name, detail, fix = translate(self.name), translate(self.detail), translate(self.fix)
+        line = f"{'✓' if self.ok else '✗'} {name}: {detail}"
+        return line if self.ok else f"{line}\n    {translate('fix')}: {fix}"
 
 
 @dataclass
@@ -72,23 +74,21 @@ class EnvironmentReport:
 
     def __str__(self) -> str:
         summary = "All checks passed." if self.ok else f"{len(self.problems)} problem(s) to fix."
-        return "\n".join([*map(str, self.checks), summary])
+        return "\n".join([*map(str, self.checks), translate(summary)])
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{'✅' if c.ok else '❌'}</td><td>{c.name}</td><td>{c.detail}</td>"
-            f"<td>{c.fix}</td></tr>"
+            f"<tr><td>{'✅' if c.ok else '❌'}</td><td>{translate(c.name)}</td>"
+            f"<td>{translate(c.detail)}</td><td>{translate(c.fix)}</td></tr>"
             for c in self.checks
         )
-        verdict = (
-            "<b>All checks passed: you are ready.</b>"
+        verdict = translate(
+            "All checks passed: you are ready."
             if self.ok
-            else f"<b>{len(self.problems)} problem(s): follow the fix column, then run again.</b>"
+            else f"{len(self.problems)} problem(s): follow the fix column, then run again."
         )
-        return (
-            "<table><tr><th></th><th>check</th><th>found</th><th>fix</th></tr>"
-            f"{rows}</table><p>{verdict}</p>"
-        )
+        heads = "".join(f"<th>{translate(h)}</th>" for h in ("check", "found", "fix"))
+        return f"<table><tr><th></th>{heads}</tr>{rows}</table><p><b>{verdict}</b></p>"
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -102,7 +102,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def check_python() -> Check:
     version = platform.python_version()
     ok = sys.version_info >= (3, 11)
-    return Check("Python", ok, version, "install Python 3.11 or newer, then " + REINSTALL)
+    return Check("Python", ok, version, f"install Python 3.11 or newer, then {REINSTALL}")
 
 
 def check_package(dist: str, module: str, oldest: str) -> Check:
@@ -231,6 +231,32 @@ def _ipython():
     module = sys.modules.get("IPython")
     get = getattr(module, "get_ipython", None)
     return get() if callable(get) else None
+
+
+def translate_test_messages() -> bool:
+    """In a Jupyter kernel whose language is not English, show test cells' messages translated.
+
+    A test cell's ``assert ..., "message"`` is written in English; this makes the kernel show
+    an ``AssertionError``'s message in the course's language (English where the catalogue has
+    no entry). The toolkit's own errors translate themselves. Called when this module is
+    imported (every assignment's setup cell imports it); returns whether it installed the hook.
+    """
+    if language() == "en":
+        return False
+    try:
+        shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 (only inside IPython)
+    except NameError:
+        return False
+
+    def show_translated(shell, etype, value, tb, tb_offset=None):
+        value = etype(translate(str(value)))
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+    shell.set_custom_exc((AssertionError,), show_translated)
+    return True
+
+
+translate_test_messages()
 
 
 def apply_each(function, *iterables) -> list:

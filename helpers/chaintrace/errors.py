@@ -11,8 +11,12 @@ subclasses :class:`ChaintraceError`, so one clause catches whatever the toolkit 
 ...     print(type(exc).__name__, isinstance(exc, ValueError))
 AddressError True
 
-This module imports nothing from the package, so every part of it (the toolkit, the course
-machinery, the generator) can build on it.
+A message is written in English where it is raised and shown in the reader's language
+(``$CHAINTRACE_LANG``, see :mod:`chaintrace.messages`) when it is formatted.
+
+This module imports nothing from the package but :mod:`chaintrace.messages` (which imports
+nothing from it), so every part of it (the toolkit, the course machinery, the generator) can
+build on it.
 """
 
 __all__ = ["ChaintraceError"]
@@ -20,3 +24,8 @@ __all__ = ["ChaintraceError"]
 
 class ChaintraceError(Exception):
     """Base of every error raised by chaintrace; the message says what is wrong and what to do."""
+
+    def __str__(self) -> str:
+        from .messages import translate
+
+        return translate(super().__str__())

@@ -10,7 +10,7 @@ questions of the form "call your ``classify`` with these arguments".
 
 The conversation is JSON, one message per line, on the process's stdin/stdout::
 
-    -> {"op": "begin", "source": "/course/solutions/03/03.ipynb", "label": "ann/03/03"}
+    -> {"op": "begin", "source": "/course/solutions/03/03.ipynb", "label": "ann/03/03", "lang": "uk"}
     -> {"op": "test", "grade_id": "q3_1a", "answers": {"affiliate_address": "\\"bc1q...\\""}}
     <- {"op": "call", "name": "classify", "args": "..."}        (only for function answers)
     -> {"op": "result", "value": "..."}   or   {"op": "result", "error": "TypeError: ..."}
@@ -47,6 +47,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
+from ..messages import translate, use
 from .answers import AnswerError, decode, encode
 from .plan import Plan, plan_for
 
@@ -96,8 +97,13 @@ class Checker:
         self._namespace: dict | None = None
         self.problems: list[str] = []  # context cells that failed here (an authoring bug)
 
-    def begin(self, source: str, label: str) -> None:
-        """Start grading one submission of the notebook whose source is ``source``."""
+    def begin(self, source: str, label: str, lang: str = "en") -> None:
+        """Start grading one submission of the notebook whose source is ``source``.
+
+        ``lang`` is the submission's language: its tests' messages and printed text, and the
+        toolkit's errors, are shown in it (the marks never depend on it).
+        """
+        self.lang = lang
         path = Path(source)
         self._plan = plan_for(path)
         key = (str(path), path.stat().st_mtime_ns)
@@ -167,12 +173,16 @@ class Checker:
 
     def _run(self, test) -> Verdict:
         out = io.StringIO()
+        lang = getattr(self, "lang", "en")
         try:
-            with contextlib.redirect_stdout(out):
+            with contextlib.redirect_stdout(out), use(lang):
                 exec(compile(test.source, f"<test {test.grade_id}>", "exec"), self._namespace)  # noqa: S102
         except Exception as error:
-            return Verdict(False, out.getvalue()[:MAX_STDOUT], type(error).__name__, str(error))
-        return Verdict(True, out.getvalue()[:MAX_STDOUT])
+            with use(lang):
+                message = translate(str(error))
+            shown = translate(out.getvalue()[:MAX_STDOUT], lang)
+            return Verdict(False, shown, type(error).__name__, message)
+        return Verdict(True, translate(out.getvalue()[:MAX_STDOUT], lang))
 
     def _callback(self, name: str):
         """The submission's function ``name``, called back in its kernel (data in, data out)."""
@@ -282,7 +292,7 @@ def main() -> int:
     while (message := channel.receive()) is not None:
         op = message.get("op")
         if op == "begin":
-            checker.begin(message["source"], message.get("label", ""))
+            checker.begin(message["source"], message.get("label", ""), message.get("lang", "en"))
             channel.send({"op": "ready", "problems": checker.problems})
         elif op == "test":
             verdict = checker.test(message["grade_id"], message.get("answers", {}))

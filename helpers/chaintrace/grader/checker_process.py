@@ -38,7 +38,7 @@ class CheckerProcess:
         self.log = log
         self.proc: subprocess.Popen | None = None
         self.plan: Plan | None = None
-        self._begun: tuple[str, str] | None = None
+        self._begun: tuple[str, str, str] | None = None
 
     @classmethod
     def shared(cls, log) -> CheckerProcess:
@@ -78,13 +78,13 @@ class CheckerProcess:
             lines.put(line)
         lines.put(None)
 
-    def begin(self, source: Path, label: str) -> None:
-        """Ready the checker for one submission of the notebook whose source is ``source``."""
+    def begin(self, source: Path, label: str, lang: str = "en") -> None:
+        """Ready the checker for one submission (in ``lang``) of the notebook ``source``."""
         self.plan = plan_for(source)
-        self._begun = (str(source), label)
+        self._begun = (str(source), label, lang)
         if self.proc is None or self.proc.poll() is not None:
             self._start()
-        self._send({"op": "begin", "source": str(source), "label": label})
+        self._send({"op": "begin", "source": str(source), "label": label, "lang": lang})
         reply = self._receive_blocking(timeout=300)
         if reply is None or reply.get("op") != "ready":
             self.close()
@@ -110,8 +110,8 @@ class CheckerProcess:
         self.log.warning("[grading] checking %s took too long; the checker is restarted", grade_id)
         self.close()
         self._start()
-        source, label = self._begun
-        self.begin(Path(source), label)
+        source, label, lang = self._begun
+        self.begin(Path(source), label, lang)
         return Verdict(False, "", "CheckTimeoutError", "checking this answer took too long")
 
     def end(self) -> None:

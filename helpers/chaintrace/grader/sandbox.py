@@ -59,6 +59,7 @@ from traitlets import Any, CaselessStrEnum, Integer
 
 import chaintrace
 from chaintrace import paths
+from chaintrace.messages import normalise
 
 from . import checks
 from .answers import MAX_BYTES
@@ -71,7 +72,7 @@ INSTALL_HINT = (
 )
 LAUNCHER = Path(__file__).with_name("launcher.py")
 # Environment a kernel may inherit; everything else (tokens, keys, proxies) stays outside.
-PASSED_ENV = ("NBGRADER_EXECUTION", "TZ")
+PASSED_ENV = ("NBGRADER_EXECUTION", "TZ", "CHAINTRACE_LANG")
 # The memory limit bounds address space. pyarrow's default allocator (mimalloc) reserves ~1.5 GB
 # of it for a dataset that uses 250 MB, and glibc reserves 64 MB per thread: use the frugal ones.
 ALLOCATOR_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
@@ -360,10 +361,17 @@ class SandboxedExecute(Execute):
         if IGNORE_CWD not in self.extra_arguments:  # nothing beside the notebook is importable
             self.extra_arguments = [*self.extra_arguments, IGNORE_CWD]
         self._checker = CheckerProcess.shared(self.log)
-        self._checker.begin(self._source, self._label)
+        lang = notebook_language(nb)
+        self._checker.begin(self._source, self._label, lang)
+        before_lang = os.environ.get("CHAINTRACE_LANG")
+        os.environ["CHAINTRACE_LANG"] = lang  # the kernel shows the toolkit's errors in it too
         try:
             return super().preprocess(nb, resources, km)
         finally:
+            if before_lang is None:
+                os.environ.pop("CHAINTRACE_LANG", None)
+            else:
+                os.environ["CHAINTRACE_LANG"] = before_lang
             self._checker.end()
             self._record.removed = checks.remove_created(work_dir, before)
             self._record.seconds = time.monotonic() - self._started
@@ -617,6 +625,20 @@ def _size(content) -> int:
     if isinstance(content, list):
         return sum(_size(value) for value in content)
     return 0
+
+
+def notebook_language(nb) -> str:
+    """The language a submission is written in (``metadata.chaintrace.lang``; else English).
+
+    It only chooses the language of messages in its feedback, never a mark.
+
+    >>> notebook_language(NotebookNode(metadata={"chaintrace": {"lang": "uk"}}))
+    'uk'
+    >>> notebook_language(NotebookNode(metadata={"chaintrace": "uk; rm -rf"}))
+    'en'
+    """
+    meta = (nb or {}).get("metadata", {}).get("chaintrace")
+    return normalise(meta.get("lang") if isinstance(meta, dict) else None)
 
 
 def _label(resources) -> str:
