@@ -162,7 +162,8 @@ def change(t: dict) -> list[str]:
         f"Change: {_pct(has)} of non-coinbase transactions have a true change output (ground "
         f"truth); {_n(len(gt))} two-output transactions ({_pct(len(gt) / max(len(normal), 1))})"
         " form the change-heuristic ground-truth set of `chaintrace.course.changeheur` (change "
-        "known, not paid back to an input address, both outputs spent).",
+        "known, not paid back to an input address, both outputs spent, the change later spent "
+        "together with other coins).",
     ]
 
 

@@ -206,7 +206,7 @@ class Economy:
                 change_index = len(outputs) - 1
         outputs, change_index = order_outputs(self.rng, outputs, change_index, prof.ordering, book)
         locktime = self.locktime(prof)
-        return led.add(
+        tx = led.add(
             self.height,
             coins,
             outputs,
@@ -217,6 +217,9 @@ class Economy:
             locktime=locktime,
             sequence=SEQ_RBF if prof.rbf else SEQ_FINAL,
         )
+        if prof.ordering == "bip69":
+            led.sorted_inputs.add(tx)
+        return tx
 
     def _change_address(self, entity, prof, coins, role: str) -> int:
         if prof.change_reuse and self.rng.random() < prof.change_reuse:

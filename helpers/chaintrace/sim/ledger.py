@@ -68,6 +68,9 @@ class Ledger:
         self.wallets: dict[tuple[int, str], dict[int, None]] = {}
         self.balances: dict[tuple[int, str], int] = {}  # running sum of each pocket
         self._pending: list[tuple[int, int]] = []  # (spendable from height, output id)
+        # txs whose wallet sorts inputs as BIP-69 says (by previous txid): the writer does it,
+        # as only it knows txids
+        self.sorted_inputs: set[int] = set()
 
     # ------------------------------------------------------------------ wallets
     def pocket(self, entity: int, pocket: str = "main") -> dict[int, None]:

@@ -14,15 +14,19 @@ batches. The processor collects invoices on fresh addresses and settles merchant
 
 from .addresses import TRUE_TYPES
 
-# cold storage script per exchange: single-sig HSM keys for some, 2-of-3 multisig for others
+# cold storage per exchange: (true script type, share of what goes to cold). Exchanges keep
+# reserves in several generations of wallets (old P2PKH cold wallets, 2-of-3 multisig in P2SH
+# or P2WSH, single-key SegWit behind HSMs); together they make the real chain's split of
+# unspent value by script type (docs/realism-targets.md), which a big exchange's cold storage
+# dominates here as there are no long-term savers in a weeks-long chain
 COLD_TYPES = {
-    "Northmint": ("p2wsh-multisig", "p2sh-multisig"),
-    "Baltica Exchange": ("p2sh-multisig", "p2wpkh"),
-    "Kestrel Markets": ("p2wpkh", "p2wpkh"),
-    "Harbourline": ("p2pkh", "p2pkh"),
-    "Ostrava Coin": ("p2pkh", "p2wpkh"),
-    "Kupolex": ("p2wpkh", "p2wpkh"),
-    "Bystrobit": ("p2sh-multisig", "p2wpkh"),
+    "Northmint": (("p2wpkh", 0.37), ("p2pkh", 0.2), ("p2sh-multisig", 0.22), ("p2wsh-multisig", 0.21)),
+    "Baltica Exchange": (("p2wpkh", 0.45), ("p2pkh", 0.3), ("p2sh-multisig", 0.25)),
+    "Kestrel Markets": (("p2wpkh", 0.4), ("p2pkh", 0.25), ("p2wsh-multisig", 0.2), ("p2sh-multisig", 0.15)),
+    "Harbourline": (("p2pkh", 0.4), ("p2sh-multisig", 0.2), ("p2wsh-multisig", 0.15), ("p2wpkh", 0.25)),
+    "Ostrava Coin": (("p2wpkh", 0.45), ("p2pkh", 0.25), ("p2sh-multisig", 0.15), ("p2wsh-multisig", 0.15)),
+    "Kupolex": (("p2wpkh", 0.5), ("p2pkh", 0.25), ("p2wsh-multisig", 0.25)),
+    "Bystrobit": (("p2wpkh", 0.45), ("p2pkh", 0.25), ("p2sh-multisig", 0.3)),
 }
 EXCHANGE_WEIGHTS = {
     "Northmint": 30,
@@ -40,8 +44,8 @@ def setup(eco) -> None:
     start = eco.height + 100
     for ex in eco.by_kind["exchange"]:
         ex.data["hot_addrs"] = [eco.new_address(ex, "hot") for _ in range(ex.data["hot"])]
-        cold = COLD_TYPES.get(ex.name, ("p2wsh-multisig", "p2wpkh"))
-        ex.data["cold_addrs"] = [eco.new_address(ex, "cold", t) for t in cold]
+        cold = COLD_TYPES.get(ex.name, (("p2wsh-multisig", 0.5), ("p2wpkh", 0.5)))
+        ex.data["cold_addrs"] = [(eco.new_address(ex, "cold", t), w) for t, w in cold]
         ex.data["queue"] = []
         eco.schedule(start + eco.rng.randrange(12), sweep)
         if ex.data["batch"]:
@@ -164,14 +168,30 @@ def _sweep_one(eco, service) -> None:
         )
     hot = led.balance(service.id, "hot")
     if service.kind == "exchange" and hot > 40 * 100_000_000 and eco.rng.random() < 0.3:
-        cold = eco.rng.choice(service.data["cold_addrs"])
+        move = int(hot * eco.rng.uniform(0.4, 0.6))
         eco.spend(
             service,
-            [(cold, int(hot * 0.5))],
+            [(_cold_wallet(service, move), move)],
             pocket="hot",
             typology="exchange_to_cold",
             change_role="hot",
         )
+
+
+def _cold_wallet(ex, sats: int) -> int:
+    """The cold wallet furthest below its share of what went to cold storage so far (which
+    then gets ``sats``): each wallet ends up with its share, one plain transfer at a time.
+
+    >>> from types import SimpleNamespace
+    >>> ex = SimpleNamespace(data={"cold_addrs": [(7, 0.75), (9, 0.25)]})
+    >>> [_cold_wallet(ex, 100) for _ in range(4)]
+    [7, 7, 9, 7]
+    """
+    sent = ex.data.setdefault("cold_sent", {})
+    total = sum(sent.values()) + sats
+    addr = max(ex.data["cold_addrs"], key=lambda aw: aw[1] * total - sent.get(aw[0], 0))[0]
+    sent[addr] = sent.get(addr, 0) + sats
+    return addr
 
 
 def refill_hot(eco, ex) -> None:
