@@ -302,7 +302,7 @@ def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
         reason = rule(ins, outs, in_types, out_types, n_addrs)
         if reason:
             return CoinJoinVerdict(tx.txid, True, kind, reason, value, k)
-    reason = _equal_outputs(ins, outs, in_types, out_types, n_addrs)
+    reason = None if _tx0(outs) else _equal_outputs(ins, outs, in_types, out_types, n_addrs)
     if reason:
         return CoinJoinVerdict(tx.txid, True, "equal_outputs", reason, value, k)
     return _tx0_or_none(
@@ -489,14 +489,14 @@ def _coinjoin_arrays(T: TxTables):
             T.in_value[lo:hi].tolist(), o_val[mine_t].tolist(), names, out_names, n_addrs[t]
         ):
             kind[t] = "joinmarket"
-    free = base & (kind == None)  # noqa: E711
+    tx0 = np.zeros(T.n_tx, dtype=bool)  # a Tx0 (premix outputs + pool fee): one owner's
+    for pool in WHIRLPOOL_POOLS:
+        has_fee = np.bincount(o_tx[o_val == pool // 20], minlength=T.n_tx) > 0
+        tx0 |= (k >= 2) & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN) & has_fee
+    free = base & (kind == None) & ~tx0  # noqa: E711
     for t in np.flatnonzero(free & (k >= EQUAL_MIN) & (n_addrs >= k)):  # few: check each
         types, vals = o_type[mine(t)], o_val[mine(t)]
         if _coordinated_types(SCRIPT_TYPES[i] for i in types[vals == value[t]]):
             kind[t] = "equal_outputs"
-    is_cj = kind != None  # noqa: E711
-    tx0 = ~is_cj & (k >= 2)
-    for pool in WHIRLPOOL_POOLS:
-        has_fee = np.bincount(o_tx[o_val == pool // 20], minlength=T.n_tx) > 0
-        kind[tx0 & (value > pool) & (value <= pool + WHIRLPOOL_MARGIN) & has_fee] = "whirlpool_tx0"
+    kind[tx0 & (kind == None)] = "whirlpool_tx0"  # noqa: E711
     return kind, value, k

@@ -20,7 +20,7 @@ from .addresses import TRUE_TYPES
 # unspent value by script type (docs/realism-targets.md), which a big exchange's cold storage
 # dominates here as there are no long-term savers in a weeks-long chain
 COLD_TYPES = {
-    "Northmint": (("p2wpkh", 0.37), ("p2pkh", 0.2), ("p2sh-multisig", 0.22), ("p2wsh-multisig", 0.21)),
+    "Northmint": (("p2wpkh", 0.35), ("p2pkh", 0.25), ("p2sh-multisig", 0.22), ("p2wsh-multisig", 0.18)),
     "Baltica Exchange": (("p2wpkh", 0.45), ("p2pkh", 0.3), ("p2sh-multisig", 0.25)),
     "Kestrel Markets": (("p2wpkh", 0.4), ("p2pkh", 0.25), ("p2wsh-multisig", 0.2), ("p2sh-multisig", 0.15)),
     "Harbourline": (("p2pkh", 0.4), ("p2sh-multisig", 0.2), ("p2wsh-multisig", 0.15), ("p2wpkh", 0.25)),
@@ -91,8 +91,13 @@ def withdraw(eco, ex=None, user=None, sats=None, typology="exchange_withdrawal")
     user = user or eco.rng.choice(eco.by_kind["individual"])
     hot = eco.ledger.balance(ex.id, "hot")
     if sats is None:
+        # what the customer asks for; a hot wallet short of it waits for a refill (capping
+        # every request at the same fraction of the wallet paid several customers one odd
+        # amount in a batch: equal outputs no CoinJoin rule can tell from a round)
         sats = eco.usd_to_sats(eco.rng.lognormvariate(6.4, 1.4))
-        sats = min(sats, hot // 4)
+        if sats > hot // 4:
+            refill_hot(eco, ex)
+            return None
     if sats < 20_000 or sats > hot:
         refill_hot(eco, ex)
         return None
@@ -108,7 +113,8 @@ def flush_withdrawals(eco, ex) -> None:
     """Pay the queued withdrawals in one batch transaction (a few inputs, many outputs)."""
     queue = ex.data["queue"]
     if len(queue) >= 2:
-        batch, ex.data["queue"] = queue[:200], queue[200:]
+        batch, wait = _one_per_amount(queue[:200])
+        ex.data["queue"] = wait + queue[200:]
         if (
             eco.spend(
                 ex, batch, pocket="hot", typology="exchange_batch_withdrawal", change_role="hot"
@@ -118,6 +124,20 @@ def flush_withdrawals(eco, ex) -> None:
             ex.data["queue"] = batch + ex.data["queue"]
             refill_hot(eco, ex)
     eco.schedule(eco.height + eco.rng.randrange(3, 12), flush_withdrawals, ex)
+
+
+def _one_per_amount(queue: list[tuple[int, int]]):
+    """Split queued withdrawals into this batch, one per amount, and those that wait for the
+    next (a repeated amount).
+
+    >>> _one_per_amount([(1, 500), (2, 700), (3, 500)])
+    ([(1, 500), (2, 700)], [(3, 500)])
+    """
+    seen, batch, wait = set(), [], []
+    for addr, sats in queue:
+        (wait if sats in seen else batch).append((addr, sats))
+        seen.add(sats)
+    return batch, wait
 
 
 def sweep(eco, ex=None) -> None:

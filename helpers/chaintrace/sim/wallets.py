@@ -83,7 +83,7 @@ PROFILES = {
             0.13,
             "p2pkh",
             "p2pkh",
-            0.35,
+            0.3,
             0.7,
             "change_first",
             1,
@@ -101,6 +101,9 @@ PROFILES = {
         ),
         Profile(
             "samourai", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "bip69", 1, False, True, "random", 0.0
+        ),
+        Profile(
+            "joinmarket", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "random", 2, True, False, "random", 0.0
         ),
         Profile(
             "webwallet",
