@@ -19,14 +19,15 @@ from .addresses import TRUE_TYPES
 # or P2WSH, single-key SegWit behind HSMs); together they make the real chain's split of
 # unspent value by script type (docs/realism-targets.md), which a big exchange's cold storage
 # dominates here as there are no long-term savers in a weeks-long chain
+_COLD = (("p2wpkh", 0.42), ("p2pkh", 0.25), ("p2sh-multisig", 0.23), ("p2wsh-multisig", 0.10))
 COLD_TYPES = {
-    "Northmint": (("p2wpkh", 0.35), ("p2pkh", 0.25), ("p2sh-multisig", 0.22), ("p2wsh-multisig", 0.18)),
-    "Baltica Exchange": (("p2wpkh", 0.45), ("p2pkh", 0.3), ("p2sh-multisig", 0.25)),
-    "Kestrel Markets": (("p2wpkh", 0.4), ("p2pkh", 0.25), ("p2wsh-multisig", 0.2), ("p2sh-multisig", 0.15)),
-    "Harbourline": (("p2pkh", 0.4), ("p2sh-multisig", 0.2), ("p2wsh-multisig", 0.15), ("p2wpkh", 0.25)),
-    "Ostrava Coin": (("p2wpkh", 0.45), ("p2pkh", 0.25), ("p2sh-multisig", 0.15), ("p2wsh-multisig", 0.15)),
-    "Kupolex": (("p2wpkh", 0.5), ("p2pkh", 0.25), ("p2wsh-multisig", 0.25)),
-    "Bystrobit": (("p2wpkh", 0.45), ("p2pkh", 0.25), ("p2sh-multisig", 0.3)),
+    "Northmint": _COLD,
+    "Baltica Exchange": _COLD,
+    "Kestrel Markets": _COLD,
+    "Harbourline": (("p2pkh", 0.45), ("p2sh-multisig", 0.25), ("p2wpkh", 0.30)),  # an old one
+    "Ostrava Coin": _COLD,
+    "Kupolex": _COLD,
+    "Bystrobit": _COLD,
 }
 EXCHANGE_WEIGHTS = {
     "Northmint": 30,
@@ -44,7 +45,7 @@ def setup(eco) -> None:
     start = eco.height + 100
     for ex in eco.by_kind["exchange"]:
         ex.data["hot_addrs"] = [eco.new_address(ex, "hot") for _ in range(ex.data["hot"])]
-        cold = COLD_TYPES.get(ex.name, (("p2wsh-multisig", 0.5), ("p2wpkh", 0.5)))
+        cold = COLD_TYPES.get(ex.name, _COLD)
         ex.data["cold_addrs"] = [(eco.new_address(ex, "cold", t), w) for t, w in cold]
         ex.data["queue"] = []
         eco.schedule(start + eco.rng.randrange(12), sweep)
@@ -191,27 +192,27 @@ def _sweep_one(eco, service) -> None:
         move = int(hot * eco.rng.uniform(0.4, 0.6))
         eco.spend(
             service,
-            [(_cold_wallet(service, move), move)],
+            [(_cold_wallet(eco, service, move), move)],
             pocket="hot",
             typology="exchange_to_cold",
             change_role="hot",
         )
 
 
-def _cold_wallet(ex, sats: int) -> int:
-    """The cold wallet furthest below its share of what went to cold storage so far (which
-    then gets ``sats``): each wallet ends up with its share, one plain transfer at a time.
+def _cold_holdings(eco, ex) -> dict[int, int]:
+    """Sats each cold wallet of ``ex`` holds now."""
+    led, held = eco.ledger, {addr: 0 for addr, _ in ex.data["cold_addrs"]}
+    for o in led.pocket(ex.id, "cold"):
+        held[led.o_addr[o]] += led.o_value[o]
+    return held
 
-    >>> from types import SimpleNamespace
-    >>> ex = SimpleNamespace(data={"cold_addrs": [(7, 0.75), (9, 0.25)]})
-    >>> [_cold_wallet(ex, 100) for _ in range(4)]
-    [7, 7, 9, 7]
-    """
-    sent = ex.data.setdefault("cold_sent", {})
-    total = sum(sent.values()) + sats
-    addr = max(ex.data["cold_addrs"], key=lambda aw: aw[1] * total - sent.get(aw[0], 0))[0]
-    sent[addr] = sent.get(addr, 0) + sats
-    return addr
+
+def _cold_wallet(eco, ex, sats: int) -> int:
+    """The cold wallet furthest below its share of the cold reserve once ``sats`` arrive: each
+    wallet keeps its share, one plain transfer at a time, whatever refills take out."""
+    held = _cold_holdings(eco, ex)
+    total = sum(held.values()) + sats
+    return max(ex.data["cold_addrs"], key=lambda aw: aw[1] * total - held[aw[0]])[0]
 
 
 def refill_hot(eco, ex) -> None:
@@ -219,7 +220,11 @@ def refill_hot(eco, ex) -> None:
     if ex.kind != "exchange" or ex.data.get("refill_at", 0) > eco.height:
         return
     ex.data["refill_at"] = eco.height + 24
-    coins = list(eco.ledger.pocket(ex.id, "cold"))[:3]
+    # from the cold wallet furthest above its share, so the reserve keeps its split
+    held, led = _cold_holdings(eco, ex), eco.ledger
+    total = sum(held.values())
+    over = max(ex.data["cold_addrs"], key=lambda aw: held[aw[0]] - aw[1] * total)[0]
+    coins = [o for o in led.pocket(ex.id, "cold") if led.o_addr[o] == over][:3]
     if coins:
         eco.spend(
             ex, [(hot_address(eco, ex), 0)], coins=coins, send_all=True, typology="cold_to_hot"

@@ -41,14 +41,14 @@ PROFILES = {
     p.name: p
     for p in (
         Profile(
-            "core", 0.18, "p2wpkh", "p2wpkh", 0.0, 0.6, "random", 2, True, True, "random", 0.45
+            "core", 0.17, "p2wpkh", "p2wpkh", 0.0, 0.6, "random", 2, True, True, "random", 0.45
         ),
         # a hardware wallet's desktop app (Trezor Suite-like): BIP-69 order, no anti fee-sniping
         Profile(
-            "hardware", 0.13, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, False, True, "random", 0.5
+            "hardware", 0.15, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, False, True, "random", 0.5
         ),
         Profile(
-            "electrum", 0.12, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, True, True, "oldest", 0.5
+            "electrum", 0.13, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, True, True, "oldest", 0.5
         ),
         Profile(
             "mobile",
