@@ -152,3 +152,11 @@ def test_exchange_batches_pay_distinct_amounts(economy):
     for t in batches:
         paid = [led.o_value[o] for v, o in enumerate(led.t_outputs[t]) if v != led.t_change[t]]
         assert len(paid) == len(set(paid)), f"batch {t} pays one amount twice"
+
+
+def test_generator_and_detector_share_wasabi2_denominations():
+    """Two copies of one protocol fact (the generator may not import the detector): they agree."""
+    from chaintrace.coinjoin import WASABI2_DENOMS
+    from chaintrace.sim.privacy import wabisabi_denominations
+
+    assert sorted(wabisabi_denominations()) == sorted(WASABI2_DENOMS)

@@ -31,7 +31,6 @@ Every CoinJoin joins coins of several owners: common-input clustering merges the
 [100000, 1000000, 5000000, 50000000]
 """
 
-from ..coinjoin import WASABI2_DENOMS
 from .addresses import INPUT_VBYTES, OUTPUT_VBYTES
 from .wallets import DUST
 
@@ -128,8 +127,26 @@ def coinjoin(eco, coord, parts, denom: int, max_each: int = 3) -> int | None:
 
 
 # ---------------------------------------------------------------------------- WabiSabi
-DENOMS = sorted(WASABI2_DENOMS, reverse=True)
 WABISABI_MIN_INPUTS = 50
+
+
+def wabisabi_denominations(lo: int = 5_000, hi: int = 134_375_000_000) -> list[int]:
+    """Wasabi 2's standard output amounts, largest first: powers of 2 and of 3, 2·3^n, and the
+    1-2-5 series, from 5,000 sat to 1,343.75 BTC (WalletWasabi; the Dumplings scanner).
+
+    The generator keeps its own copy of the protocol's list: it must not borrow the detector's
+    (``chaintrace.coinjoin.WASABI2_DENOMS``), which the data it makes is there to test.
+
+    >>> d = wabisabi_denominations()
+    >>> d[-4:], 2 * 3**10 in d, 10_000_000 in d, 7_000_000 in d
+    ([10000, 8192, 6561, 5000], True, True, False)
+    """
+    out = {b * 10**e for b in (1, 2, 5) for e in range(12)}
+    out |= {b**e for b in (2, 3) for e in range(40)} | {2 * 3**e for e in range(30)}
+    return sorted((v for v in out if lo <= v <= hi), reverse=True)
+
+
+DENOMS = wabisabi_denominations()
 
 
 def wabisabi_prepare(eco, every: int) -> None:
@@ -151,7 +168,7 @@ def decompose(sats: int, rng, out_vb: int, rate: float) -> list[int]:
 
     >>> import random
     >>> outs = decompose(12_345_678, random.Random(1), 31, 10.0)
-    >>> all(v in WASABI2_DENOMS for v in outs), sum(outs) <= 12_345_678, len(outs) > 1
+    >>> all(v in DENOMS for v in outs), sum(outs) <= 12_345_678, len(outs) > 1
     (True, True, True)
     """
     outs, left, cost = [], sats, int(out_vb * rate)
