@@ -24,7 +24,8 @@ detectors used to count real rounds (Dumplings, see ``notes/REALISM.md`` §6):
   Measured on 15 regenerated economies (``chaintrace.sim generate --seed 1..15
   --transactions 20000``): the earlier rule (any subsets, any types) called 2 exchange batch
   withdrawals JoinMarket (seeds 3 and 15), this one none, and all 310 true rounds (Wasabi and
-  Whirlpool: the generator makes no JoinMarket rounds) are still found.
+  Whirlpool) are still found. The generator now also makes JoinMarket-like rounds (a taker,
+  4-9 makers of at most three inputs each): on seeds 1-4 and 20240301 every one is found.
 - ``equal_outputs``: any other transaction with at least 5 equal outputs, at least as many
   distinct input addresses, and equal outputs of one script type or only native SegWit (a
   coordinator's rule; a batch paying customers' legacy and SegWit addresses is not a round).
@@ -32,7 +33,8 @@ detectors used to count real rounds (Dumplings, see ``notes/REALISM.md`` §6):
   flags 2 exchange batch withdrawals (3 before the script-type condition; check who paid).
 - ``whirlpool_tx0`` (not a CoinJoin: one owner): two or more equal outputs just above a pool
   size and an output of the pool's fee (5 % of the pool size), the entrant's "Tx0" that
-  prepares coins for Whirlpool.
+  prepares coins for Whirlpool. Checked before ``equal_outputs``: a Tx0 paid from five or more
+  of the entrant's addresses has the generic round's shape, but the fee output gives it away.
 
 >>> from chaintrace import load_case, open_chain
 >>> chain = open_chain("course")

@@ -165,6 +165,16 @@ def measure(name: str = "course") -> list[Check]:
             abs(full - 0.87) <= 0.07,
         )
     )
+    cj = (t["truth_tx"]["typology"] == "coinjoin").mean()
+    rows.append(
+        Check(
+            "CoinJoin share of txs",
+            "0.024 % (to 2021)",
+            f"{100 * cj:.3f} %",
+            "0.01–0.2 %",
+            0.0001 <= cj <= 0.002,
+        )
+    )
     rows.append(_optimal_change(normal, outs, ins, t["truth_tx"]))
     rows += change_heuristics(tx, outs, ins, t["truth_tx"])
     return rows

@@ -57,8 +57,11 @@ def setup(eco) -> None:
     start = eco.height + 110
     eco.schedule(start + eco.rng.randrange(20), wasabi_prepare, int(300 / scale))
     eco.schedule(start + eco.rng.randrange(20), whirlpool_job, int(130 / scale))
-    eco.schedule(start + eco.rng.randrange(40), wabisabi_prepare, int(300 / scale))
-    eco.schedule(start + eco.rng.randrange(40), joinmarket_prepare, int(150 / scale))
+    # a few rounds a week each: all CoinJoins together stay near the real share of txs
+    # (0.024 % to 2021, docs/realism-targets.md), at the top of its tolerance so that every
+    # design is seen several times in a month of data
+    eco.schedule(start + eco.rng.randrange(40), wabisabi_prepare, int(400 / scale))
+    eco.schedule(start + eco.rng.randrange(40), joinmarket_prepare, int(400 / scale))
     eco.schedule(start + eco.rng.randrange(10), mixer_sweep)
     mixer = eco.by_name["Fogbank"]
     mixer.data["origin"] = {}  # reserve output id -> deposit txs its value came from

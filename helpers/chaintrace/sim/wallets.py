@@ -45,14 +45,14 @@ PROFILES = {
         ),
         # a hardware wallet's desktop app (Trezor Suite-like): BIP-69 order, no anti fee-sniping
         Profile(
-            "hardware", 0.15, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, False, True, "random", 0.5
+            "hardware", 0.18, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, False, True, "random", 0.5
         ),
         Profile(
             "electrum", 0.13, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, True, True, "oldest", 0.5
         ),
         Profile(
             "mobile",
-            0.19,
+            0.17,
             "p2wpkh",
             "p2wpkh",
             0.02,
@@ -107,7 +107,7 @@ PROFILES = {
         ),
         Profile(
             "webwallet",
-            0.10,
+            0.09,
             "p2wpkh",
             "p2wpkh",
             0.25,
