@@ -93,7 +93,11 @@ def population(rng, n_transactions: int) -> list[Entity]:
                 ents[-1].data["alt_profile"] = _pick_profile(rng)
     # privacy users: individuals whose wallet mixes (Wasabi-like, Samourai-like or
     # JoinMarket-like software)
-    for wallet, least, per in (("wasabi", 40, 400), ("samourai", 40, 400), ("joinmarket", 20, 1_000)):
+    for wallet, least, per in (
+        ("wasabi", 40, 400),
+        ("samourai", 40, 400),
+        ("joinmarket", 20, 1_000),
+    ):
         for i in range(max(least, n_transactions // per)):
             name = f"individual-{wallet}-{i + 1:05d}"
             ents.append(

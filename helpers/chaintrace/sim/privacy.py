@@ -275,8 +275,14 @@ def joinmarket_round(eco, taker, makers, amount: int) -> int | None:
     rng.shuffle(outputs)
     loom = eco.by_name["Loom Market"]
     return led.add(
-        eco.height, inputs, outputs, entity=loom.id, typology="coinjoin", version=2,
-        locktime=eco.height, sequence=0xFFFFFFFE,
+        eco.height,
+        inputs,
+        outputs,
+        entity=loom.id,
+        typology="coinjoin",
+        version=2,
+        locktime=eco.height,
+        sequence=0xFFFFFFFE,
     )
 
 
@@ -405,8 +411,7 @@ def mixer_seed(eco, btc: int, tries: int = 0) -> None:
         (eco.new_address(mixer, "hot"), int(btc * 100_000_000 * w / sum(shares))) for w in shares
     ]
     if led.balance(ex.id, "hot") < btc * 100_000_000 * 1.3 or (
-        eco.spend(ex, pays, pocket="hot", typology="exchange_withdrawal", change_role="hot")
-        is None
+        eco.spend(ex, pays, pocket="hot", typology="exchange_withdrawal", change_role="hot") is None
     ):
         if tries < 100:
             eco.schedule(eco.height + 6, mixer_seed, btc, tries + 1)
