@@ -185,8 +185,10 @@ def decompose(sats: int, rng, out_vb: int, rate: float) -> list[int]:
     return outs
 
 
-def wabisabi_round(eco, people) -> int | None:
-    """One round: every participant's coins in, their denominations out, sorted descending."""
+def wabisabi_round(eco, people, tries: int = 0) -> int | None:
+    """One round: every participant's coins in, their denominations out, sorted descending.
+    Below the coordinator's minimum of inputs, registration stays open a little longer and
+    more participants join."""
     led, book, rng, rate = eco.ledger, eco.book, eco.rng, eco.fee_rate()
     coord = eco.by_name["Gale Coordinator"]
     inputs, outputs = [], []
@@ -203,10 +205,15 @@ def wabisabi_round(eco, people) -> int | None:
         if not outs:
             continue
         inputs += coins
-        outputs += [(eco.new_address(u, "receive", kind), v) for v in outs]
+        outputs += [(u, kind, v) for v in outs]
     if len(inputs) < WABISABI_MIN_INPUTS:
+        if tries < 5:
+            more = [u for u in eco.privacy_users["wasabi"] if u not in people]
+            people = people + rng.sample(more, min(len(more), 10))
+            eco.schedule(eco.height + rng.randrange(3, 9), wabisabi_round, people, tries + 1)
         return None
     inputs.sort(key=lambda c: -led.o_value[c])
+    outputs = [(eco.new_address(u, "receive", kind), v) for u, kind, v in outputs]
     outputs.sort(key=lambda o: (-o[1], book.script_pubkey[o[0]]))
     return led.add(eco.height, inputs, outputs, entity=coord.id, typology="coinjoin", version=2)
 
@@ -253,7 +260,7 @@ def joinmarket_round(eco, taker, makers, amount: int) -> int | None:
         fee = int(amount * rng.uniform(0.00002, 0.0003)) + rng.randrange(0, 500)
         change = sum(led.o_value[c] for c in coins) - amount + fee
         inputs += coins
-        outputs += [(eco.new_address(m, "receive"), amount), (eco.new_address(m, "change"), change)]
+        outputs += [(m, "receive", amount), (m, "change", change)]
         fees += fee
     n_makers = len(outputs) // 2
     if n_makers < 3:
@@ -268,9 +275,10 @@ def joinmarket_round(eco, taker, makers, amount: int) -> int | None:
     change = sum(led.o_value[c] for c in coins) - amount - fees - int(rate * vsize)
     if change < 0:
         return None
-    outputs.append((eco.new_address(taker, "receive"), amount))
+    outputs.append((taker, "receive", amount))
     if change >= DUST:
-        outputs.append((eco.new_address(taker, "change"), change))
+        outputs.append((taker, "change", change))
+    outputs = [(eco.new_address(who, role), v) for who, role, v in outputs]
     rng.shuffle(inputs)
     rng.shuffle(outputs)
     loom = eco.by_name["Loom Market"]

@@ -19,7 +19,7 @@ from .addresses import TRUE_TYPES
 # or P2WSH, single-key SegWit behind HSMs); together they make the real chain's split of
 # unspent value by script type (docs/realism-targets.md), which a big exchange's cold storage
 # dominates here as there are no long-term savers in a weeks-long chain
-_COLD = (("p2wpkh", 0.38), ("p2pkh", 0.27), ("p2sh-multisig", 0.25), ("p2wsh-multisig", 0.10))
+_COLD = (("p2wpkh", 0.40), ("p2pkh", 0.26), ("p2sh-multisig", 0.23), ("p2wsh-multisig", 0.11))
 COLD_TYPES = {
     "Northmint": _COLD,
     "Baltica Exchange": _COLD,
