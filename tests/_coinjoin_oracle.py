@@ -222,7 +222,7 @@ def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
         reason = rule(ins, outs, in_types, out_types, n_addrs)
         if reason:
             return CoinJoinVerdict(tx.txid, True, kind, reason, value, k)
-    reason = _equal_outputs(ins, outs, in_types, out_types, n_addrs)
+    reason = None if _tx0(outs) else _equal_outputs(ins, outs, in_types, out_types, n_addrs)
     if reason:
         return CoinJoinVerdict(tx.txid, True, "equal_outputs", reason, value, k)
     return _tx0_or_none(

@@ -178,6 +178,27 @@ def test_batch_payout_from_one_wallet_is_not_a_coinjoin():
     assert is_coinjoin(legacy).kind == "equal_outputs"
 
 
+def tx0_many_addresses(n=6, pool=1_000_000):
+    """A Tx0 paid from six of the entrant's addresses: n premix outputs just above the pool,
+    the pool fee (5 % of the pool size) and a toxic change."""
+    premix = pool + 1_000
+    ins = [(addr(f"t0-in-{i}"), 1_400_000, "p2wpkh") for i in range(n)]
+    outs = [(addr(f"t0-pre-{i}"), premix, "p2wpkh") for i in range(n)]
+    outs += [(addr("t0-fee"), pool // 20, "p2wpkh"), (addr("t0-toxic"), 1_600_000, "p2wpkh")]
+    return tx("f", ins, outs)
+
+
+def test_tx0_from_many_addresses_is_not_a_coinjoin():
+    """Six equal premix outputs from six input addresses would pass the generic equal-outputs
+    rule; the pool's fee output shows one entrant preparing coins (seen in a generated economy)."""
+    v = is_coinjoin(tx0_many_addresses())
+    assert not v and v.kind == "whirlpool_tx0" and v.n_equal == 6
+    # without the fee output it is the generic shape again
+    t = tx0_many_addresses()
+    plain = replace(t, outputs=[o for o in t.outputs if o.value != 50_000])
+    assert is_coinjoin(plain).kind == "equal_outputs"
+
+
 def test_simple_payments_and_bad_input():
     pay = tx(
         "9",
@@ -204,6 +225,7 @@ def test_table_agrees_with_per_tx_on_hand_built_rounds():
         shared_maker_coins(),
         equal_batch(["p2pkh", "p2sh"] * 5),
         equal_batch(["p2wpkh", "p2tr"] * 5),
+        tx0_many_addresses(),
     ]
     txs = [replace(t, txid=f"{n:x}" * 64) for n, t in enumerate(txs)]  # distinct txids
     table = coinjoin_table(from_transactions(txs))

@@ -297,9 +297,10 @@ def report(dataset="course") -> str:
         f"{cj['false_negatives']} missed. Whirlpool Tx0s: {cj['tx0_found']} of {cj['true_tx0']} "
         f"found, {cj['tx0_false_positives']} false alarms.",
         "",
-        "The synthetic economy holds Wasabi-like and Whirlpool-like rounds only; the JoinMarket "
-        "and Wasabi 2 rules are tested on hand-built transactions (`tests/test_coinjoin.py`). "
-        "On the real chain, equal-output rules also flag some batch payouts: check who paid.",
+        "The synthetic economy holds the historical Wasabi 1 and Whirlpool shapes and the two "
+        "designs still running: WabiSabi (Wasabi 2) rounds and JoinMarket taker/maker rounds. "
+        "Its exchanges never pay several customers one amount in a batch; on the real chain, "
+        "equal-output rules also flag some batch payouts: check who paid.",
         "",
     ]
     return "\n".join(lines)

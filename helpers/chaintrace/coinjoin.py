@@ -343,11 +343,13 @@ def _kind_of_one(tx: Transaction, f: _Shape) -> str | None:
     ins, in_types = [i.value for i in tx.inputs], [i.script_type for i in tx.inputs]
     if _joinmarket_shape(f) and _makers_pay(ins, values, in_types, out_types, f.value, f.k):
         return "joinmarket"
+    # a Tx0 (premix outputs and the pool's fee) is one owner's, even when paid from many
+    # addresses: checked before the generic equal-outputs rule
+    if any(_tx0_shape(f, pool) for pool in WHIRLPOOL_POOLS):
+        return "whirlpool_tx0"
     equal = [t for v, t in zip(values, out_types, strict=True) if v == f.value]
     if _equal_outputs_shape(f) and _coordinated_types(equal):
         return "equal_outputs"
-    if any(_tx0_shape(f, pool) for pool in WHIRLPOOL_POOLS):
-        return "whirlpool_tx0"
     return None
 
 
@@ -600,11 +602,13 @@ def _coinjoin_arrays(T: TxTables):
         vals, ins = o_val[mine(t)].tolist(), T.in_value[lo:hi].tolist()
         if _makers_pay(ins, vals, names, out_names, int(f.value[t]), int(f.k[t])):
             kind[t] = "joinmarket"
+    free = kind == None  # noqa: E711
+    tx0 = np.zeros(len(kind), dtype=bool)  # a Tx0 is one owner's: before equal outputs
+    for pool in WHIRLPOOL_POOLS:
+        tx0 |= free & _tx0_shape(f, pool)
+    kind[tx0] = "whirlpool_tx0"
     for t in np.flatnonzero(_equal_outputs_shape(f) & (kind == None)):  # noqa: E711 (few)
         types, vals = o_type[mine(t)], o_val[mine(t)]
         if _coordinated_types(SCRIPT_TYPES[i] for i in types[vals == f.value[t]]):
             kind[t] = "equal_outputs"
-    free = kind == None  # noqa: E711
-    for pool in WHIRLPOOL_POOLS:
-        kind[free & _tx0_shape(f, pool)] = "whirlpool_tx0"
     return kind, f.value, f.k

@@ -7,8 +7,12 @@ same simple heuristics on a generated dataset so the realism report can compare:
 that is always right here would teach trainees a lie, one that never fires teaches nothing.
 
 Ground-truth set (as in M&N, adapted): non-coinbase, non-CoinJoin transactions with exactly two
-outputs (no OP_RETURN), a true change output, no output paying an input's address, and both
-outputs already spent (the fingerprint heuristics look at the spending transactions).
+outputs (no OP_RETURN), a true change output, no output paying an input's address, both
+outputs already spent (the fingerprint heuristics look at the spending transactions), and the
+change spent together with other coins (a transaction of two or more inputs). M&N could only
+know a change output once it was co-spent with the payer's other coins; what wallets do in such
+multi-input spends is what the fingerprint heuristics then compare, so the set must be drawn
+the same way (the generator knows every change, but the real set does not).
 
 Heuristics (each names one output or abstains):
 
@@ -17,8 +21,8 @@ Heuristics (each names one output or abstains):
 - ``one-time change``: exactly one output address appears for the first time;
 - ``power of ten``: exactly one output is a multiple of 100 sat (the payment); the other is change;
 - ``BIP-69`` / ``locktime`` / ``version`` fingerprints: of the two spending transactions, exactly
-  one shares the transaction's own feature (outputs in BIP-69 order; locktime > 0; version).
-  BIP-69 is judged on output order only (the generator's wallets do not sort inputs).
+  one shares the transaction's own feature (inputs and outputs in BIP-69 order; locktime > 0;
+  version).
 
 >>> REAL["optimal change"]
 (33.23, 92.08)
@@ -71,6 +75,9 @@ def ground_truth_set(tx, outs, ins, truth) -> pd.DataFrame:
     t = t.join(pd.DataFrame(cols), on="txid")
     t = t[(t["script_type0"] != "op_return") & (t["script_type1"] != "op_return")]
     t = t[t["spent_txid0"].notna() & t["spent_txid1"].notna()]
+    n_in = tx.set_index("txid")["n_inputs"]
+    change_spend = np.where(t["change"] == 0, t["spent_txid0"], t["spent_txid1"])
+    t = t[pd.Series(change_spend, index=t.index).map(n_in).ge(2)]
     back = ins[ins["txid"].isin(t["txid"])]
     pairs = set(zip(back["txid"], back["address"], strict=True))
     reuse = [
@@ -89,11 +96,29 @@ def _one_of(flag0, flag1, pick_flagged=True) -> np.ndarray:
     return out
 
 
-def _bip69(tx, outs) -> pd.Series:
-    """Per txid: are the outputs in ascending value order (BIP-69, ties allowed)?"""
+def _bip69(tx, outs, ins) -> pd.Series:
+    """Per txid: are inputs and outputs in BIP-69 order (Möser & Narayanan's "sorted
+    inputs and outputs" fingerprint)? Inputs ascend by previous txid then index, outputs by
+    value (ties allowed); a coinbase or a single input or output is trivially in order.
+
+    >>> t = pd.DataFrame({"txid": ["a", "b"]})
+    >>> o = pd.DataFrame({"txid": ["a", "a", "b", "b"], "vout": [0, 1, 0, 1], "value": [1, 2, 1, 2]})
+    >>> i = pd.DataFrame({"txid": ["a", "a", "b", "b"], "vin": [0, 1, 0, 1],
+    ...                   "prev_txid": ["01", "02", "02", "01"], "prev_vout": [0, 0, 0, 0]})
+    >>> _bip69(t, o, i).to_dict()
+    {'a': True, 'b': False}
+    """
     o = outs.sort_values(["txid", "vout"])
     step = o.groupby("txid", sort=False)["value"].diff()
-    return step.fillna(0).ge(0).groupby(o["txid"], sort=False).all()
+    out_ok = step.fillna(0).ge(0).groupby(o["txid"], sort=False).all()
+    i = ins.sort_values(["txid", "vin"])
+    key = i["prev_txid"] + ":" + i["prev_vout"].astype(str).str.zfill(10)
+    before = key.groupby(i["txid"], sort=False).shift()
+    in_ok = (before.isna() | (key >= before)).groupby(i["txid"], sort=False).all()
+    ok = pd.Series(True, index=tx["txid"])
+    ok &= out_ok.reindex(ok.index, fill_value=True)
+    ok &= in_ok.reindex(ok.index, fill_value=True)
+    return ok
 
 
 def predictions(gt, tx, outs, ins) -> dict[str, np.ndarray]:
@@ -106,7 +131,7 @@ def predictions(gt, tx, outs, ins) -> dict[str, np.ndarray]:
     # the first output paying each address, in chain order (outs is sorted by block order)
     first = outs.drop_duplicates("address").set_index("address")["txid"]
     feat = tx.set_index("txid")
-    order = _bip69(tx, outs)
+    order = _bip69(tx, outs, ins)
     pred = {
         "optimal change": _one_of(gt["value0"] < min_in, gt["value1"] < min_in),
         "address type": np.where(

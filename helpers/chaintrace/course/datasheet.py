@@ -29,7 +29,12 @@ import yaml
 from .. import paths
 
 # which CoinJoin coordinator of the economy plays which real design (chaintrace.sim.privacy)
-COORDINATORS = {"Zephyr Coordinator": "Wasabi-like", "Eddy Pool": "Whirlpool-like"}
+COORDINATORS = {
+    "Zephyr Coordinator": "Wasabi-like",
+    "Eddy Pool": "Whirlpool-like",
+    "Gale Coordinator": "WabiSabi-like",
+    "Loom Market": "JoinMarket-like",
+}
 SCRIPT_TYPES = ("p2wpkh", "p2sh", "p2pkh", "p2tr", "p2wsh", "op_return")
 COUNT_BINS = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 9), (10, 99), (100, None)]
 CLUSTER_BINS = [(1, 1), (2, 2), (3, 9), (10, 99), (100, 999), (1000, None)]
@@ -162,7 +167,8 @@ def change(t: dict) -> list[str]:
         f"Change: {_pct(has)} of non-coinbase transactions have a true change output (ground "
         f"truth); {_n(len(gt))} two-output transactions ({_pct(len(gt) / max(len(normal), 1))})"
         " form the change-heuristic ground-truth set of `chaintrace.course.changeheur` (change "
-        "known, not paid back to an input address, both outputs spent).",
+        "known, not paid back to an input address, both outputs spent, the change later spent "
+        "together with other coins).",
     ]
 
 

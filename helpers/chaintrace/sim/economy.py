@@ -36,6 +36,8 @@ from .ledger import Ledger
 from .wallets import DUST, SEQ_FINAL, SEQ_RBF, estimate_vsize, order_outputs, select_coins, visible
 
 TX_PER_DAY = 800  # the bundled data is a thin (~1/500) sample of a 2024 day's ~400,000 txs
+# mining pools' cold storage by wallet generation, in the order pools are listed
+RESERVE_TYPES = ("p2wpkh", "p2pkh", "p2sh-multisig", "p2wsh-multisig", "p2pkh")
 
 
 def n_days_for(n_transactions: int) -> int:
@@ -268,7 +270,7 @@ class Economy:
                 change_index = len(outputs) - 1
         outputs, change_index = order_outputs(self.rng, outputs, change_index, prof.ordering, book)
         locktime = self.locktime(prof)
-        return led.add(
+        tx = led.add(
             self.height,
             coins,
             outputs,
@@ -279,6 +281,9 @@ class Economy:
             locktime=locktime,
             sequence=SEQ_RBF if prof.rbf else SEQ_FINAL,
         )
+        if prof.ordering == "bip69":
+            led.sorted_inputs.add(tx)
+        return tx
 
     def _change_address(self, entity, prof, coins, role: str) -> int:
         if prof.change_reuse and self.rng.random() < prof.change_reuse:
@@ -352,8 +357,11 @@ class Economy:
         services.setup(self)
         privacy.setup(self)
         illicit.setup(self)
-        for pool in self.by_kind["mining_pool"]:  # where case blocks' rewards go, unspent
-            pool.data["reserve_addr"] = self.new_address(pool, "reserve")
+        # where case blocks' rewards go, unspent: each pool's cold storage, of its own wallet
+        # generation (a reserve this size would otherwise tilt the chain's unspent value by type)
+        for i, pool in enumerate(self.by_kind["mining_pool"]):
+            pool.data["reserve_type"] = RESERVE_TYPES[i % len(RESERVE_TYPES)]
+            pool.data["reserve_addr"] = self.new_address(pool, "reserve", pool.data["reserve_type"])
         if self.with_cases:
             cases.plan(self, self.case_ids)
         for i in range(self.n_blocks):

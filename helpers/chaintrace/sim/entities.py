@@ -47,6 +47,8 @@ SERVICES = [
     ("Fogbank", "mixer", "p2wpkh", "p2wpkh", 0.0, "random", 2, False, False, "random", {"fee": 0.025}),
     ("Zephyr Coordinator", "coinjoin_coordinator", "p2wpkh", "p2wpkh", 0.0, "random", 1, False, False, "random", {"style": "wasabi"}),
     ("Eddy Pool", "coinjoin_coordinator", "p2wpkh", "p2wpkh", 0.0, "random", 1, False, False, "random", {"style": "whirlpool"}),
+    ("Gale Coordinator", "coinjoin_coordinator", "p2wpkh", "p2wpkh", 0.0, "random", 2, False, False, "random", {"style": "wabisabi"}),
+    ("Loom Market", "coinjoin_coordinator", "p2wpkh", "p2wpkh", 0.0, "random", 2, False, False, "random", {"style": "joinmarket"}),
     ("Tundra Market", "darknet_market", "p2wpkh", "p2wpkh", 0.0, "random", 2, False, False, "largest", {"commission": 0.05}),
     ("NightCrane", "ransomware", "p2wpkh", "p2wpkh", 0.0, "random", 2, False, False, "largest", {}),
     ("Quantum Yield Club", "scam", "p2pkh", "p2pkh", 1.0, "random", 1, False, False, "largest", {}),
@@ -89,9 +91,14 @@ def population(rng, n_transactions: int) -> list[Entity]:
             if kind == "individual" and rng.random() < 0.1:
                 # a second wallet app on the same keys: mixed fingerprints, as on the real chain
                 ents[-1].data["alt_profile"] = _pick_profile(rng)
-    # privacy users: individuals whose wallet mixes (Wasabi-like or Samourai-like software)
-    for wallet in ("wasabi", "samourai"):
-        for i in range(max(40, n_transactions // 400)):
+    # privacy users: individuals whose wallet mixes (Wasabi-like, Samourai-like or
+    # JoinMarket-like software)
+    for wallet, least, per in (
+        ("wasabi", 40, 400),
+        ("samourai", 40, 400),
+        ("joinmarket", 20, 1_000),
+    ):
+        for i in range(max(least, n_transactions // per)):
             name = f"individual-{wallet}-{i + 1:05d}"
             ents.append(
                 Entity(len(ents), name, "individual", PROFILES[wallet], {"privacy": wallet})

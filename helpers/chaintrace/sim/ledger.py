@@ -74,6 +74,9 @@ class Ledger:
         self.scope: str | None = None
         self.o_scope: dict[int, str] = {}  # output id -> case id (outputs made by cases)
         self.t_case: dict[int, str] = {}  # tx id -> case id (transactions made by cases)
+        # txs whose wallet sorts inputs as BIP-69 says (by previous txid): the writer does it,
+        # as only it knows txids
+        self.sorted_inputs: set[int] = set()
 
     # ------------------------------------------------------------------ wallets
     @staticmethod

@@ -15,7 +15,7 @@ from . import illicit, privacy, services
 # USD medians and spread of everyday payments (lognormal)
 P2P_USD, P2P_SIGMA = 150.0, 1.4
 SHOP_USD, SHOP_SIGMA = 60.0, 1.1
-BIG_SHARE = 0.7  # payments that take most of a multi-coin wallet (Möser & Narayanan: 61 % of
+BIG_SHARE = 0.85  # payments that take most of a multi-coin wallet (Möser & Narayanan: 61 % of
 # ground-truth 2-output txs have several inputs)
 
 

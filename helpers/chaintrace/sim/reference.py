@@ -32,7 +32,7 @@ import random
 import pyarrow.parquet as pq
 
 # wallets a reference set would not come from: they obfuscate change on purpose
-EXCLUDED_WALLETS = frozenset({"wasabi", "samourai"})
+EXCLUDED_WALLETS = frozenset({"wasabi", "samourai", "joinmarket"})
 # spends by ordinary users; anything else (darknet orders, mixer deposits...) is case material
 ORDINARY = frozenset(
     {"payment", "merchant_payment", "exchange_deposit", "gambling_deposit", "consolidation"}

@@ -14,15 +14,20 @@ batches. The processor collects invoices on fresh addresses and settles merchant
 
 from .addresses import TRUE_TYPES
 
-# cold storage script per exchange: single-sig HSM keys for some, 2-of-3 multisig for others
+# cold storage per exchange: (true script type, share of what goes to cold). Exchanges keep
+# reserves in several generations of wallets (old P2PKH cold wallets, 2-of-3 multisig in P2SH
+# or P2WSH, single-key SegWit behind HSMs); together they make the real chain's split of
+# unspent value by script type (docs/realism-targets.md), which a big exchange's cold storage
+# dominates here as there are no long-term savers in a weeks-long chain
+_COLD = (("p2wpkh", 0.40), ("p2pkh", 0.26), ("p2sh-multisig", 0.23), ("p2wsh-multisig", 0.11))
 COLD_TYPES = {
-    "Northmint": ("p2wsh-multisig", "p2sh-multisig"),
-    "Baltica Exchange": ("p2sh-multisig", "p2wpkh"),
-    "Kestrel Markets": ("p2wpkh", "p2wpkh"),
-    "Harbourline": ("p2pkh", "p2pkh"),
-    "Ostrava Coin": ("p2pkh", "p2wpkh"),
-    "Kupolex": ("p2wpkh", "p2wpkh"),
-    "Bystrobit": ("p2sh-multisig", "p2wpkh"),
+    "Northmint": _COLD,
+    "Baltica Exchange": _COLD,
+    "Kestrel Markets": _COLD,
+    "Harbourline": (("p2pkh", 0.45), ("p2sh-multisig", 0.25), ("p2wpkh", 0.30)),  # an old one
+    "Ostrava Coin": _COLD,
+    "Kupolex": _COLD,
+    "Bystrobit": _COLD,
 }
 EXCHANGE_WEIGHTS = {
     "Northmint": 30,
@@ -40,8 +45,8 @@ def setup(eco) -> None:
     start = eco.height + 100
     for ex in eco.by_kind["exchange"]:
         ex.data["hot_addrs"] = [eco.new_address(ex, "hot") for _ in range(ex.data["hot"])]
-        cold = COLD_TYPES.get(ex.name, ("p2wsh-multisig", "p2wpkh"))
-        ex.data["cold_addrs"] = [eco.new_address(ex, "cold", t) for t in cold]
+        cold = COLD_TYPES.get(ex.name, _COLD)
+        ex.data["cold_addrs"] = [(eco.new_address(ex, "cold", t), w) for t, w in cold]
         ex.data["queue"] = []
         eco.schedule(start + eco.rng.randrange(12), sweep)
         if ex.data["batch"]:
@@ -87,8 +92,13 @@ def withdraw(eco, ex=None, user=None, sats=None, typology="exchange_withdrawal")
     user = user or eco.rng.choice(eco.by_kind["individual"])
     hot = eco.ledger.balance(ex.id, "hot")
     if sats is None:
+        # what the customer asks for; a hot wallet short of it waits for a refill (capping
+        # every request at the same fraction of the wallet paid several customers one odd
+        # amount in a batch: equal outputs no CoinJoin rule can tell from a round)
         sats = eco.usd_to_sats(eco.rng.lognormvariate(6.4, 1.4))
-        sats = min(sats, hot // 4)
+        if sats > hot // 4:
+            refill_hot(eco, ex)
+            return None
     if sats < 20_000 or sats > hot:
         refill_hot(eco, ex)
         return None
@@ -104,7 +114,8 @@ def flush_withdrawals(eco, ex) -> None:
     """Pay the queued withdrawals in one batch transaction (a few inputs, many outputs)."""
     queue = ex.data["queue"]
     if len(queue) >= 2:
-        batch, ex.data["queue"] = queue[:200], queue[200:]
+        batch, wait = _one_per_amount(queue[:200])
+        ex.data["queue"] = wait + queue[200:]
         if (
             eco.spend(
                 ex, batch, pocket="hot", typology="exchange_batch_withdrawal", change_role="hot"
@@ -114,6 +125,20 @@ def flush_withdrawals(eco, ex) -> None:
             ex.data["queue"] = batch + ex.data["queue"]
             refill_hot(eco, ex)
     eco.schedule(eco.height + eco.rng.randrange(3, 12), flush_withdrawals, ex)
+
+
+def _one_per_amount(queue: list[tuple[int, int]]):
+    """Split queued withdrawals into this batch, one per amount, and those that wait for the
+    next (a repeated amount).
+
+    >>> _one_per_amount([(1, 500), (2, 700), (3, 500)])
+    ([(1, 500), (2, 700)], [(3, 500)])
+    """
+    seen, batch, wait = set(), [], []
+    for addr, sats in queue:
+        (wait if sats in seen else batch).append((addr, sats))
+        seen.add(sats)
+    return batch, wait
 
 
 def sweep(eco, ex=None) -> None:
@@ -164,14 +189,30 @@ def _sweep_one(eco, service) -> None:
         )
     hot = led.balance(service.id, "hot")
     if service.kind == "exchange" and hot > 40 * 100_000_000 and eco.rng.random() < 0.3:
-        cold = eco.rng.choice(service.data["cold_addrs"])
+        move = int(hot * eco.rng.uniform(0.4, 0.6))
         eco.spend(
             service,
-            [(cold, int(hot * 0.5))],
+            [(_cold_wallet(eco, service, move), move)],
             pocket="hot",
             typology="exchange_to_cold",
             change_role="hot",
         )
+
+
+def _cold_holdings(eco, ex) -> dict[int, int]:
+    """Sats each cold wallet of ``ex`` holds now."""
+    led, held = eco.ledger, {addr: 0 for addr, _ in ex.data["cold_addrs"]}
+    for o in led.pocket(ex.id, "cold"):
+        held[led.o_addr[o]] += led.o_value[o]
+    return held
+
+
+def _cold_wallet(eco, ex, sats: int) -> int:
+    """The cold wallet furthest below its share of the cold reserve once ``sats`` arrive: each
+    wallet keeps its share, one plain transfer at a time, whatever refills take out."""
+    held = _cold_holdings(eco, ex)
+    total = sum(held.values()) + sats
+    return max(ex.data["cold_addrs"], key=lambda aw: aw[1] * total - held[aw[0]])[0]
 
 
 def refill_hot(eco, ex) -> None:
@@ -179,7 +220,11 @@ def refill_hot(eco, ex) -> None:
     if ex.kind != "exchange" or ex.data.get("refill_at", 0) > eco.height:
         return
     ex.data["refill_at"] = eco.height + 24
-    coins = list(eco.ledger.pocket(ex.id, "cold"))[:3]
+    # from the cold wallet furthest above its share, so the reserve keeps its split
+    held, led = _cold_holdings(eco, ex), eco.ledger
+    total = sum(held.values())
+    over = max(ex.data["cold_addrs"], key=lambda aw: held[aw[0]] - aw[1] * total)[0]
+    coins = [o for o in led.pocket(ex.id, "cold") if led.o_addr[o] == over][:3]
     if coins:
         eco.spend(
             ex, [(hot_address(eco, ex), 0)], coins=coins, send_all=True, typology="cold_to_hot"

@@ -1,13 +1,13 @@
 """Wallet software: how a wallet picks coins, makes change and leaves its fingerprint.
 
 Each individual runs one profile for life. Profiles differ the way real wallets do (Bitcoin
-Core, Electrum, mobile wallets, old web wallets...): address type, fresh or reused change, change
+Core, Electrum, hardware wallets' apps, mobile wallets, old web wallets...): address type, fresh or reused change, change
 type matching the inputs or not, output order, version, locktime (anti fee-sniping) and RBF
 signalling. Those differences are what change heuristics feed on, and why each heuristic is
 right often but not always.
 
 >>> sorted(PROFILES)[:3]
-['core', 'electrum', 'legacy']
+['core', 'electrum', 'hardware']
 >>> PROFILES["electrum"].ordering
 'bip69'
 """
@@ -41,18 +41,22 @@ PROFILES = {
     p.name: p
     for p in (
         Profile(
-            "core", 0.24, "p2wpkh", "p2wpkh", 0.0, 0.5, "random", 2, True, True, "random", 0.45
+            "core", 0.17, "p2wpkh", "p2wpkh", 0.0, 0.6, "random", 2, True, True, "random", 0.45
+        ),
+        # a hardware wallet's desktop app (Trezor Suite-like): BIP-69 order, no anti fee-sniping
+        Profile(
+            "hardware", 0.18, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, False, True, "random", 0.5
         ),
         Profile(
-            "electrum", 0.12, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, True, True, "oldest", 0.5
+            "electrum", 0.13, "p2wpkh", "p2wpkh", 0.0, 0.5, "bip69", 2, True, True, "oldest", 0.5
         ),
         Profile(
             "mobile",
-            0.22,
+            0.17,
             "p2wpkh",
             "p2wpkh",
             0.02,
-            0.55,
+            0.6,
             "change_last",
             2,
             False,
@@ -79,7 +83,7 @@ PROFILES = {
             0.13,
             "p2pkh",
             "p2pkh",
-            0.45,
+            0.3,
             0.7,
             "change_first",
             1,
@@ -89,7 +93,7 @@ PROFILES = {
             0.55,
         ),
         Profile(
-            "taproot", 0.09, "p2tr", "p2tr", 0.0, 0.35, "random", 2, False, True, "random", 0.4
+            "taproot", 0.05, "p2tr", "p2tr", 0.0, 0.35, "random", 2, False, True, "random", 0.4
         ),
         # privacy wallets: only the privacy users population runs them (weight 0)
         Profile(
@@ -99,11 +103,14 @@ PROFILES = {
             "samourai", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "bip69", 1, False, True, "random", 0.0
         ),
         Profile(
+            "joinmarket", 0.0, "p2wpkh", "p2wpkh", 0.0, 0.0, "random", 2, True, False, "random", 0.0
+        ),
+        Profile(
             "webwallet",
-            0.10,
+            0.09,
             "p2wpkh",
             "p2wpkh",
-            0.3,
+            0.25,
             0.8,
             "random",
             2,

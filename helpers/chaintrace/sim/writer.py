@@ -59,6 +59,18 @@ def _merkle(hashes: list[bytes]) -> bytes:
     return level[0]
 
 
+def _bip69_inputs(led, raw: list[bytes], t: int) -> None:
+    """Put tx ``t``'s inputs in BIP-69 order: previous txid (as displayed), then output index.
+
+    Wallets that sort (Electrum, Samourai) do it when they sign; here txids exist only once
+    the earlier transactions are serialised, so the writer sorts, in block order.
+    """
+    ins = sorted(led.t_inputs[t], key=lambda o: (raw[led.o_tx[o]][::-1], led.o_vout[o]))
+    led.t_inputs[t] = ins
+    for vin, o in enumerate(ins):
+        led.o_vin[o] = vin
+
+
 class Chain:
     """Txids, sizes and block hashes of a ledger, computed in block order."""
 
@@ -104,6 +116,8 @@ class Chain:
         led, spk = self.ledger, self.eco.book.script_pubkey
         raw, o_tx, o_vout, kinds = self._raw, led.o_tx, led.o_vout, self.spend_type
         seq = struct.pack("<I", led.t_sequence[t])
+        if t in led.sorted_inputs:
+            _bip69_inputs(led, raw, t)
         if led.t_inputs[t]:
             ins = []
             for out in led.t_inputs[t]:
