@@ -90,6 +90,7 @@ COURSE_TESTS = {
     "test_lessons_on_variants.py",  # every lesson and release run on fresh cohort variants
     "test_quick_start.py",  # the README's first command, opening JupyterLab
     "test_sandbox.py",  # hostile submissions autograded in the sandbox
+    "test_transfer_evasion.py",  # lesson 12's code run on the assignment's case
 }
 
 
