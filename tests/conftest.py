@@ -85,6 +85,7 @@ COURSE_TESTS = {
     "test_class_cycle.py",  # a whole class: release, collect, autograde, feedback
     "test_cohorts.py",  # every assignment autograded against generated cohort variants
     "test_grading_cycle.py",  # model, blank and mistaken submissions through nbgrader autograde
+    "test_lessons_on_variants.py",  # every lesson and release run on fresh cohort variants
     "test_quick_start.py",  # the README's first command, opening JupyterLab
     "test_sandbox.py",  # hostile submissions autograded in the sandbox
 }

@@ -180,7 +180,9 @@ def answered(value, name: str):
     """Stop a test cell politely when its question has not been answered yet.
 
     Exercise scaffolds start every answer as ``...`` (Python's Ellipsis); a test cell calls this
-    first, so an unanswered question says so instead of failing with a confusing error.
+    first, so an unanswered question says so instead of failing with a confusing error. When the
+    cell run just before stopped with an error while computing ``name``, the message says that
+    cell failed, and how, rather than that no answer was written.
 
     >>> answered(42, "fee_sats")
     42
@@ -190,11 +192,45 @@ def answered(value, name: str):
     chaintrace.check.NotAnswered: `fee_sats` has no answer yet: write your code in the cell above (replace the `...` and the `raise NotImplementedError()` line), run it, then run this cell again.
     """
     if value is ... or value is None:
+        failure = _failed_answer_cell(name)
+        if failure is not None:
+            raise NotAnswered(
+                f"`{name}` has no answer: the cell that computes it stopped with an error "
+                f"({type(failure).__name__}: {failure}). Fix that error (its message is under "
+                "the cell), run the cell again, then run this cell again."
+            )
         raise NotAnswered(
             f"`{name}` has no answer yet: write your code in the cell above (replace the `...` "
             "and the `raise NotImplementedError()` line), run it, then run this cell again."
         )
     return value
+
+
+def _failed_answer_cell(name: str) -> BaseException | None:
+    """The error of the cell run just before, if it mentions ``name`` and did not stop at the
+    placeholder's ``NotImplementedError``; else None (also outside IPython, e.g. in the grader).
+
+    IPython keeps the result of the previous cell while the current one runs.
+
+    >>> _failed_answer_cell("fee_sats") is None  # no IPython here
+    True
+    """
+    shell = _ipython()
+    result = getattr(shell, "last_execution_result", None)
+    if result is None:
+        return None
+    error = result.error_in_exec or result.error_before_exec
+    source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
+    if error is None or isinstance(error, NotImplementedError) or name not in source:
+        return None
+    return error
+
+
+def _ipython():
+    """The running IPython shell, or None."""
+    module = sys.modules.get("IPython")
+    get = getattr(module, "get_ipython", None)
+    return get() if callable(get) else None
 
 
 def apply_each(function, *iterables) -> list:
