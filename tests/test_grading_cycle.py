@@ -1,80 +1,23 @@
 """The real nbgrader cycle, on a temporary copy of the course, for every assignment.
 
-One autograde call per assignment grades a whole batch: the model solution, the blank release, a
-typical wrong submission, and (for the probe assignment) hostile ones: a trainee who edits the
-test cells, one who deletes a test cell, and one whose code never finishes. An assignment that
-also exists in other languages is graded as a mixed class: in the same batch, the same gradebook
-and against the same source, the translated model solution, blank, typical mistake, edited tests
-and deleted test cell.
+One autograde call per assignment grades a whole batch (tests/grading_batch.py): the model
+solution, the blank release, a typical wrong submission, and (for the probe assignment) hostile
+ones: a trainee who edits the test cells, one who deletes a test cell, and one whose code never
+finishes. An assignment that also exists in other languages is graded as a mixed class: in the
+same batch, the same gradebook and against the same source, the translated model solution,
+blank, typical mistake, edited tests and deleted test cell.
 """
 
-import copy
 import html
-import tomllib
 
 import nbformat
 import pytest
 from chaintrace.messages import MESSAGE_CONTEXT, read_po
-from conftest import ASSIGNMENTS, MANIFEST, MODULES, ROOT
-from nbgrading import Course, auto_points, nbgrader_cells, notebook_path, with_code, without_cell
+from conftest import ROOT
+from grading_batch import MISTAKES, PROBE, TRANSLATED
+from nbgrading import nbgrader_cells, notebook_path
 
-with open(ROOT / "tests" / "mistakes.toml", "rb") as handle:
-    MISTAKES = tomllib.load(handle)
-PROBE = MANIFEST["pipeline_probe"]  # the assignment that also gets the hostile submissions
-TRANSLATED = {m["assignment"]: [x for x in m.get("languages", []) if x != "en"] for m in MODULES}
-
-
-def mistaken(source, spec):
-    nb = source
-    for grade_id, code in spec["cells"].items():
-        nb = with_code(nb, grade_id, code.strip())
-    return nb
-
-
-def edited_tests(release):
-    """The blank release with every test cell replaced by `pass`: restored at grading."""
-    nb = copy.deepcopy(release)
-    for cell in nbgrader_cells(nb, grade=True, solution=False):
-        cell.source = "pass"
-    return nb
-
-
-def looping(source):
-    """The model answer, except its last answer cell never finishes."""
-    last = list(nbgrader_cells(source, solution=True, grade=False))[-1]
-    return with_code(source, last.metadata.nbgrader["grade_id"], "while True:\n    pass")
-
-
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    assignment = request.param
-    course = Course.create(tmp_path_factory.mktemp(assignment), assignment)
-    course.generate()
-    source, release = course.read_source(), course.read_release()
-    course.submit("solution", source)
-    course.submit("blank", release)
-    course.submit("mistake", mistaken(source, MISTAKES[assignment]))
-    if assignment == PROBE:
-        course.submit("edits_tests", edited_tests(release))
-        deleted = next(nbgrader_cells(source, grade=True, solution=False)).metadata.nbgrader[
-            "grade_id"
-        ]
-        course.submit("deletes_test", without_cell(source, deleted))
-        course.submit("loops", looping(source))
-    deleted = next(nbgrader_cells(source, grade=True, solution=False)).metadata.nbgrader["grade_id"]
-    for lang in TRANSLATED[assignment]:
-        translated = nbformat.read(notebook_path(ROOT / lang / "solutions" / assignment), 4)
-        blank = nbformat.read(notebook_path(ROOT / lang / "exercises" / assignment), 4)
-        course.submit(f"solution_{lang}", translated)
-        course.submit(f"blank_{lang}", blank)
-        course.submit(f"mistake_{lang}", mistaken(translated, MISTAKES[assignment]))
-        course.submit(f"edits_tests_{lang}", edited_tests(blank))
-        course.submit(f"deletes_test_{lang}", without_cell(translated, deleted))
-    course.autograde()
-    course.feedback()
-    course.grades = course.export()
-    course.available = auto_points(source)
-    return course
+# `graded` (tests/conftest.py): one autograde batch per assignment, see tests/grading_batch.py
 
 
 def total(course, student):
