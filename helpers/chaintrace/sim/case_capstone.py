@@ -68,8 +68,8 @@ def capstone_plan(eco, case_id: str) -> dict:
         "victim": add_entity(eco, victim_name, "company", PROFILES["mobile"]),
         "suspect": add_entity(eco, suspect_name, "scam", PROFILES["core"]),
         "swapline": add_entity(eco, SWAPLINE, "exchange", PROFILES["core"]),
-        "funder": rng.choice(FUNDERS),
-        "kyc": rng.choice(KYC_EXCHANGES),
+        "funder": (funder := rng.choice(FUNDERS)),
+        "kyc": rng.choice([x for x in KYC_EXCHANGES if x != funder]),  # two exchanges' floats
         "usd": rng.lognormvariate(11.6, 0.3),
         "n_pay": 1 if typology == "ransomware" else rng.randrange(2, 4),
         "mix_share": round(rng.uniform(0.12, 0.3), 3),
@@ -99,6 +99,7 @@ def _withdraw(eco, st) -> None:
     old = int(st["sats"] * eco.rng.uniform(0.1, 0.35))
     st["kyc_tx"] = eco.spend(kyc, [(st["old_addr"], old)], pocket="hot",
                              typology="exchange_withdrawal", change_role="hot")  # fmt: skip
+    require(None not in (st["funding_tx"], st["kyc_tx"]), st["case"], "an exchange could not pay")
     st["pay_txs"], st["paid"] = [], 0
     eco.schedule(eco.height + eco.rng.randrange(6, 20), _pay, st)
 
