@@ -280,15 +280,22 @@ def account_leg(book, svc, mk) -> dict:
     exchange = rng.choice(DROP_EXCHANGES)
     _gas(mv, "tron", t_out + rng.randrange(300, 1_800), t1, exchange)
 
-    # the sanctioned service: a listed wallet of a sanctioned exchange's successor (on TRON)
+    # the sanctioned service: the listed wallet of a sanctioned exchange's successor (on TRON).
+    # Not the sanctioned exchanges' own wallets: the evasion cases' briefs name those. If the
+    # listing comes later, the suspect holds the USDT until a day or two after it.
+    from .xcases import EXCHANGE_PAIRS
+
+    successors = {succ for _, succ in EXCHANGE_PAIRS}
     listed = sorted(
         (rec["listed"], a, rec["entity"]) for rec in book.designations
-        for c, a in rec["addresses"] if c == "tron" and rec["entity"] != "Tengri Vector LLC"
+        for c, a in rec["addresses"] if c == "tron" and rec["entity"] in successors
     )  # fmt: skip
-    t_sanc = t_out + rng.randrange(2, 8) * 3_600
-    listed = [x for x in listed if x[0] <= date_text(t_sanc)]  # listed when the suspect pays it
-    check(bool(listed), "a wallet on TRON must be listed before the suspect pays it")
+    check(bool(listed), "a successor's wallet on TRON must be listed")
     listed_day, s_addr, s_entity = rng.choice(listed)
+    from .calendar import START_TIME
+
+    listed_at = START_TIME + 86_400 * _days_since_start(listed_day)
+    t_sanc = max(t_out + rng.randrange(2, 8) * 3_600, listed_at + rng.randrange(24, 48) * 3_600)
     s_units = int(units * rng.uniform(0.1, 0.25))
     to_sanctioned = mv.send("tron", t_sanc, t1, s_addr, "USDT", s_units)
 
@@ -318,7 +325,7 @@ def account_leg(book, svc, mk) -> dict:
         people.add((dst, d))
         fund_tx = mv.send(dst, t, e1, d, "USDT", amount)
         _gas(mv, dst, t + rng.randrange(60, 600), d, exchange)
-        wait = rng.randrange(3, 20) * 3_600 if k < n_drops - 1 else rng.randrange(3, 6) * 86_400
+        wait = rng.randrange(3, 20) * 3_600 if k < n_drops - 1 else rng.randrange(2, 4) * 86_400
         pay, _sweep = mv.deposit(exchange, dst, t + wait, d, "USDT", amount)
         drops.append({"address": d, "funded_tx_hash": fund_tx["tx_hash"], "base_units": str(amount),
                       "deposit_address": pay["to"], "deposit_tx_hash": pay["tx_hash"],
@@ -441,6 +448,15 @@ def account_leg(book, svc, mk) -> dict:
     brief["reported"] = {**btc["brief"]["reported"], "report_time": report,
                          "report_date": date_text(report)}  # fmt: skip
     return {"brief": brief, "truth": truth}
+
+
+def _days_since_start(day: str) -> int:
+    """Whole days from the window's first day to ``day`` (``YYYY-MM-DD``)."""
+    from datetime import date
+
+    from .calendar import START_TIME
+
+    return (date.fromisoformat(day) - date.fromisoformat(date_text(START_TIME))).days
 
 
 def _services_reached(bt, exchange, s_entity, dst, drops, s_units) -> list[dict]:
