@@ -86,3 +86,21 @@ def test_the_capstone_moves_no_other_case_file(tmp_path, monkeypatch):
         assert set(old) - set(new) == {"capstone-01.json"}
         for name in new:
             assert old[name] == new[name], f"{side or 'brief'} {name} moved"
+
+
+def test_no_lesson_works_on_the_capstone():
+    """The capstone is a case nobody has seen: no lesson names it, and only module 13 grades it."""
+    from conftest import MODULES, ROOT
+
+    assert [m["number"] for m in MODULES if "capstone-01" in m["assignment_cases"]] == ["13"]
+    assert not [m["number"] for m in MODULES if "capstone-01" in m["cases"]]
+    for lesson in (ROOT / "course").glob("*.ipynb"):
+        assert "capstone-01" not in lesson.read_text(encoding="utf-8"), lesson.name
+
+
+def test_the_report_gives_no_answer_away(gt):
+    """The brief is the victim's report: the payments, nothing the trace must find."""
+    brief = (ct.load_dataset().path / "cases" / "capstone-01.json").read_text(encoding="utf-8")
+    for secret in (gt["join_txid"], gt["swap"]["btc_deposit_address"], gt["swap"]["payout_tx_hash"],
+                   gt["sanctioned_payment"]["to"], gt["kyc_exchange"], "Swapline"):  # fmt: skip
+        assert secret not in brief
