@@ -1,5 +1,6 @@
 """The account-chain cases of the 2026 economy: ``account-02``, ``stablecoin-02``,
-``evasion-01`` and ``evasion-02``.
+``evasion-01`` and ``evasion-02``, and the account half of ``capstone-01``
+(:mod:`chaintrace.sim.case_capstone`, written last from its Bitcoin half).
 
 Each case draws from its own RNG, ``chaintrace-xchain-<seed>/<case id>/<attempt>``: adding or
 changing one leaves every other case's truth as it was. Each checks its story on the rows it
