@@ -292,10 +292,15 @@ def account_leg(book, svc, mk) -> dict:
     )  # fmt: skip
     check(bool(listed), "a successor's wallet on TRON must be listed")
     listed_day, s_addr, s_entity = rng.choice(listed)
-    from .calendar import START_TIME
-
-    listed_at = START_TIME + 86_400 * _days_since_start(listed_day)
-    t_sanc = max(t_out + rng.randrange(2, 8) * 3_600, listed_at + rng.randrange(24, 48) * 3_600)
+    # The suspect keeps that share on TRON and pays the wallet late, after every evasion case's
+    # report time (those fall at least 1.6 days before the end): what those cases say the
+    # successor's wallets held, and an issuer could freeze, stays true. The report reaches the
+    # investigator hours after the payment, still before the window's last day (whose official
+    # rate is not published yet).
+    t_sanc = book.end - int(1.6 * 86_400) + rng.randrange(1, 4) * 3_600
+    report = t_sanc + rng.randrange(1, 4) * 3_600
+    check(listed_day <= date_text(t_sanc), "the wallet must be listed before the suspect pays it")
+    check(book.day(report) < book.day(book.end), "the report must come before the last day")
     s_units = int(units * rng.uniform(0.1, 0.25))
     to_sanctioned = mv.send("tron", t_sanc, t1, s_addr, "USDT", s_units)
 
@@ -304,7 +309,7 @@ def account_leg(book, svc, mk) -> dict:
                               ("burn-and-mint", "bsc")])  # fmt: skip
     e1 = mk.evm()
     people.add((dst, e1))
-    t_bridge = t_sanc + rng.randrange(1, 10) * 3_600
+    t_bridge = t_out + rng.randrange(2, 10) * 3_600
     move = mv.lock_release if design == "lock-and-release" else mv.burn_mint
     t1_keep = int(units * rng.uniform(0.02, 0.06))  # left on TRON: what Tether could freeze
     src_leg, dst_leg = move("tron", dst, t_bridge, t1, e1, units - s_units - t1_keep)
@@ -325,8 +330,9 @@ def account_leg(book, svc, mk) -> dict:
         people.add((dst, d))
         fund_tx = mv.send(dst, t, e1, d, "USDT", amount)
         _gas(mv, dst, t + rng.randrange(60, 600), d, exchange)
-        wait = rng.randrange(3, 20) * 3_600 if k < n_drops - 1 else rng.randrange(2, 4) * 86_400
-        pay, _sweep = mv.deposit(exchange, dst, t + wait, d, "USDT", amount)
+        when = t + rng.randrange(3, 20) * 3_600  # the last drop pays in only after the report
+        when = when if k < n_drops - 1 else report + rng.randrange(1, 7) * 3_600
+        pay, _sweep = mv.deposit(exchange, dst, when, d, "USDT", amount)
         drops.append({"address": d, "funded_tx_hash": fund_tx["tx_hash"], "base_units": str(amount),
                       "deposit_address": pay["to"], "deposit_tx_hash": pay["tx_hash"],
                       "deposit_time": int(pay["time"])})  # fmt: skip
@@ -334,9 +340,8 @@ def account_leg(book, svc, mk) -> dict:
         t += rng.randrange(1, 5) * 3_600
     last = max(drops, key=lambda d: d["deposit_time"])
     before = [d["deposit_time"] for d in drops if d is not last]
-    report = max(before) + rng.randrange(3_600, 86_400)
-    check(report < last["deposit_time"] and report < book.end - 86_400,
-          "the report must fall between the drops' deposits, inside the window")  # fmt: skip
+    check(max(before) < report < last["deposit_time"],
+          "the report must fall between the drops' deposits")  # fmt: skip
     book.scripted |= people
     rows = book.rows[first_row:]
     _no_negative(rows, {p for p in people if p[1] not in {d["deposit_address"] for d in drops}},
@@ -448,15 +453,6 @@ def account_leg(book, svc, mk) -> dict:
     brief["reported"] = {**btc["brief"]["reported"], "report_time": report,
                          "report_date": date_text(report)}  # fmt: skip
     return {"brief": brief, "truth": truth}
-
-
-def _days_since_start(day: str) -> int:
-    """Whole days from the window's first day to ``day`` (``YYYY-MM-DD``)."""
-    from datetime import date
-
-    from .calendar import START_TIME
-
-    return (date.fromisoformat(day) - date.fromisoformat(date_text(START_TIME))).days
 
 
 def _services_reached(bt, exchange, s_entity, dst, drops, s_units) -> list[dict]:
