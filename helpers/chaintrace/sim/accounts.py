@@ -121,6 +121,7 @@ class Ledger:
         self.mk = _Make(random.Random(f"chaintrace-accounts-{seed}"))
         self.rng = self.mk.rng
         self.start, self.end = START_TIME, eco.times[-1]
+        self.btc_cases = eco.cases  # the Bitcoin halves of cross-chain cases (capstone-01)
         self.n_days = (self.end - START_TIME) // 86_400 + 1
         self.rows: list[dict] = []
         self.freezes: list[dict] = []

@@ -32,7 +32,7 @@ class Spec:
     plan: object  # its script's start: "module:function" in chaintrace.sim, or a callable
 
 
-# Every Bitcoin case, with the endowment slots it alone uses (0-49; 45-49 are free: pick from them for a new
+# Every Bitcoin case, with the endowment slots it alone uses (0-49; 47-49 are free: pick from them for a new
 # case). Order does not matter: a case's chain depends on its id, the seed and its slots only.
 REGISTRY = {
     "ransom-01": Spec("03", (0, 1, 34, 35), "cases:ransom_plan"),
@@ -47,6 +47,7 @@ REGISTRY = {
     "darknet-02": Spec("10", (29, 43), "case_market:darknet_plan"),
     "sanctions-01": Spec("06", (30, 31), "case_market:sanctions_plan"),
     "sanctions-02": Spec("06", (32, 33), "case_market:sanctions_plan"),
+    "capstone-01": Spec("13", (45, 46), "case_capstone:capstone_plan"),
 }
 
 

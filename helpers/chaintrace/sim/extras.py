@@ -122,6 +122,10 @@ def tagpack(eco, chain, rng: random.Random) -> bytes:
                 "source": "https://blog.example.com/leak",
             }
         )
+    for ent in eco.entities:  # wallets a service publishes itself (no draw: nothing else moves)
+        for a in ent.data.get("published", ()):
+            slug = ent.name.lower().replace(" ", "-")
+            tag(a, ent.name, "exchange", "service_data", f"https://{slug}.example/wallets")
     tags.sort(key=lambda t: (t["address"], t["label"], t["source"]))
     header = {
         "title": "Training attribution tags (chaintrace course dataset)",

@@ -707,6 +707,9 @@ FINALISERS = {
     "coinjoin": finalise_coinjoin,
     "theft": finalise_theft,
     "cluster": finalise_cluster,
+    "capstone": lambda eco, case: __import__(
+        "chaintrace.sim.case_capstone", fromlist=["finalise"]
+    ).finalise(eco, case),
 }
 
 

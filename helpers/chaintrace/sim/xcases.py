@@ -1,5 +1,6 @@
 """The account-chain cases of the 2026 economy: ``account-02``, ``stablecoin-02``,
-``evasion-01`` and ``evasion-02``.
+``evasion-01`` and ``evasion-02``, and the account half of ``capstone-01``
+(:mod:`chaintrace.sim.case_capstone`, written last from its Bitcoin half).
 
 Each case draws from its own RNG, ``chaintrace-xchain-<seed>/<case id>/<attempt>``: adding or
 changing one leaves every other case's truth as it was. Each checks its story on the rows it
@@ -79,7 +80,8 @@ from .crosschain import (
 from .invariants import CaseError
 
 ATTEMPTS = 6
-CASE_MODULES = {"account-02": "01", "stablecoin-02": "09", "evasion-01": "12", "evasion-02": "12"}
+CASE_MODULES = {"account-02": "01", "stablecoin-02": "09", "evasion-01": "12", "evasion-02": "12",
+                "capstone-01": "13"}
 EXCHANGE_PAIRS = [  # (sanctioned exchange, its successor), as Garantex and Grinex
     ("Tverdex", "Tverix"), ("Uralbit", "Uralix"), ("Sobolex", "Sobolix"),
     ("Volgex", "Volginex"), ("Kremna", "Kremnix"), ("Rudnex", "Rudnix"),
@@ -94,8 +96,11 @@ def check(ok: bool, what: str) -> None:
 
 def all_cases(book: Book, svc: Services) -> dict[str, dict]:
     """Every case of the 2026 economy: ``{case_id: {"brief": ..., "truth": ...}}``."""
+    from .case_capstone import wanted
+
     return {case_id: _attempts(book, svc, case_id, script)
-            for case_id, script in scripts(book.seed).items()}  # fmt: skip
+            for case_id, script in scripts(book.seed).items()
+            if case_id != "capstone-01" or wanted(book)}  # fmt: skip
 
 
 def scripts(seed) -> dict:
@@ -106,7 +111,14 @@ def scripts(seed) -> dict:
         "stablecoin-02": _stablecoin_02,
         "evasion-01": lambda b, s, m: _evasion(b, s, m, "evasion-01", pairs[0], LESSON),
         "evasion-02": lambda b, s, m: _evasion(b, s, m, "evasion-02", pairs[1], ASSIGNMENT),
+        "capstone-01": _capstone,  # last: it pays a wallet the evasion cases had listed
     }
+
+
+def _capstone(book, svc, mk) -> dict:
+    from .case_capstone import account_leg
+
+    return account_leg(book, svc, mk)
 
 
 def _attempts(book, svc, case_id, script) -> dict:
