@@ -118,6 +118,11 @@ _EXPORTS = {
     "reliability_table": "legal",
     "measured_rates": "legal",
     "draft_request": "legal",
+    # typologies: the first move of money, a market's payouts matched to its escrows
+    "first_move": "typology",
+    "FirstMove": "typology",
+    "match_payouts": "typology",
+    "TypologyError": "typology",
     # self-checks
     "check_environment": "check",
 }
