@@ -85,7 +85,7 @@ class Environment:
             steps = [pip + ["--upgrade", "--upgrade-strategy", "eager", "-e", ".[course,test]"]]
         else:
             say(
-                "installing the course's locked environment into .venv; the first time takes a minute"
+                "installing the course's locked environment into .venv; the first time takes some minutes"
             )
             steps = [
                 pip + ["--require-hashes", "-r", LOCK.name],

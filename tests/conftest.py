@@ -77,6 +77,19 @@ def mini_chain(mini_path):
     return LocalChain(load_dataset(mini_path))
 
 
+# ----------------------------------------------------------------------------- grading batch
+# test_grading_cycle.py and test_transfer.py read the same autograded submissions: built once per
+# assignment (and worker), since both files' tests of one assignment are one work unit.
+GRADING_BATCH = {"test_grading_cycle.py", "test_transfer.py"}
+
+
+@pytest.fixture(scope="session", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    from grading_batch import grade_batch
+
+    return grade_batch(request.param, tmp_path_factory.mktemp(request.param))
+
+
 # ----------------------------------------------------------------------------- tiers
 # Test modules of tests/ that run notebooks, nbgrader or JupyterLab. Notebooks collected by nbval
 # (course/, solutions/) are in the course tier too; everything else is a unit test.
@@ -85,6 +98,8 @@ COURSE_TESTS = {
     "test_class_cycle.py",  # a whole class: release, collect, autograde, feedback
     "test_cohorts.py",  # every assignment autograded against generated cohort variants
     "test_grading_cycle.py",  # model, blank and mistaken submissions through nbgrader autograde
+    "test_transfer.py",  # the lessons' code on the assignment cases, in the same autograde batch
+    "test_lessons_on_variants.py",  # every lesson and release run on fresh cohort variants
     "test_quick_start.py",  # the README's first command, opening JupyterLab
     "test_sandbox.py",  # hostile submissions autograded in the sandbox
 }
@@ -114,6 +129,8 @@ def work_unit(nodeid: str) -> str:
         params = f"-{rest[rest.index('[') + 1 : -1]}-"  # ids of several parameters join with "-"
         for assignment in ASSIGNMENTS:
             if f"-{assignment}-" in params:
+                if Path(file).name in GRADING_BATCH:
+                    return f"grading batch:{assignment}"
                 return f"{file}:{assignment}"
     return file
 

@@ -1,64 +1,16 @@
 """The real nbgrader cycle, on a temporary copy of the course, for every assignment.
 
-One autograde call per assignment grades a whole batch: the model solution, the blank release, a
-typical wrong submission, and (for the probe assignment) hostile ones: a trainee who edits the
-test cells, one who deletes a test cell, and one whose code never finishes.
+One autograde call per assignment grades a whole batch (tests/grading_batch.py): the model
+solution, the blank release, a typical wrong submission, and (for the probe assignment) hostile
+ones: a trainee who edits the test cells, one who deletes a test cell, and one whose code never
+finishes.
 """
 
-import copy
-import tomllib
-
 import pytest
-from conftest import ASSIGNMENTS, MANIFEST, ROOT
-from nbgrading import Course, auto_points, nbgrader_cells, with_code, without_cell
+from grading_batch import MISTAKES, PROBE
+from nbgrading import nbgrader_cells
 
-with open(ROOT / "tests" / "mistakes.toml", "rb") as handle:
-    MISTAKES = tomllib.load(handle)
-PROBE = MANIFEST["pipeline_probe"]  # the assignment that also gets the hostile submissions
-
-
-def mistaken(source, spec):
-    nb = source
-    for grade_id, code in spec["cells"].items():
-        nb = with_code(nb, grade_id, code.strip())
-    return nb
-
-
-def edited_tests(release):
-    """The blank release with every test cell replaced by `pass`: restored at grading."""
-    nb = copy.deepcopy(release)
-    for cell in nbgrader_cells(nb, grade=True, solution=False):
-        cell.source = "pass"
-    return nb
-
-
-def looping(source):
-    """The model answer, except its last answer cell never finishes."""
-    last = list(nbgrader_cells(source, solution=True, grade=False))[-1]
-    return with_code(source, last.metadata.nbgrader["grade_id"], "while True:\n    pass")
-
-
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    assignment = request.param
-    course = Course.create(tmp_path_factory.mktemp(assignment), assignment)
-    course.generate()
-    source, release = course.read_source(), course.read_release()
-    course.submit("solution", source)
-    course.submit("blank", release)
-    course.submit("mistake", mistaken(source, MISTAKES[assignment]))
-    if assignment == PROBE:
-        course.submit("edits_tests", edited_tests(release))
-        deleted = next(nbgrader_cells(source, grade=True, solution=False)).metadata.nbgrader[
-            "grade_id"
-        ]
-        course.submit("deletes_test", without_cell(source, deleted))
-        course.submit("loops", looping(source))
-    course.autograde()
-    course.feedback()
-    course.grades = course.export()
-    course.available = auto_points(source)
-    return course
+# `graded` (tests/conftest.py): one autograde batch per assignment, see tests/grading_batch.py
 
 
 def total(course, student):

@@ -17,7 +17,7 @@ def table() -> str:
     with open(ROOT / "course" / "modules.toml", "rb") as handle:
         modules = tomllib.load(handle)["module"]
     rows = [
-        "| # | module | the case question | lesson | assignment | time |",
+        "| # | module | the case question | lesson | assignment | time (lesson + assignment) |",
         "|---|---|---|---|---|---|",
     ]
     for m in modules:

@@ -11,7 +11,10 @@ Steps (each is also a command of its own):
 3. ``python -m chaintrace.course.datasheet``: the generated sections of ``datasets/README.md``
    (statistics, case list, file sizes, realism gaps);
 4. ``python -m chaintrace.accuracy``: ``docs/accuracy.md``;
-5. ``python tools/modules_table.py``: the module table of ``README.md``.
+5. ``python tools/modules_table.py``: the module table of ``README.md``;
+6. ``python tools/answer_key.py``: ``course/answer-key.json``, the salted digests of the model
+   answers on the bundled data that the assignments' visible checks compare with (it runs every
+   model solution, hidden tests included: a few minutes).
 
 Figures pinned in tests and docs by hand are not rewritten: after a regeneration, run the tests
 that read the bundled data (``tests/test_cases.py``, ``test_sim.py``, ``test_truth.py``,
@@ -46,6 +49,7 @@ REPORTS = [
     ["-m", "chaintrace.course.datasheet"],
     ["-m", "chaintrace.accuracy"],
     [str(ROOT / "tools" / "modules_table.py")],
+    [str(ROOT / "tools" / "answer_key.py")],
 ]
 
 

@@ -12,10 +12,13 @@ True
 All checks passed.
 """
 
+import hashlib
+import json
 import platform
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata, util
+from pathlib import Path
 
 from .errors import ChaintraceError
 
@@ -180,7 +183,9 @@ def answered(value, name: str):
     """Stop a test cell politely when its question has not been answered yet.
 
     Exercise scaffolds start every answer as ``...`` (Python's Ellipsis); a test cell calls this
-    first, so an unanswered question says so instead of failing with a confusing error.
+    first, so an unanswered question says so instead of failing with a confusing error. When the
+    cell run just before stopped with an error while computing ``name``, the message says that
+    cell failed, and how, rather than that no answer was written.
 
     >>> answered(42, "fee_sats")
     42
@@ -190,11 +195,45 @@ def answered(value, name: str):
     chaintrace.check.NotAnswered: `fee_sats` has no answer yet: write your code in the cell above (replace the `...` and the `raise NotImplementedError()` line), run it, then run this cell again.
     """
     if value is ... or value is None:
+        failure = _failed_answer_cell(name)
+        if failure is not None:
+            raise NotAnswered(
+                f"`{name}` has no answer: the cell that computes it stopped with an error "
+                f"({type(failure).__name__}: {failure}). Fix that error (its message is under "
+                "the cell), run the cell again, then run this cell again."
+            )
         raise NotAnswered(
             f"`{name}` has no answer yet: write your code in the cell above (replace the `...` "
             "and the `raise NotImplementedError()` line), run it, then run this cell again."
         )
     return value
+
+
+def _failed_answer_cell(name: str) -> BaseException | None:
+    """The error of the cell run just before, if it mentions ``name`` and did not stop at the
+    placeholder's ``NotImplementedError``; else None (also outside IPython, e.g. in the grader).
+
+    IPython keeps the result of the previous cell while the current one runs.
+
+    >>> _failed_answer_cell("fee_sats") is None  # no IPython here
+    True
+    """
+    shell = _ipython()
+    result = getattr(shell, "last_execution_result", None)
+    if result is None:
+        return None
+    error = result.error_in_exec or result.error_before_exec
+    source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
+    if error is None or isinstance(error, NotImplementedError) or name not in source:
+        return None
+    return error
+
+
+def _ipython():
+    """The running IPython shell, or None."""
+    module = sys.modules.get("IPython")
+    get = getattr(module, "get_ipython", None)
+    return get() if callable(get) else None
 
 
 def apply_each(function, *iterables) -> list:
@@ -212,3 +251,221 @@ def apply_each(function, *iterables) -> list:
     if callable(each) and getattr(function, "__module__", "") == "chaintrace.grader.checker":
         return list(each(*iterables))
     return [function(*args) for args in zip(*iterables, strict=True)]
+
+
+# ----------------------------------------------------------------------------- answer checks
+# A visible test cell can tell a self-learner "correct" or "not correct" without the answer
+# being readable in the notebook: `course/answer-key.json` holds, for the bundled data only,
+# salted digests of the model answers (written by `python tools/answer_key.py`, a step of
+# `tools/regenerate.py`, from the model solutions, whose hidden tests hold them to the ground
+# truth). On any other data (a cohort's variant) there is nothing to compare with, and the
+# check says that the answer is checked at grading.
+
+ANSWER_KEY = "answer-key.json"
+CORRECT, NOT_CORRECT, AT_GRADING = "correct", "not correct", "checked at grading"
+
+
+def canonical(value, *, digits: int = 2, ordered: bool = False) -> str:
+    """The text an answer is compared as: the same for every way of writing the same answer.
+
+    Whole numbers (Python's or numpy's) as digits, decimals rounded to ``digits`` places, text
+    stripped, collections as sorted lists (in their own order when ``ordered``), tables' columns
+    as lists.
+
+    >>> canonical(5), canonical(5.0), canonical(True), canonical(" bc1qxyz ")
+    ('5', '5.00', 'true', '"bc1qxyz"')
+    >>> canonical({"b", "a"}) == canonical(["a", "b"]) == canonical(("b", "a"))
+    True
+    >>> canonical(["b", "a"], ordered=True)
+    '["b","a"]'
+    >>> canonical(0.123456, digits=3), canonical({"x": 1.0})
+    ('0.123', '{"x":1.00}')
+    """
+    if hasattr(value, "tolist") and not isinstance(value, str | bytes):
+        value = value.tolist()  # numpy scalars and arrays, pandas Series and Index
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{round(value, digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.00"
+    if isinstance(value, str):
+        return json.dumps(value.strip())
+    if isinstance(value, dict):
+        items = sorted(
+            (canonical(k, digits=digits), canonical(v, digits=digits, ordered=ordered))
+            for k, v in value.items()
+        )
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(value, list | tuple | set | frozenset):
+        parts = [canonical(item, digits=digits, ordered=ordered) for item in value]
+        return "[" + ",".join(parts if ordered else sorted(parts)) + "]"
+    raise TypeError(f"an answer of type {type(value).__name__} cannot be checked this way")
+
+
+def _candidates(value, digits: int, ordered: bool) -> set[str]:
+    """``canonical(value)``, and for a decimal also the roundings one half-step either side,
+    so that a value computed in another order (0.1549999 for 0.155) is not turned away."""
+    texts = {canonical(value, digits=digits, ordered=ordered)}
+    if isinstance(value, float) and not isinstance(value, bool):
+        step = 10.0**-digits / 2
+        texts |= {canonical(value + d, digits=digits) for d in (-step, step)}
+    return texts
+
+
+def answer_digest(salt: str, assignment: str, name: str, text: str) -> str:
+    """The salted digest of one canonical answer, as stored in the answer key.
+
+    >>> digest = answer_digest("s", "01-ledgers", "fee_sats", "1234")
+    >>> len(digest), digest == answer_digest("s", "03-tracing", "fee_sats", "1234")
+    (32, False)
+    """
+    return hashlib.sha256(f"{salt}|{assignment}|{name}|{text}".encode()).hexdigest()[:32]
+
+
+def dataset_fingerprint(dataset: str = "course") -> str:
+    """What identifies a dataset's contents: the digest of its checksum list (``SHA256SUMS``).
+
+    >>> len(dataset_fingerprint("course"))
+    64
+    """
+    from . import paths
+
+    sums = paths.dataset_dir(dataset) / "SHA256SUMS"
+    return hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
+
+
+@dataclass
+class AnswerKey:
+    """Salted digests of the model answers of every assignment, for one dataset's contents.
+
+    >>> key = AnswerKey.build("fp", {"99-demo": {"total_sats": "5000"}})
+    >>> key.verdict("99-demo", "total_sats", 5000, fingerprint="fp")
+    'correct'
+    >>> key.verdict("99-demo", "total_sats", 4999, fingerprint="fp")
+    'not correct'
+    >>> key.verdict("99-demo", "total_sats", 4999, fingerprint="other data")
+    'checked at grading'
+    >>> key.verdict("99-demo", "no_such_answer", 1, fingerprint="fp")
+    'checked at grading'
+    """
+
+    fingerprint: str
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def salt(self) -> str:
+        return self.fingerprint[:16]
+
+    @classmethod
+    def build(cls, fingerprint: str, answers: dict[str, dict[str, str]]) -> "AnswerKey":
+        """The key of canonical ``answers`` (assignment -> name -> canonical text)."""
+        salt = fingerprint[:16]
+        return cls(
+            fingerprint,
+            {
+                assignment: {
+                    name: answer_digest(salt, assignment, name, text)
+                    for name, text in sorted(named.items())
+                }
+                for assignment, named in sorted(answers.items())
+            },
+        )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "AnswerKey":
+        """The course's key (``course/answer-key.json``), or an empty one if there is none."""
+        from . import paths
+
+        path = path or paths.REPO_ROOT / "course" / ANSWER_KEY
+        if not path.is_file():
+            return cls("")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["fingerprint"], data["digests"])
+
+    def to_json(self) -> str:
+        about = (
+            "Salted digests of the model answers on the bundled data, for the visible checks "
+            "(chaintrace.check.confirm). Written by tools/answer_key.py: never edit by hand."
+        )
+        body = {"about": about, "fingerprint": self.fingerprint, "digests": self.digests}
+        return json.dumps(body, indent=1, sort_keys=True) + "\n"
+
+    def verdict(self, assignment, name, value, *, fingerprint, digits=2, ordered=False) -> str:
+        """``correct``, ``not correct``, or ``checked at grading`` (other data, or no entry)."""
+        stored = self.digests.get(assignment, {}).get(name)
+        if not self.fingerprint or fingerprint != self.fingerprint or stored is None:
+            return AT_GRADING
+        texts = _candidates(value, digits, ordered)
+        found = {answer_digest(self.salt, assignment, name, text) for text in texts}
+        return CORRECT if stored in found else NOT_CORRECT
+
+
+@dataclass
+class AnswerChecks:
+    """The visible answer checks of one assignment, made once in its setup cell.
+
+    ``confirm = answer_checks("01-ledgers")``; then, in a test cell, ``confirm("fee_sats",
+    fee_sats)`` prints that the answer is correct, fails the cell with "not correct" on the
+    bundled data, and on other data prints that it is checked at grading.
+
+    >>> key = AnswerKey.build("fp", {"99-demo": {"hours": "1.50"}})
+    >>> confirm = AnswerChecks("99-demo", key, fingerprint="fp")
+    >>> confirm("hours", 1.5)
+    ✓ `hours` is correct.
+    >>> confirm("hours", 1.4999999)   # the same to the checked precision
+    ✓ `hours` is correct.
+    >>> confirm("hours", 2.0)
+    Traceback (most recent call last):
+    ...
+    AssertionError: `hours` is not correct (checked against the bundled data's answer, to 2 decimal places). Look again at how you computed it.
+    >>> AnswerChecks("99-demo", key, fingerprint="a cohort's variant")("hours", 2.0)
+    … `hours`: these are your cohort's own data, not the bundled data: your answer is checked when your work is graded.
+    """
+
+    assignment: str
+    key: AnswerKey
+    fingerprint: str
+    record: dict[str, str] | None = None
+
+    def __call__(self, name: str, value, *, digits: int = 2, ordered: bool = False) -> None:
+        """Check one answer; ``digits``: decimal places compared; ``ordered``: order counts."""
+        answered(value, name)
+        if self.record is not None:  # recording the model answers (tools/answer_key.py)
+            self.record[name] = canonical(value, digits=digits, ordered=ordered)
+            return
+        verdict = self.key.verdict(
+            self.assignment,
+            name,
+            value,
+            fingerprint=self.fingerprint,
+            digits=digits,
+            ordered=ordered,
+        )
+        if verdict == NOT_CORRECT:
+            precision = f", to {digits} decimal places" if isinstance(value, float) else ""
+            raise AssertionError(
+                f"`{name}` is not correct (checked against the bundled data's answer{precision}). "
+                "Look again at how you computed it."
+            )
+        if verdict == CORRECT:
+            print(f"✓ `{name}` is correct.")
+            return
+        print(
+            f"… `{name}`: these are your cohort's own data, not the bundled data: your answer is "
+            "checked when your work is graded."
+        )
+
+    def recording(self) -> "AnswerChecks":
+        """A copy that records each answer's canonical text instead of checking it."""
+        return AnswerChecks(self.assignment, self.key, self.fingerprint, record={})
+
+
+def answer_checks(assignment: str, dataset: str = "course") -> AnswerChecks:
+    """The visible answer checks of ``assignment`` on the dataset in use (see :class:`AnswerChecks`).
+
+    >>> confirm = answer_checks("99-demo")
+    >>> confirm("anything", 1)
+    … `anything`: these are your cohort's own data, not the bundled data: your answer is checked when your work is graded.
+    """
+    return AnswerChecks(assignment, AnswerKey.load(), dataset_fingerprint(dataset))

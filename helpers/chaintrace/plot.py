@@ -282,7 +282,7 @@ def _node_text(ax, graph, pos, small):
         up = 9 if pos[k][1] >= 0 else -13  # upper half: name above; lower half: below
         ax.annotate(
             text, pos[k], xytext=(0, up), textcoords="offset points", ha="center",
-            fontsize=7 if small else 6, fontweight="bold" if d["label"] else "normal",
+            fontsize=8 if small else 7, fontweight="bold" if d["label"] else "normal",
             clip_on=True,
         )  # fmt: skip
 
@@ -299,7 +299,7 @@ def _edge_text(ax, graph, pos, limit):
             textcoords="offset points",
             ha="center",
             va="top",
-            fontsize=6,
+            fontsize=8,
             color="#333333",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
@@ -331,7 +331,8 @@ def _flow_axes(ax, trace, graph, pos, by, merged, title):
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     cats = dict.fromkeys(d["category"] or "untagged" for _, d in graph.nodes(data=True))
-    handles = _category_handles(cats)
+    # Colour and shape say different things; a heading over each half of the legend says which.
+    handles = [_legend_heading("colour: tag"), *_category_handles(cats)]
     stats = dict.fromkeys(_status_group(d["status"]) for _, d in graph.nodes(data=True))
     names = {
         "service": "reached a service",
@@ -341,20 +342,21 @@ def _flow_axes(ax, trace, graph, pos, by, merged, title):
         "merged": "merged with other coins",
         "others": "merged small ones",
     }
+    handles += [_legend_heading("shape: next step")]
     handles += [
         Line2D(
             [],
             [],
             marker=STATUS_MARKERS[s],
             ls="",
-            color="white",
+            markerfacecolor="none",  # hollow: any colour can have this shape
             markeredgecolor="black",
             label=names[s],
         )
         for s in stats
     ]
     ax.legend(
-        handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+        handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
     )
     ax.margins(x=0.08, y=0.12)
 
@@ -472,6 +474,13 @@ def _co_spends(g, ids: dict[int, str], transactions) -> dict[str, list[str]]:
         if len(inside) >= (1 if transactions is not None else 2):
             links[str(g.txids[t])] = inside
     return links
+
+
+def _legend_heading(text: str):
+    """A legend line without a marker: the heading of a group of entries."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], ls="", marker="", label=text)
 
 
 def _category_handles(categories) -> list:
