@@ -306,9 +306,13 @@ def canonical(value, *, digits: int = 2, ordered: bool = False) -> str:
     '["b","a"]'
     >>> canonical(0.123456, digits=3), canonical({"x": 1.0})
     ('0.123', '{"x":1.00}')
+    >>> canonical({"tx": None})   # "no value" is an answer too (e.g. a kind that is None)
+    '{"tx":null}'
     """
     if hasattr(value, "tolist") and not isinstance(value, str | bytes):
         value = value.tolist()  # numpy scalars and arrays, pandas Series and Index
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
