@@ -259,7 +259,7 @@ def wanted(book) -> bool:
 def account_leg(book, svc, mk) -> dict:
     """Swapline's USDT payout on TRON, a sanctioned successor's wallet, one bridge, drops."""
     from .crosschain import NATIVE, TETHER, TOKENS, Moves, units_of
-    from .xcases import _cents, _gas, _no_negative, check, fiat
+    from .xcases import _cents, _gas, _no_negative, check, fiat, file_holding
 
     btc = book.led.btc_cases[CASE]
     bt = btc["truth"]
@@ -362,14 +362,7 @@ def account_leg(book, svc, mk) -> dict:
     for (chain, asset, who), amount in sorted(balance.items()):
         if amount <= 0 or who in deposit_addrs:
             continue
-        token = TOKENS[(chain, asset)]
-        item = {"chain": chain, "address": who, "asset": asset, "base_units": str(amount),
-                "decimals": token.decimals}  # fmt: skip
-        if token.blacklist:
-            holders.setdefault(token.issuer, []).append(item)
-        else:
-            unfreezable.append({**item, "issuer": token.issuer,
-                                "why": "the token's contract has no blacklist"})  # fmt: skip
+        file_holding(holders, unfreezable, chain, asset, who, amount)
     for d in drops:
         if d["deposit_time"] <= report:
             holders.setdefault(exchange, []).append(

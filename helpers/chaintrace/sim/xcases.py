@@ -722,6 +722,19 @@ def _designate(ev: _Evasion, designated: int, migration: list[dict]) -> list[dic
     return out
 
 
+def file_holding(holders: dict, unfreezable: list, chain: str, asset: str, who: str, units: int):
+    """File one token balance under its issuer (who can freeze it) or, when the token's contract
+    has no blacklist, among what nobody can freeze; both lists hold the same item shape."""
+    token = TOKENS[(chain, asset)]
+    item = {"chain": chain, "address": who, "asset": asset, "base_units": str(units),
+            "decimals": token.decimals}  # fmt: skip
+    if token.blacklist:
+        holders.setdefault(token.issuer, []).append(item)
+    else:
+        unfreezable.append({**item, "issuer": token.issuer,
+                            "why": "the token's contract has no blacklist"})  # fmt: skip
+
+
 def _holders_at_report(ev: _Evasion) -> tuple[dict, dict]:
     """Who could still freeze what at the report time, in USD and UAH."""
     book, report = ev.book, ev.report
@@ -740,14 +753,7 @@ def _holders_at_report(ev: _Evasion) -> tuple[dict, dict]:
             continue
         if any(d["to"] == who for d in ev.deposits + ev.held):
             continue  # deposit addresses: counted under the exchange or service below
-        token = TOKENS[(chain, asset)]
-        item = {"chain": chain, "address": who, "asset": asset, "base_units": str(units),
-                "decimals": token.decimals}  # fmt: skip
-        if token.blacklist:
-            holders.setdefault(token.issuer, []).append(item)
-        else:
-            unfreezable.append({**item, "issuer": token.issuer,
-                                "why": "the token's contract has no blacklist"})  # fmt: skip
+        file_holding(holders, unfreezable, chain, asset, who, units)
     for pay in ev.deposits:
         if pay["time"] <= report:
             holders.setdefault(ev.plan["cashout"], []).append(
