@@ -1,11 +1,10 @@
 """The capstone case (capstone-01): its answers hold on the bundled data, read with the public
 toolkit as a trainee would, and adding it moves no other case (chaintrace.sim.case_capstone)."""
 
+import chaintrace as ct
 import pytest
 from chaintrace import truth
 from chaintrace.sim import build, cases
-
-import chaintrace as ct
 
 SEED, SIZE = 7, 3_000
 
@@ -73,7 +72,9 @@ def test_the_freezable_amounts_add_up(gt):
         ), holder
     assert gt["drop_exchange"] in gt["freezable_usd"] and "Tether" in gt["freezable_usd"]
     late = gt["moved_after_report_tx_hash"]
-    assert late not in {i["address"] for h in gt["freezable_at_report"].values() for i in h["items"]}
+    assert late not in {
+        i["address"] for h in gt["freezable_at_report"].values() for i in h["items"]
+    }
 
 
 def test_the_capstone_moves_no_other_case_file(tmp_path, monkeypatch):

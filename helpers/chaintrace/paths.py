@@ -78,4 +78,3 @@ def cache_root() -> Path:
     """Where the toolkit remembers work it need not redo (``$CHAINTRACE_CACHE`` or
     ``~/.cache/chaintrace``): datasets already verified, TagPacks already checked."""
     return Path(os.environ.get("CHAINTRACE_CACHE") or Path.home() / ".cache" / "chaintrace")
-

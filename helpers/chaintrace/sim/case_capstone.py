@@ -216,9 +216,12 @@ def finalise(eco, case: str) -> None:
         "paid_sats": st["paid"],
         "funding_exchange": st["funder"],
         "split_txid": tx_ref(st["split_tx"]),
-        "mixer": {"service": "Fogbank", "deposit_address": addr_ref(st["mix_deposit"]),
-                  "txid": tx_ref(st["mix_tx"]),
-                  "sats": led.o_value[output_of(eco, st["mix_tx"], st["mix_deposit"])]},  # fmt: skip
+        "mixer": {
+            "service": "Fogbank",
+            "deposit_address": addr_ref(st["mix_deposit"]),
+            "txid": tx_ref(st["mix_tx"]),
+            "sats": led.o_value[output_of(eco, st["mix_tx"], st["mix_deposit"])],
+        },  # fmt: skip
         "peel_txids": [tx_ref(t) for t in st["hops"]],
         "peels": st["peels"],
         "suspect_cluster": [addr_ref(a) for a in sorted(st["cluster"])],
@@ -226,10 +229,15 @@ def finalise(eco, case: str) -> None:
         "join_address": addr_ref(st["old_addr"]),
         "kyc_exchange": st["kyc"],
         "kyc_withdrawal_txid": tx_ref(st["kyc_tx"]),
-        "swap_btc": {"service": SWAPLINE, "btc_deposit_txid": tx_ref(join),
-                     "btc_deposit_address": addr_ref(st["swap_deposit"]),
-                     "btc_sats": st["swap_sats"], "btc_usd_price": price,
-                     "time": st["swap_time"], "date": date_text(st["swap_time"])},  # fmt: skip
+        "swap_btc": {
+            "service": SWAPLINE,
+            "btc_deposit_txid": tx_ref(join),
+            "btc_deposit_address": addr_ref(st["swap_deposit"]),
+            "btc_sats": st["swap_sats"],
+            "btc_usd_price": price,
+            "time": st["swap_time"],
+            "date": date_text(st["swap_time"]),
+        },  # fmt: skip
     }
     reported = {
         "victim_addresses": [addr_ref(a) for a in victim_in],
@@ -258,7 +266,7 @@ def wanted(book) -> bool:
 
 def account_leg(book, svc, mk) -> dict:
     """Swapline's USDT payout on TRON, a sanctioned successor's wallet, one bridge, drops."""
-    from .crosschain import NATIVE, TETHER, TOKENS, Moves, units_of
+    from .crosschain import NATIVE, TETHER, TOKENS, Moves
     from .xcases import _cents, _gas, _no_negative, check, fiat, file_holding
 
     btc = book.led.btc_cases[CASE]
@@ -394,52 +402,69 @@ def account_leg(book, svc, mk) -> dict:
     usdt_usd, usdt_uah = fiat(book, "tron", "USDT", units, t_out)
     truth = dict(bt)
     truth.pop("swap_btc")
-    truth.update({
-        "swap": {
-            "service": "Swapline",
-            "btc_deposit_txid": swap["btc_deposit_txid"],
-            "btc_deposit_address": swap["btc_deposit_address"],
-            "btc_sats": swap["btc_sats"],
-            "btc_usd_price": swap["btc_usd_price"],
-            "btc_usd": _cents(btc_usd),
-            "btc_uah": _cents(btc_usd * rate),
-            "date": date_text(t_btc),
-            "uah_per_usd": book.rates["uah_per_usd"][day],
-            "payout_tx_hash": payout["tx_hash"],
-            "payout_chain": "tron",
-            "payout_address": t1,
-            "payout_from": svc.swapline["tron"],
-            "usdt_base_units": str(units),
-            "usdt_decimals": 6,
-            "usdt_usd": _cents(usdt_usd),
-            "usdt_uah": _cents(usdt_uah),
-            "evidence": "amount and time only (the service's order records)",
-        },
-        "weakest_link": {"link": "instant_swap", "service": "Swapline",
-                         "from_txid": swap["btc_deposit_txid"], "to_tx_hash": payout["tx_hash"],
-                         "why": WEAKEST},  # fmt: skip
-        "sanctioned_payment": {"tx_hash": to_sanctioned["tx_hash"], "chain": "tron",
-                               "to": s_addr, "entity": s_entity, "base_units": str(s_units),
-                               "decimals": 6},  # fmt: skip
-        "bridge": {"design": design, "source_chain": "tron", "source_tx_hash": src_leg["tx_hash"],
-                   "source_base_units": src_leg["value"], "destination_chain": dst,
-                   "destination_tx_hash": dst_leg["tx_hash"], "destination_address": e1,
-                   "destination_base_units": dst_leg["value"],
-                   "destination_decimals": TOKENS[(dst, "USDT")].decimals,
-                   "reference": dst_leg["bridge_ref"]},  # fmt: skip
-        "drops": drops,
-        "drop_exchange": exchange,
-        "services_reached": _services_reached(bt, exchange, s_entity, dst, drops, s_units),
-        "sanctions_hits": hits,
-        "report_time": report,
-        "report_date": date_text(report),
-        "report_uah_per_usd": book.rates["uah_per_usd"][book.day(report)],
-        "freezable_at_report": frozen_out,
-        "freezable_usd": {h: v["usd"] for h, v in frozen_out.items()},
-        "freezable_uah": {h: v["uah"] for h, v in frozen_out.items()},
-        "not_freezable_at_report": unfreezable,
-        "moved_after_report_tx_hash": last["deposit_tx_hash"],
-    })
+    truth.update(
+        {
+            "swap": {
+                "service": "Swapline",
+                "btc_deposit_txid": swap["btc_deposit_txid"],
+                "btc_deposit_address": swap["btc_deposit_address"],
+                "btc_sats": swap["btc_sats"],
+                "btc_usd_price": swap["btc_usd_price"],
+                "btc_usd": _cents(btc_usd),
+                "btc_uah": _cents(btc_usd * rate),
+                "date": date_text(t_btc),
+                "uah_per_usd": book.rates["uah_per_usd"][day],
+                "payout_tx_hash": payout["tx_hash"],
+                "payout_chain": "tron",
+                "payout_address": t1,
+                "payout_from": svc.swapline["tron"],
+                "usdt_base_units": str(units),
+                "usdt_decimals": 6,
+                "usdt_usd": _cents(usdt_usd),
+                "usdt_uah": _cents(usdt_uah),
+                "evidence": "amount and time only (the service's order records)",
+            },
+            "weakest_link": {
+                "link": "instant_swap",
+                "service": "Swapline",
+                "from_txid": swap["btc_deposit_txid"],
+                "to_tx_hash": payout["tx_hash"],
+                "why": WEAKEST,
+            },  # fmt: skip
+            "sanctioned_payment": {
+                "tx_hash": to_sanctioned["tx_hash"],
+                "chain": "tron",
+                "to": s_addr,
+                "entity": s_entity,
+                "base_units": str(s_units),
+                "decimals": 6,
+            },  # fmt: skip
+            "bridge": {
+                "design": design,
+                "source_chain": "tron",
+                "source_tx_hash": src_leg["tx_hash"],
+                "source_base_units": src_leg["value"],
+                "destination_chain": dst,
+                "destination_tx_hash": dst_leg["tx_hash"],
+                "destination_address": e1,
+                "destination_base_units": dst_leg["value"],
+                "destination_decimals": TOKENS[(dst, "USDT")].decimals,
+                "reference": dst_leg["bridge_ref"],
+            },  # fmt: skip
+            "drops": drops,
+            "drop_exchange": exchange,
+            "services_reached": _services_reached(bt, exchange, s_entity, dst, drops, s_units),
+            "sanctions_hits": hits,
+            "report_time": report,
+            "report_date": date_text(report),
+            "report_uah_per_usd": book.rates["uah_per_usd"][book.day(report)],
+            "freezable_at_report": frozen_out,
+            "freezable_usd": {h: v["usd"] for h, v in frozen_out.items()},
+            "freezable_uah": {h: v["uah"] for h, v in frozen_out.items()},
+            "not_freezable_at_report": unfreezable,
+            "moved_after_report_tx_hash": last["deposit_tx_hash"],
+        }
+    )
     brief = dict(btc["brief"])
     brief.update(title=TITLES[bt["typology"]], brief=TEXT[bt["typology"]].format(
         victim=bt["victim"], suspect=bt["suspect_entity"]))  # fmt: skip
@@ -459,8 +484,15 @@ def _services_reached(bt, exchange, s_entity, dst, drops, s_units) -> list[dict]
             for s, v in sorted(per.items())]  # fmt: skip
     out.append({"service": "Swapline", "chain": "bitcoin", "asset": "BTC",
                 "base_units": str(bt["swap_btc"]["btc_sats"]), "decimals": 8})  # fmt: skip
-    out.append({"service": s_entity, "chain": "tron", "asset": "USDT", "base_units": str(s_units),
-                "decimals": 6})
+    out.append(
+        {
+            "service": s_entity,
+            "chain": "tron",
+            "asset": "USDT",
+            "base_units": str(s_units),
+            "decimals": 6,
+        }
+    )
     out.append({"service": exchange, "chain": dst, "asset": "USDT",
                 "base_units": str(sum(int(d["base_units"]) for d in drops)),
                 "decimals": 18 if dst == "bsc" else 6})  # fmt: skip

@@ -80,8 +80,13 @@ from .crosschain import (
 from .invariants import CaseError
 
 ATTEMPTS = 6
-CASE_MODULES = {"account-02": "01", "stablecoin-02": "09", "evasion-01": "12", "evasion-02": "12",
-                "capstone-01": "13"}
+CASE_MODULES = {
+    "account-02": "01",
+    "stablecoin-02": "09",
+    "evasion-01": "12",
+    "evasion-02": "12",
+    "capstone-01": "13",
+}
 EXCHANGE_PAIRS = [  # (sanctioned exchange, its successor), as Garantex and Grinex
     ("Tverdex", "Tverix"), ("Uralbit", "Uralix"), ("Sobolex", "Sobolix"),
     ("Volgex", "Volginex"), ("Kremna", "Kremnix"), ("Rudnex", "Rudnix"),
