@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 from nbgrading import Course, nbgrader_cells, with_code
-from test_grading_cycle import MISTAKES, mistaken
+from grading_batch import MISTAKES, mistaken
 
 ASSIGNMENT = "00-orientation"  # the quickest to grade; the commands are the same for every one
 BIN = Path(sys.executable).parent

@@ -167,6 +167,8 @@ def found_in(text: str, values: list[CaseValue]) -> list[CaseValue]:
     numbers = []
     for match in NUMBER.finditer(text):
         token = re.sub(r"[,\u202f\u00a0]", "", match.group())
+        if re.fullmatch(r"(19|20)\d\d", token):
+            continue  # a year (of a law, a paper, a case), never an amount rounded to a year
         if significant_digits(token) >= 3:
             numbers.append(Decimal(token))
     hits = []

@@ -100,6 +100,7 @@ COURSE_SIDE = {
     ("chaintrace", "truth"),
     ("chaintrace.check", "answered"),
     ("chaintrace.check", "apply_each"),
+    ("chaintrace.check", "answer_checks"),
 }
 
 

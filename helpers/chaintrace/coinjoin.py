@@ -42,7 +42,7 @@ detectors used to count real rounds (Dumplings, see ``notes/REALISM.md`` §6):
 (False, None)
 >>> table = coinjoin_table("course")
 >>> sorted(set(table.loc[table["is_coinjoin"], "kind"]))
-['wasabi', 'whirlpool']
+['joinmarket', 'wasabi', 'wasabi2', 'whirlpool']
 """
 
 from __future__ import annotations
