@@ -92,6 +92,36 @@ def graded(request, tmp_path_factory):
     return grade_batch(request.param, tmp_path_factory.mktemp(request.param))
 
 
+# ----------------------------------------------------------------------------- cohort variants
+# Generating a variant costs ~10 s of CPU; test_cohorts.py and test_lessons_on_variants.py use the
+# same public seeds, so each variant is made once per run and shared by the files and workers.
+VARIANT_SEEDS = [918_273, 5_550_123, 42_424_242]  # public, so guessable: allowed in tests only
+
+
+def shared_variant(tmp_path_factory, seed: int):
+    """The cohort variant of ``seed``, made by whichever test (or xdist worker) asks first.
+
+    Tests read a shared variant; none may change it (make your own with create_cohort).
+    """
+    import fcntl
+
+    from chaintrace import cohort
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' temp folders share a parent
+        base = base.parent
+    root = base / "shared-cohorts"
+    root.mkdir(exist_ok=True)
+    name = f"class-{VARIANT_SEEDS.index(seed)}"
+    with open(root / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits while it is made
+        if (root / name / ".complete").exists():
+            return cohort.find_cohort(name, root=root)
+        made = cohort.create_cohort(name, seed=seed, root=root, allow_weak_seed=True)
+        (root / name / ".complete").touch()
+        return made
+
+
 # ----------------------------------------------------------------------------- tiers
 # Test modules of tests/ that run notebooks, nbgrader or JupyterLab. Notebooks collected by nbval
 # (course/, solutions/) are in the course tier too; everything else is a unit test.

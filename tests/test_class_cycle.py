@@ -24,8 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT
-from nbgrading import Course, nbgrader_cells, with_code
 from grading_batch import MISTAKES, mistaken
+from nbgrading import Course, nbgrader_cells, with_code
 
 ASSIGNMENT = "00-orientation"  # the quickest to grade; the commands are the same for every one
 BIN = Path(sys.executable).parent

@@ -2,8 +2,9 @@
 
 For three seeds besides the bundled one: every solution earns full automatic marks against its
 variant, every blank release earns zero, and a submission that hard-codes the bundled data's
-answers (which earns full marks on the bundled data) fails on the variant. Trainee-facing files
-of a variant hold no ground truth.
+answers (which earns full marks on the bundled data) fails on the variant; on the first variant,
+the same submissions in each translated edition earn the same marks as the English ones.
+Trainee-facing files of a variant hold no ground truth.
 """
 
 import copy
@@ -14,24 +15,21 @@ import nbformat
 import pyarrow.parquet as pq
 import pytest
 from chaintrace import cohort, paths
-from conftest import ASSIGNMENTS, MODULES, ROOT
+from conftest import ASSIGNMENTS, MODULES, ROOT, VARIANT_SEEDS, shared_variant
 from nbclient import NotebookClient
 from nbgrading import Course, auto_points, nbgrader_cells
 
-# public seeds, so guessable by design: allowed here only (test_cohort_secrecy.py checks refusal)
-SEEDS = [918_273, 5_550_123, 42_424_242]
+# public seeds, so guessable by design: allowed in tests only (test_cohort_secrecy.py checks refusal)
+SEEDS = VARIANT_SEEDS
 TRUTH_COLUMNS = {"entity_id", "change_vout", "typology", "role", "beneficiary_id"}
 SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
+ENGLISH = ("solution", "blank", "copied")
 TRANSLATED = {m["assignment"]: [x for x in m.get("languages", []) if x != "en"] for m in MODULES}
 
 
-@pytest.fixture(scope="session")  # one set per worker, whichever assignments it grades
+@pytest.fixture(scope="session")  # made once per run, whichever worker asks first
 def variants(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cohorts")
-    return [
-        cohort.create_cohort(f"class-{i}", seed=seed, root=root, allow_weak_seed=True)
-        for i, seed in enumerate(SEEDS)
-    ]
+    return [shared_variant(tmp_path_factory, seed) for seed in SEEDS]
 
 
 def strings(value):
@@ -165,7 +163,7 @@ def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, var
     source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
     answers = bundled_answers(source)
     copied = hard_coded(source, answers)
-    submissions = {
+    submissions = {  # keys of the English ones: ENGLISH
         "solution": lambda course: course.read_source(),
         "blank": lambda course: course.read_release(),
         "copied": lambda course: copied,
@@ -181,14 +179,17 @@ def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, var
     assert total(on_bundled, "copied") == on_bundled.available, (
         "the copied answers are right for the bundled data"
     )
-    for variant in variants:
-        course = grade(tmp_path / variant.name, assignment, variant.path, submissions)
+    for number, variant in enumerate(variants):
+        # the other languages on the first variant only: equal marks there show the editions
+        # are graded alike, and their answers are the English ones
+        graded = submissions if number == 0 else {k: submissions[k] for k in ENGLISH}
+        course = grade(tmp_path / variant.name, assignment, variant.path, graded)
         assert total(course, "solution") == course.available, (
             f"{variant.name}: the model solution lost marks"
         )
         assert total(course, "blank") == 0, f"{variant.name}: a blank release earned marks"
         assert total(course, "copied") < course.available, f"{variant.name}: copied answers passed"
-        for lang in TRANSLATED[assignment]:
+        for lang in TRANSLATED[assignment] if number == 0 else []:
             for kind in ("solution", "copied"):
                 assert course.scores(f"{kind}_{lang}") == course.scores(kind), (
                     f"{variant.name}: the {lang} {kind} is graded otherwise than the English one"

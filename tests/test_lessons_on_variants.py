@@ -29,12 +29,11 @@ from decimal import Decimal
 
 import nbformat
 import pytest
-from chaintrace import cohort
-from conftest import MODULES, ROOT
+from conftest import MODULES, ROOT, VARIANT_SEEDS, shared_variant
 from nbclient import NotebookClient
 from nbgrading import notebook_path
 
-SEEDS = [918_273, 5_550_123]  # public seeds, allowed in tests only (see test_cohorts.py)
+SEEDS = VARIANT_SEEDS[:2]  # the first two of test_cohorts.py's, made once for both files
 BUNDLED = ROOT / "datasets"
 # Fields that name the case or a kind of thing, not something the data decided.
 NOT_VALUES = {"case_id", "dataset", "module", "typology", "asset", "chain", "title", "brief", "end"}
@@ -56,11 +55,7 @@ class CaseValue:
 
 @pytest.fixture(scope="session")
 def variants(tmp_path_factory):
-    root = tmp_path_factory.mktemp("variants")
-    return [
-        cohort.create_cohort(f"truth-{i}", seed=seed, root=root, allow_weak_seed=True)
-        for i, seed in enumerate(SEEDS)
-    ]
+    return [shared_variant(tmp_path_factory, seed) for seed in SEEDS]
 
 
 def case_files(datasets_root, groundtruth_root) -> dict[str, dict]:
