@@ -16,7 +16,7 @@ import chaintrace
 import nbformat
 import pytest
 from chaintrace import check, messages
-from chaintrace.course.translation import Edition, units
+from chaintrace.course.translation import Edition, toolkit_messages, units
 from chaintrace.grader.checker import Checker
 from chaintrace.messages import MESSAGE_CONTEXT, read_po, translate, use
 from conftest import MODULES, ROOT
@@ -171,6 +171,25 @@ def test_toolkit_catalogues_hold_only_messages_the_code_makes():
                 )
 
 
+def test_every_message_the_toolkit_raises_is_translated():
+    """A trainee who chose a language meets the toolkit's errors in it: an error message added
+    to the code without a catalogue entry fails here (`python -m chaintrace.course.translation
+    toolkit uk` lists them)."""
+    raised = {text: where for where, text in toolkit_messages()}
+    for lang in messages.LANGUAGES[1:]:
+        translated = {
+            e.msgid for e in read_po(messages.LOCALE / f"{lang}.po") if e.msgstr and not e.fuzzy
+        }
+        missing = [
+            f"{where}: {text[:70]!r}" for text, where in raised.items() if text not in translated
+        ]
+        assert not missing, (
+            f"{len(missing)} messages the toolkit raises have no translation in locale/{lang}.po "
+            "(add an entry whose msgid is the message as its f-string writes it):\n"
+            + "\n".join(missing[:15])
+        )
+
+
 def test_translations_keep_every_field():
     for lang in messages.LANGUAGES[1:]:
         for path in catalogues(lang):
@@ -198,9 +217,11 @@ def test_errors_are_shown_in_the_chosen_language(monkeypatch):
         check.answered(..., "fee_sats")
     report = str(chaintrace.check_environment())
     assert "контрольні суми перевірено" in report and report.endswith("Усі перевірки пройдено.")
-    # a message without a translation is shown in English, never lost
-    with pytest.raises(chaintrace.ChaintraceError, match="This is an ENS name, not an address"):
+    with pytest.raises(chaintrace.ChaintraceError, match="Це ім'я ENS, а не адреса"):
         chaintrace.parse_address("vitalik.eth")
+    # a message without a translation is shown in English, never lost
+    unknown = "A sentence no catalogue holds."
+    assert str(chaintrace.DatasetError(unknown)) == unknown
     monkeypatch.setenv("CHAINTRACE_LANG", "en")
     assert message(lookalike).startswith("Character 5 is 'а' (CYRILLIC SMALL LETTER A)")
     monkeypatch.setenv("CHAINTRACE_LANG", "de")  # not offered: English
