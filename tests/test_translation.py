@@ -384,6 +384,26 @@ def test_run_py_opens_the_chosen_language_and_remembers_it(tmp_path, capsys):
     assert "choose one of: en (English), uk (українська)" in capsys.readouterr().err
 
 
+def test_the_ukrainian_readme_gives_the_readmes_commands():
+    """README.uk.md's quick start is README.md's, with the course opened in Ukrainian; the
+    folders it points to exist, and README.md links to it."""
+    from test_repository import quick_start_commands
+
+    readme = (ROOT / "README.uk.md").read_text(encoding="utf-8")
+    section = readme.split("## Швидкий старт", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line.split("#")[0].strip()
+        for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+    course, *rest = quick_start_commands()
+    assert commands == [f"{course} --lang uk", *rest]
+    for folder in re.findall(r"`((?:uk|docs|datasets)/[\w./-]*)`", readme):
+        assert (ROOT / folder).exists(), f"README.uk.md names {folder}, which does not exist"
+    assert "(README.uk.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_path):
     """A trainee in a mixed class fetches the English release (the exchange holds one) and
     converts it: the translated release, their answers kept as they wrote them."""
