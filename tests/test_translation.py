@@ -16,7 +16,7 @@ import chaintrace
 import nbformat
 import pytest
 from chaintrace import check, messages
-from chaintrace.course.translation import Edition, units
+from chaintrace.course.translation import Edition, toolkit_messages, units
 from chaintrace.grader.checker import Checker
 from chaintrace.messages import MESSAGE_CONTEXT, read_po, translate, use
 from conftest import MODULES, ROOT
@@ -123,7 +123,11 @@ def test_a_changed_english_cell_or_message_makes_its_translation_stale(lang, mod
     nbformat.write(nb, lesson.english)
     nb = nbformat.read(source.english, as_version=4)
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    message = next(u.msgid for u in units(nb) if u.context == MESSAGE_CONTEXT)
+    message = next(  # one of this test's messages, written as one literal
+        u.msgid
+        for u in units(nb)
+        if u.context == MESSAGE_CONTEXT and u.where == test.id and u.msgid in test.source
+    )
     test.source = test.source.replace(message, message + " Read the case file again.")
     nbformat.write(nb, source.english)
 
@@ -167,6 +171,25 @@ def test_toolkit_catalogues_hold_only_messages_the_code_makes():
                 )
 
 
+def test_every_message_the_toolkit_raises_is_translated():
+    """A trainee who chose a language meets the toolkit's errors in it: an error message added
+    to the code without a catalogue entry fails here (`python -m chaintrace.course.translation
+    toolkit uk` lists them)."""
+    raised = {text: where for where, text in toolkit_messages()}
+    for lang in messages.LANGUAGES[1:]:
+        translated = {
+            e.msgid for e in read_po(messages.LOCALE / f"{lang}.po") if e.msgstr and not e.fuzzy
+        }
+        missing = [
+            f"{where}: {text[:70]!r}" for text, where in raised.items() if text not in translated
+        ]
+        assert not missing, (
+            f"{len(missing)} messages the toolkit raises have no translation in locale/{lang}.po "
+            "(add an entry whose msgid is the message as its f-string writes it):\n"
+            + "\n".join(missing[:15])
+        )
+
+
 def test_translations_keep_every_field():
     for lang in messages.LANGUAGES[1:]:
         for path in catalogues(lang):
@@ -194,9 +217,11 @@ def test_errors_are_shown_in_the_chosen_language(monkeypatch):
         check.answered(..., "fee_sats")
     report = str(chaintrace.check_environment())
     assert "контрольні суми перевірено" in report and report.endswith("Усі перевірки пройдено.")
-    # a message without a translation is shown in English, never lost
-    with pytest.raises(chaintrace.ChaintraceError, match="This is an ENS name, not an address"):
+    with pytest.raises(chaintrace.ChaintraceError, match="Це ім'я ENS, а не адреса"):
         chaintrace.parse_address("vitalik.eth")
+    # a message without a translation is shown in English, never lost
+    unknown = "A sentence no catalogue holds."
+    assert str(chaintrace.DatasetError(unknown)) == unknown
     monkeypatch.setenv("CHAINTRACE_LANG", "en")
     assert message(lookalike).startswith("Character 5 is 'а' (CYRILLIC SMALL LETTER A)")
     monkeypatch.setenv("CHAINTRACE_LANG", "de")  # not offered: English
@@ -359,6 +384,26 @@ def test_run_py_opens_the_chosen_language_and_remembers_it(tmp_path, capsys):
     assert "choose one of: en (English), uk (українська)" in capsys.readouterr().err
 
 
+def test_the_ukrainian_readme_gives_the_readmes_commands():
+    """README.uk.md's quick start is README.md's, with the course opened in Ukrainian; the
+    folders it points to exist, and README.md links to it."""
+    from test_repository import quick_start_commands
+
+    readme = (ROOT / "README.uk.md").read_text(encoding="utf-8")
+    section = readme.split("## Швидкий старт", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line.split("#")[0].strip()
+        for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+    course, *rest = quick_start_commands()
+    assert commands == [f"{course} --lang uk", *rest]
+    for folder in re.findall(r"`((?:uk|docs|datasets)/[\w./-]*)`", readme):
+        assert (ROOT / folder).exists(), f"README.uk.md names {folder}, which does not exist"
+    assert "(README.uk.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_path):
     """A trainee in a mixed class fetches the English release (the exchange holds one) and
     converts it: the translated release, their answers kept as they wrote them."""
@@ -366,7 +411,7 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
         edition = Edition(lang)
         _, source, release = edition.notebooks(module)
         fetched = tmp_path / lang / release.english.name
-        fetched.parent.mkdir()
+        fetched.parent.mkdir(exist_ok=True)
         nb = nbformat.read(release.english, as_version=4)
         answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
         answer.source = "my_answer = 42"
