@@ -180,6 +180,16 @@ def _gas(mv: Moves, chain: str, t: int, who: str, exchange: str = "Northmint") -
 
 
 # ---------------------------------------------------------------------------- account-02
+def invoice_amount(base_units: int) -> int:
+    """What the company reports it paid: the invoice's round figure (the next whole hundred
+    USDT above the amount the ledger shows), as a victim's report is a claim, not the ledger.
+
+    >>> invoice_amount(24_252_500_000_000_000_000_000), invoice_amount(24_200 * 10**18)
+    (24300, 24300)
+    """
+    return (base_units // (100 * 10**18) + 1) * 100
+
+
 def _account_02(book: Book, svc: Services, mk: Maker) -> dict:
     """A company pays its regular supplier USDT on BNB Smart Chain (18 decimals); an
     address-poisoning scammer has planted a look-alike of the supplier's address in its
@@ -226,7 +236,7 @@ def _account_02(book: Book, svc: Services, mk: Maker) -> dict:
             "chain": "bsc",
             "asset": "USDT",
             "date": date_text(int(paid["time"])),
-            "amount": round(amount / 10**18, 1),
+            "amount": invoice_amount(amount),
         },
     }
     truth = {
