@@ -449,7 +449,8 @@ def _balances(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     fees = fees.assign(payer=payer[fees.index]).drop_duplicates(["chain", "tx_hash"])
     for key, chain, fee in zip(fees["payer"], fees["chain"], fees["fee_wei"], strict=True):
         if key in wanted:  # the sender of a transaction pays its fee, in the native coin
-            units[(key, chain, NATIVE[chain])] = units.get((key, chain, NATIVE[chain]), 0) - int(fee)
+            native = (key, chain, NATIVE[chain])
+            units[native] = units.get(native, 0) - int(fee)
     order = {key: i for i, key in enumerate(keys)}
     rows = [{"address": key, "chain": chain, "asset": asset, "units": units[(key, chain, asset)],
              "decimals": decimals.get((key, chain, asset), 18)}
