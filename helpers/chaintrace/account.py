@@ -624,11 +624,13 @@ def freezable(
     rows = []
     to = _keys(t["to"])
     frm = _keys(t["from"])
-    for key in [k for k in keys if k in custodians]:
+    held = [k for k in keys if k in custodians]
+    shown = t[to.isin(held) | frm.isin(held)]  # how the ledger writes them: one filter for all
+    for key in held:
         own = set(_keys(t[frm == key]["to"]))  # the wallets it sweeps into: the custodian's
         got = t[(to == key) & ~frm.isin(own)]  # not the gas the custodian sent it to sweep
         for (chain, asset, decimals), part in got.groupby(["chain", "asset", "decimals"]):
-            rows.append((custodians[key], "custodian", chain, _display(t, key), asset,
+            rows.append((custodians[key], "custodian", chain, _display(shown, key), asset,
                          sum(part["units"]), int(decimals),
                          "credited to a customer account: the service can freeze it"))  # fmt: skip
     own = [k for k in keys if k not in custodians]
