@@ -366,7 +366,7 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
         edition = Edition(lang)
         _, source, release = edition.notebooks(module)
         fetched = tmp_path / lang / release.english.name
-        fetched.parent.mkdir()
+        fetched.parent.mkdir(exist_ok=True)
         nb = nbformat.read(release.english, as_version=4)
         answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
         answer.source = "my_answer = 42"
