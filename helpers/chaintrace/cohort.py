@@ -217,7 +217,8 @@ def create_cohort(
     """Generate a new variant of every case, from ``seed`` (a random secret one if omitted).
 
     The generator checks every case's invariants and retries or fails loudly, so each variant
-    is solvable. Refuses to overwrite an existing cohort, to reuse the bundled data's seed, and
+    is solvable. A drawn seed is one whose capstone design (:func:`capstone_designs`) the
+    cohorts already in ``root`` use least, so that successive classes get different ones. Refuses to overwrite an existing cohort, to reuse the bundled data's seed, and
     a guessable seed (:func:`seed_weakness`) unless ``allow_weak_seed`` (demos and tests).
     """
     from .sim import generate
