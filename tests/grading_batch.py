@@ -18,6 +18,9 @@ with open(ROOT / "tests" / "mistakes.toml", "rb") as handle:
     MISTAKES = tomllib.load(handle)
 with open(ROOT / "tests" / "transfer.toml", "rb") as handle:
     TRANSFER = tomllib.load(handle)
+with open(ROOT / "tests" / "capstone_transfer.toml", "rb") as handle:
+    CAPSTONE_COPIES = tomllib.load(handle)  # the capstone copied from several lessons
+CAPSTONE = "13-capstone"
 PROBE = MANIFEST["pipeline_probe"]  # the assignment that also gets the hostile submissions
 # the other languages each assignment exists in (course/modules.toml `languages`)
 TRANSLATED = {m["assignment"]: [x for x in m.get("languages", []) if x != "en"] for m in MODULES}
@@ -29,6 +32,13 @@ def with_cells(source, cells: dict[str, str]):
     for grade_id, code in cells.items():
         nb = with_code(nb, grade_id, code.strip())
     return nb
+
+
+def capstone_copies() -> dict[str, dict[str, str]]:
+    """Each copy of tests/capstone_transfer.toml: its answer cells, the tracing copy's for the
+    cells it does not change."""
+    copies = {k: v for k, v in CAPSTONE_COPIES.items() if isinstance(v, dict)}
+    return {name: {**copies["tracing"]["cells"], **spec["cells"]} for name, spec in copies.items()}
 
 
 def mistaken(source, spec):
@@ -60,6 +70,9 @@ def grade_batch(assignment: str, tmp) -> Course:
     course.submit("mistake", mistaken(source, MISTAKES[assignment]))
     if assignment in TRANSFER:
         course.submit("lesson_copy", with_cells(source, TRANSFER[assignment]["cells"]))
+    if assignment == CAPSTONE:
+        for name, cells in capstone_copies().items():
+            course.submit(f"lesson_copy_{name}", with_cells(source, cells))
     if assignment == PROBE:
         course.submit("edits_tests", edited_tests(release))
         deleted = next(nbgrader_cells(source, grade=True, solution=False)).metadata.nbgrader[

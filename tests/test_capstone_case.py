@@ -105,3 +105,43 @@ def test_the_report_gives_no_answer_away(gt):
     for secret in (gt["join_txid"], gt["swap"]["btc_deposit_address"], gt["swap"]["payout_tx_hash"],
                    gt["sanctioned_payment"]["to"], gt["kyc_exchange"], "Swapline"):  # fmt: skip
         assert secret not in brief
+
+
+def test_the_design_is_uniform_and_keeps_the_bundled_case():
+    """Each typology, bridge and exchange is drawn equally often over seeds, from a hash of the
+    seed; the bundled data's seed keeps the case it was published with."""
+    from collections import Counter
+
+    from chaintrace.sim.case_capstone import DESIGNS, design
+
+    gt = truth.load().case("capstone-01")
+    bundled = design(20240301)
+    assert (bundled["typology"], bundled["bridge"], bundled["exchange"]) == (
+        gt["typology"],
+        (gt["bridge"]["design"], gt["bridge"]["destination_chain"]),
+        gt["drop_exchange"],
+    )
+    drawn = Counter((d["typology"], d["bridge"], d["exchange"]) for d in map(design, range(6_000)))
+    assert set(drawn) == set(DESIGNS)
+    assert max(drawn.values()) < 1.15 * 6_000 / len(DESIGNS) < 1.3 * min(drawn.values())
+
+
+def test_successive_cohorts_get_every_design(tmp_path):
+    """A course's cohorts, created one after another in one folder, get the twelve designs in
+    turn (the seeds stay random: only their design is steered)."""
+    import json
+
+    from chaintrace import cohort
+    from chaintrace.sim.case_capstone import DESIGNS, design
+
+    got = []
+    for k in range(len(DESIGNS)):
+        d = design(cohort._balanced_seed(tmp_path))
+        got.append((d["typology"], d["bridge"], d["exchange"]))
+        cases = tmp_path / f"class-{k}" / "groundtruth" / "course" / "cases"
+        cases.mkdir(parents=True)
+        record = {"typology": d["typology"], "drop_exchange": d["exchange"],
+                  "bridge": {"design": d["bridge"][0], "destination_chain": d["bridge"][1]}}  # fmt: skip
+        (cases / "capstone-01.json").write_text(json.dumps(record), encoding="utf-8")
+    assert sorted(got) == sorted(DESIGNS)
+    assert set(cohort.capstone_designs(tmp_path).values()) == set(DESIGNS)

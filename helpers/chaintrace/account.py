@@ -226,26 +226,29 @@ def _start_rows(t: pd.DataFrame, start) -> pd.DataFrame:
     return rows
 
 
-def _linked(t: pd.DataFrame, row, forward: bool):
+def _linked(legs: list[dict], row, forward: bool):
     """The swap or bridge leg that continues ``row``, as ``(via, row)``, else None.
 
-    A bridge leg continues on the other chain's leg with the same ``bridge_ref``; a swap leg
-    continues with the transfer, in the same transaction and in another asset, that pays back
-    the one who paid in (forward: to ``row``'s sender; backward: from ``row``'s recipient),
-    whether a pool paid it directly or an aggregator's router did, after several legs."""
+    ``legs``: the ledger's rows (as records, in ledger order) sharing ``row``'s transaction or
+    bridge reference. A bridge leg continues on the other chain's leg with the same
+    ``bridge_ref``; a swap leg continues with the transfer, in the same transaction and in
+    another asset, that pays back the one who paid in (forward: to ``row``'s sender; backward:
+    from ``row``'s recipient), whether a pool paid it directly or an aggregator's router did,
+    after several legs."""
     if row["bridge_ref"]:
-        legs = t[(t["bridge_ref"] == row["bridge_ref"]) & (t["chain"] != row["chain"])]
-        later = legs[legs["time"] >= row["time"]] if forward else legs[legs["time"] <= row["time"]]
-        if not later.empty:
-            return "bridge", later.iloc[0]
-    same = t[(t["tx_hash"] == row["tx_hash"]) & (t["chain"] == row["chain"])
-             & (t["asset"] != row["asset"])]  # fmt: skip
+        later = [leg for leg in legs if leg["bridge_ref"] == row["bridge_ref"]
+                 and leg["chain"] != row["chain"]
+                 and (leg["time"] >= row["time"] if forward else leg["time"] <= row["time"])]  # fmt: skip
+        if later:
+            return "bridge", later[0]
+    same = [leg for leg in legs if leg["tx_hash"] == row["tx_hash"]
+            and leg["chain"] == row["chain"] and leg["asset"] != row["asset"]]  # fmt: skip
     if forward:
-        pair = same[(same["to"] == row["from"]) & (same["log_index"] > row["log_index"])]
+        pair = [x for x in same if x["to"] == row["from"] and x["log_index"] > row["log_index"]]
     else:
-        pair = same[(same["from"] == row["to"]) & (same["log_index"] < row["log_index"])]
-    if not pair.empty:
-        return "swap", pair.iloc[-1] if forward else pair.iloc[0]
+        pair = [x for x in same if x["from"] == row["to"] and x["log_index"] < row["log_index"]]
+    if pair:
+        return "swap", pair[-1] if forward else pair[0]
     return None
 
 
@@ -305,6 +308,22 @@ def trace_transfers(
     forward = direction == "forward"
     stops = {account_key(a) for a in stop_at}
     frm, to = _keys(t["from"]), _keys(t["to"])
+    # positions of each account's transfers, each transaction's and each bridge crossing's
+    # legs: found once, so that a hop reads a few rows instead of filtering the whole ledger
+    by_account = _positions((frm if forward else to).to_numpy())
+    by_hash = _positions(t["tx_hash"].to_numpy())
+    by_ref = _positions(t["bridge_ref"].to_numpy())
+    columns = {c: t[c].to_numpy() for c in ("tx_hash", "bridge_ref", "chain", "time", "asset",
+                                            "from", "to", "log_index")}  # fmt: skip
+
+    def near(row) -> list[dict]:
+        """The rows that can continue ``row`` as a swap or bridge leg, in ledger order, as
+        records of the columns :func:`_linked` reads (``at``: the row's position)."""
+        found = set(by_hash.get(row["tx_hash"], ()))
+        if row["bridge_ref"]:
+            found |= set(by_ref.get(row["bridge_ref"], ()))
+        return [{"at": i, **{c: v[i] for c, v in columns.items()}} for i in sorted(found)]
+
     out: list[tuple] = []
     seen: set[tuple] = set()
 
@@ -323,17 +342,18 @@ def trace_transfers(
     for hop in range(1, hops + 1):
         nxt = []
         for row in frontier:
-            row = _through(t, row, forward, hop - 1, take, seen)
+            row = _through(near, t.iloc, row, forward, hop - 1, take, seen)
             if row is None:
                 continue
             account = account_key(row["to"] if forward else row["from"])
             if account in stops:
                 continue
-            same_chain = t["chain"] == row["chain"]  # one EVM key can hold accounts on two chains
+            mine = t.iloc[by_account.get(account, [])]
+            same_chain = mine["chain"] == row["chain"]  # one EVM key: accounts on two chains
             if forward:
-                cand = t[(frm == account) & (t["time"] >= row["time"]) & same_chain]
+                cand = mine[(mine["time"] >= row["time"]) & same_chain]
             else:
-                cand = t[(to == account) & (t["time"] <= row["time"]) & same_chain]
+                cand = mine[(mine["time"] <= row["time"]) & same_chain]
             for _, c in cand[cand["amount"] >= min_value].iterrows():
                 if take(c, hop, "transfer"):
                     nxt.append(c)
@@ -341,15 +361,25 @@ def trace_transfers(
     return _trace_frame(out)
 
 
+def _positions(values) -> dict:
+    """Value -> the positions it is found at, in order."""
+    found: dict = {}
+    for i, v in enumerate(values):
+        found.setdefault(v, []).append(i)
+    return found
+
+
 def _ident(row) -> tuple:
     return (row["tx_hash"], int(row["log_index"]), row["chain"])
 
 
-def _through(t, row, forward, hop, take, seen):
-    """Cross swaps and bridges from ``row``; the row the money ends in, or None if already seen."""
+def _through(near, rows, row, forward, hop, take, seen):
+    """Cross swaps and bridges from ``row``; the row the money ends in, or None if already seen.
+    ``near(row)``: the ledger's rows that can continue ``row`` (its transaction's and bridge's);
+    ``rows[i]``: the ledger's row at position ``i``."""
     came_from = None
-    while (link := _linked(t, row, forward)) is not None:
-        via, leg = link
+    while (link := _linked(near(row), row, forward)) is not None:
+        via, leg = link[0], rows[link[1]["at"]]
         if _ident(leg) == came_from:  # a swap's second leg points back to its first
             break
         if _ident(leg) in seen:
@@ -404,26 +434,27 @@ def _balances(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     less the fees of the transactions it sent (``tx_from``), once per transaction."""
     frm, to = _keys(t["from"]), _keys(t["to"])
     payer = _keys(t["tx_from"]) if "tx_from" in t else frm
+    mine = frm.isin(keys) | to.isin(keys) | payer.isin(keys)  # filter the ledger once, not per key
+    t, frm, to, payer = t[mine], frm[mine], to[mine], payer[mine]
+    wanted = set(keys)
+    units: dict[tuple, int] = {}
+    decimals: dict[tuple, int] = {}  # as the first transfer received (else sent) states them
+    for side, sign in ((to, 1), (frm, -1)):
+        for key, chain, asset, u, d in zip(side, t["chain"], t["asset"], t["units"],
+                                           t["decimals"], strict=True):  # fmt: skip
+            if key in wanted:
+                units[(key, chain, asset)] = units.get((key, chain, asset), 0) + sign * int(u)
+                decimals.setdefault((key, chain, asset), int(d))
     fees = t[t["chain"].isin(["ethereum", "bsc"]) & t["fee_wei"].notna()]
     fees = fees.assign(payer=payer[fees.index]).drop_duplicates(["chain", "tx_hash"])
-    rows = []
-    for key in keys:
-        got, sent = t[to == key], t[frm == key]
-        paid = fees[fees["payer"] == key]
-        pairs = {(c, a) for c, a in zip(pd.concat([got, sent])["chain"],
-                                        pd.concat([got, sent])["asset"], strict=True)}  # fmt: skip
-        pairs |= {(c, NATIVE[c]) for c in paid["chain"]}
-        for chain, asset in sorted(pairs):
-            units = sum(got[(got["chain"] == chain) & (got["asset"] == asset)]["units"]) - sum(
-                sent[(sent["chain"] == chain) & (sent["asset"] == asset)]["units"]
-            )
-            if asset == NATIVE.get(chain):  # the sender of a transaction pays its fee
-                units -= sum(int(f) for f in paid[paid["chain"] == chain]["fee_wei"])
-            both = pd.concat([got, sent])
-            dec = both[(both["chain"] == chain) & (both["asset"] == asset)]["decimals"]
-            decimals = int(dec.iloc[0]) if len(dec) else 18
-            rows.append({"address": key, "chain": chain, "asset": asset, "units": units,
-                         "decimals": decimals})  # fmt: skip
+    for key, chain, fee in zip(fees["payer"], fees["chain"], fees["fee_wei"], strict=True):
+        if key in wanted:  # the sender of a transaction pays its fee, in the native coin
+            native = (key, chain, NATIVE[chain])
+            units[native] = units.get(native, 0) - int(fee)
+    order = {key: i for i, key in enumerate(keys)}
+    rows = [{"address": key, "chain": chain, "asset": asset, "units": units[(key, chain, asset)],
+             "decimals": decimals.get((key, chain, asset), 18)}
+            for key, chain, asset in sorted(units, key=lambda k: (order[k[0]], k[1], k[2]))]  # fmt: skip
     return pd.DataFrame(rows, columns=["address", "chain", "asset", "units", "decimals"])
 
 
@@ -474,7 +505,8 @@ def freeze_points(
     table["note"] = [_note(r, since, rules) for r in table.to_dict("records")]
     if tags is not None:
         table["label"] = [tags.attribute(a).label for a in table["address"]]
-    table["address"] = [_display(t, a) for a in table["address"]]
+    shown = t[_keys(t["to"]).isin(keys) | _keys(t["from"]).isin(keys)]  # one filter, not per key
+    table["address"] = [_display(shown, a) for a in table["address"]]
     return table
 
 
@@ -592,11 +624,13 @@ def freezable(
     rows = []
     to = _keys(t["to"])
     frm = _keys(t["from"])
-    for key in [k for k in keys if k in custodians]:
+    held = [k for k in keys if k in custodians]
+    shown = t[to.isin(held) | frm.isin(held)]  # how the ledger writes them: one filter for all
+    for key in held:
         own = set(_keys(t[frm == key]["to"]))  # the wallets it sweeps into: the custodian's
         got = t[(to == key) & ~frm.isin(own)]  # not the gas the custodian sent it to sweep
         for (chain, asset, decimals), part in got.groupby(["chain", "asset", "decimals"]):
-            rows.append((custodians[key], "custodian", chain, _display(t, key), asset,
+            rows.append((custodians[key], "custodian", chain, _display(shown, key), asset,
                          sum(part["units"]), int(decimals),
                          "credited to a customer account: the service can freeze it"))  # fmt: skip
     own = [k for k in keys if k not in custodians]

@@ -19,6 +19,7 @@ Limits: a legacy Bitcoin Cash address (``1...``/``3...``) is byte-for-byte a Bit
 and cannot be told apart; Ethereum and TRON addresses do not say which network they are for.
 """
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -507,7 +508,12 @@ def eip55_checksum(address: str) -> str:
     >>> eip55_checksum("0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359")
     '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359'
     """
-    body = address[2:].lower()
+    return _checksummed(address[2:].lower())
+
+
+@functools.lru_cache(maxsize=8192)
+def _checksummed(body: str) -> str:
+    # Keccak in pure Python costs milliseconds; lists and ledgers repeat the same few addresses.
     digest = enc.keccak256(body.encode("ascii")).hex()
     return "0x" + "".join(
         c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest[:40], strict=True)

@@ -166,6 +166,37 @@ def _random_seed() -> int:
             return seed
 
 
+def capstone_designs(root=None) -> dict[str, tuple]:
+    """Cohort name -> the design of its capstone case (typology, bridge and destination chain,
+    exchange), read from each cohort's ground truth under ``root``."""
+    found = {}
+    for truth in sorted(cohorts_root(root).glob("*/groundtruth/course/cases/capstone-01.json")):
+        case = json.loads(truth.read_text(encoding="utf-8"))
+        bridge = (case["bridge"]["design"], case["bridge"]["destination_chain"])
+        found[truth.parents[3].name] = (case["typology"], bridge, case["drop_exchange"])
+    return found
+
+
+def _balanced_seed(root: Path) -> int:
+    """A random secret seed whose capstone design is one the cohorts already in ``root`` use
+    least: a course's successive cohorts get every design in turn, in an order nobody chose.
+
+    Only the design is steered (an expected dozen draws at most); the seed stays a uniform
+    random draw among those of that design, so it is as secret as any.
+    """
+    from collections import Counter
+
+    from .sim.case_capstone import DESIGNS, design
+
+    used = Counter(capstone_designs(root).values())
+    fewest = min(used[d] for d in DESIGNS)
+    while True:
+        seed = _random_seed()
+        chosen = design(seed)
+        if used[(chosen["typology"], chosen["bridge"], chosen["exchange"])] == fewest:
+            return seed
+
+
 def _check_seed(seed: int, allow_weak_seed: bool) -> None:
     why = seed_weakness(seed)
     if why and not allow_weak_seed:
@@ -186,7 +217,8 @@ def create_cohort(
     """Generate a new variant of every case, from ``seed`` (a random secret one if omitted).
 
     The generator checks every case's invariants and retries or fails loudly, so each variant
-    is solvable. Refuses to overwrite an existing cohort, to reuse the bundled data's seed, and
+    is solvable. A drawn seed is one whose capstone design (:func:`capstone_designs`) the
+    cohorts already in ``root`` use least, so that successive classes get different ones. Refuses to overwrite an existing cohort, to reuse the bundled data's seed, and
     a guessable seed (:func:`seed_weakness`) unless ``allow_weak_seed`` (demos and tests).
     """
     from .sim import generate
@@ -199,7 +231,7 @@ def create_cohort(
             "folder if you really mean to replace it (its trainees' grades depend on it)"
         )
     if seed is None:
-        seed = _random_seed()
+        seed = _balanced_seed(cohorts_root(root))
     else:
         seed = int(seed)
         _check_seed(seed, allow_weak_seed)

@@ -32,10 +32,18 @@ identifier and why), ``bridge`` (as the evasion cases' bridges), ``services_reac
 ``freezable_at_report`` (per holder: ``usd``, ``uah``, ``items``), ``freezable_usd``,
 ``freezable_uah``, ``not_freezable_at_report``, ``moved_after_report_tx_hash``.
 
+The design of the case (the victim's story, the bridge, the exchange the drops cash out at)
+is not left to the case's stream: :func:`design` takes it from a hash of the seed, one of
+:data:`DESIGNS` (every typology, bridge and exchange equally often), so that the cohorts'
+variants spread over every design and the bundled case says nothing of a variant's.
+
 >>> sorted(TYPOLOGIES)
 ['investment_fraud', 'ransomware']
+>>> design(20240301)["typology"], design(20240301)["bridge"], design(20240301)["exchange"]
+('investment_fraud', ('lock-and-release', 'ethereum'), 'Altamira')
 """
 
+import hashlib
 from decimal import Decimal
 
 from . import casework
@@ -46,25 +54,71 @@ from .wallets import PROFILES
 from .writer import addr_ref, tx_ref
 
 CASE = "capstone-01"
-TYPOLOGIES = {
-    "ransomware": ("Velmora Logistics (victim)", "Greyfen"),
-    "investment_fraud": ("a retired engineer (victim)", "Auronex Capital"),
+TYPOLOGIES = {  # the stories: victim (with what the brief says of it) and suspect
+    "ransomware": (
+        ("Velmora Logistics (victim)", "a logistics company", "Greyfen"),
+        ("Brannock Foods (victim)", "a food wholesaler", "Nightjar"),
+        ("Ostwind Clinics (victim)", "a chain of private clinics", "Coldhook"),
+    ),  # fmt: skip
+    "investment_fraud": (
+        ("a retired engineer (victim)", "", "Auronex Capital"),
+        ("a schoolteacher (victim)", "", "Veltrix Markets"),
+        ("a small-business owner (victim)", "", "Brightwell FX"),
+    ),  # fmt: skip
 }
+BRIDGES = (
+    ("lock-and-release", "ethereum"),
+    ("burn-and-mint", "ethereum"),
+    ("burn-and-mint", "bsc"),
+)
+DROP_EXCHANGES = ("Northmint", "Altamira")
+# every typology x bridge x exchange once: a uniform draw from it is balanced on each of them
+DESIGNS = [(typology, bridge, exchange) for typology in sorted(TYPOLOGIES) for bridge in BRIDGES
+           for exchange in DROP_EXCHANGES]  # fmt: skip
+# Rotations that give the bundled data (seed 20240301) the case it was published with; any
+# other seed's design is as uniform as the hash.
+_ROTATE_DESIGN, _ROTATE_STORY = 7, 0
 FUNDERS = ("Kestrel Markets", "Northmint", "Baltica Exchange", "Harbourline")
 KYC_EXCHANGES = ("Northmint", "Kestrel Markets", "Baltica Exchange", "Ostrava Coin")
 PEEL_SERVICES = ("Bystrobit", "Kupolex", "LuckyOrbit Casino")
 SWAPLINE = "Swapline"
 
 
+def design(seed: int) -> dict:
+    """The variant's design of the case: ``typology``, ``victim``, ``sector`` (what the brief
+    says of a company victim), ``suspect``, ``bridge`` (design, destination chain) and
+    ``exchange`` (where the drops cash out), from a hash of the seed.
+
+    Drawn apart from the case's stream so that each choice is uniform over the variants
+    whatever the stream does, and so that no variant's design follows from another's.
+
+    >>> from collections import Counter
+    >>> drawn = Counter(design(seed)["bridge"] for seed in range(1_200))
+    >>> [round(drawn[bridge] / 1_200, 2) for bridge in BRIDGES]  # a third each
+    [0.34, 0.32, 0.34]
+    """
+    digest = hashlib.sha256(f"chaintrace-capstone-design-{seed}".encode()).digest()
+    h = int.from_bytes(digest[:8], "big")
+    typology, bridge, exchange = DESIGNS[(h + _ROTATE_DESIGN) % len(DESIGNS)]
+    stories = TYPOLOGIES[typology]
+    victim, sector, suspect = stories[(h // len(DESIGNS) + _ROTATE_STORY) % len(stories)]
+    return {"typology": typology, "victim": victim, "sector": sector, "suspect": suspect,
+            "bridge": bridge, "exchange": exchange}  # fmt: skip
+
+
 # ---------------------------------------------------------------------------- Bitcoin half
 def capstone_plan(eco, case_id: str) -> dict:
-    """Choose the story (typology, amounts, exchanges, timing) and start it."""
+    """Start the story of the variant's design (:func:`design`), with amounts, exchanges and
+    timing from the case's stream."""
     rng, n = eco.rng, eco.n_blocks
-    typology = rng.choice(sorted(TYPOLOGIES))
-    victim_name, suspect_name = TYPOLOGIES[typology]
+    rng.choice(sorted(TYPOLOGIES))  # the draw that once chose the story: kept, so that every
+    # later draw of the stream (and the bundled data) stays as it was
+    plan = design(eco.seed)
+    typology, victim_name, suspect_name = plan["typology"], plan["victim"], plan["suspect"]
     st = {
         "case": case_id,
         "typology": typology,
+        "sector": plan["sector"],
         "victim": add_entity(eco, victim_name, "company", PROFILES["mobile"]),
         "suspect": add_entity(eco, suspect_name, "scam", PROFILES["core"]),
         "swapline": add_entity(eco, SWAPLINE, "exchange", PROFILES["core"]),
@@ -250,7 +304,6 @@ def finalise(eco, case: str) -> None:
 
 
 # ---------------------------------------------------------------------------- account half
-DROP_EXCHANGES = ("Northmint", "Altamira")
 WEAKEST = (
     "Swapline's order links the Bitcoin deposit to the USDT payout; on chain nothing does: the "
     "payout is matched only by its amount (the deposit's value at the day's price less the "
@@ -285,7 +338,9 @@ def account_leg(book, svc, mk) -> dict:
     payout = mv.send("tron", t_out, svc.swapline["tron"], t1, "USDT", units,
                      tx_from=svc.swapline["tron"])  # fmt: skip
     people = {("tron", t1)}
-    exchange = rng.choice(DROP_EXCHANGES)
+    plan = design(book.seed)
+    rng.choice(DROP_EXCHANGES)  # once the exchange's draw: kept so that later draws stay put
+    exchange = plan["exchange"]
     _gas(mv, "tron", t_out + rng.randrange(300, 1_800), t1, exchange)
 
     # the sanctioned service: the listed wallet of a sanctioned exchange's successor (on TRON).
@@ -313,12 +368,12 @@ def account_leg(book, svc, mk) -> dict:
     to_sanctioned = mv.send("tron", t_sanc, t1, s_addr, "USDT", s_units)
 
     # one bridge out of TRON
-    design, dst = rng.choice([("lock-and-release", "ethereum"), ("burn-and-mint", "ethereum"),
-                              ("burn-and-mint", "bsc")])  # fmt: skip
+    rng.choice(BRIDGES)  # once the bridge's draw: kept so that later draws stay put
+    bridge, dst = plan["bridge"]
     e1 = mk.evm()
     people.add((dst, e1))
     t_bridge = t_out + rng.randrange(2, 10) * 3_600
-    move = mv.lock_release if design == "lock-and-release" else mv.burn_mint
+    move = mv.lock_release if bridge == "lock-and-release" else mv.burn_mint
     t1_keep = int(units * rng.uniform(0.02, 0.06))  # left on TRON: what Tether could freeze
     src_leg, dst_leg = move("tron", dst, t_bridge, t1, e1, units - s_units - t1_keep)
     arrived = int(dst_leg["value"])
@@ -440,7 +495,7 @@ def account_leg(book, svc, mk) -> dict:
                 "decimals": 6,
             },  # fmt: skip
             "bridge": {
-                "design": design,
+                "design": bridge,
                 "source_chain": "tron",
                 "source_tx_hash": src_leg["tx_hash"],
                 "source_base_units": src_leg["value"],
@@ -467,7 +522,7 @@ def account_leg(book, svc, mk) -> dict:
     )
     brief = dict(btc["brief"])
     brief.update(title=TITLES[bt["typology"]], brief=TEXT[bt["typology"]].format(
-        victim=bt["victim"], suspect=bt["suspect_entity"]))  # fmt: skip
+        victim=bt["victim"], sector=plan["sector"], suspect=bt["suspect_entity"]))  # fmt: skip
     brief["reported"] = {**btc["brief"]["reported"], "report_time": report,
                          "report_date": date_text(report)}  # fmt: skip
     return {"brief": brief, "truth": truth}
@@ -505,7 +560,7 @@ TITLES = {
 }
 TEXT = {
     "ransomware": (
-        "{victim}, a logistics company, had its systems encrypted by a group calling itself "
+        "{victim}, {sector}, had its systems encrypted by a group calling itself "
         "{suspect} and paid the ransom in bitcoin after buying it at an exchange. The company "
         "reports the payment below (report_time is when the file reaches you). Find where the "
         "money went, across chains if it did, who controls it, which services can identify the "
