@@ -123,9 +123,13 @@ def test_a_changed_english_cell_or_message_makes_its_translation_stale(lang, mod
     nbformat.write(nb, lesson.english)
     nb = nbformat.read(source.english, as_version=4)
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    # its longest message: a sentence added to a short one leaves it no longer "close"
-    message = max(
-        (u.msgid for u in units(nb) if u.where == test.id and u.msgid in test.source), key=len
+    message = max(  # this test's longest message written as one literal: a sentence added
+        (  # to a short one ("One number per output, in order.") leaves it no longer "close"
+            u.msgid
+            for u in units(nb)
+            if u.context == MESSAGE_CONTEXT and u.where == test.id and u.msgid in test.source
+        ),
+        key=len,
     )
     test.source = test.source.replace(message, message + " Read the case file again.")
     nbformat.write(nb, source.english)
@@ -369,7 +373,7 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
         edition = Edition(lang)
         _, source, release = edition.notebooks(module)
         fetched = tmp_path / lang / release.english.name
-        fetched.parent.mkdir(exist_ok=True)  # one folder per language, for all its modules
+        fetched.parent.mkdir(exist_ok=True)
         nb = nbformat.read(release.english, as_version=4)
         answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
         answer.source = "my_answer = 42"

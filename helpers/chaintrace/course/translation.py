@@ -326,10 +326,12 @@ class Edition:
         lesson, assignment = module["lesson"], module["assignment"]
         po = self.home / "po"
         source = self.root / "solutions" / assignment / f"{assignment}.ipynb"
+        # a lesson named like its assignment (10-typologies) gets a catalogue of its own
+        lesson_po = Path(lesson).stem + ("-lesson" if Path(lesson).stem == assignment else "")
         return [
             Notebook(
                 self.root / "course" / lesson,
-                po / f"{Path(lesson).stem}.po",
+                po / f"{lesson_po}.po",
                 self.home / "course" / lesson,
                 self.root / "course" / lesson,
             ),
@@ -359,7 +361,8 @@ class Edition:
     def catalogue_for(self, notebook: Path) -> Path:
         """The catalogue of a notebook named like a lesson or an assignment of the course."""
         for module in self.modules:
-            for known in self.notebooks(module):
+            # the assignment first: a lesson may share its file name, and is never fetched
+            for known in reversed(self.notebooks(module)):
                 if known.english.name == notebook.name:
                     return known.catalogue
         raise ValueError(
