@@ -140,7 +140,12 @@ class Course:
     def autograde(self, timeout: int = 20) -> subprocess.CompletedProcess:
         # check=False: a submission that breaks its kernel makes nbgrader exit 1 after grading the rest
         return self.run(
-            "autograde", self.assignment, "--force", f"--Execute.timeout={timeout}", check=False
+            "autograde",
+            self.assignment,
+            "--force",
+            f"--Execute.timeout={timeout}",
+            *EXTRA_AUTOGRADE,  # e.g. --SandboxedExecute.mode=off: a kernel that sees PYTHONPATH
+            check=False,
         )
 
     def feedback(self) -> None:
