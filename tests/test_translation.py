@@ -16,9 +16,9 @@ import chaintrace
 import nbformat
 import pytest
 from chaintrace import check, messages
-from chaintrace.course.translation import Edition, units
+from chaintrace.course.translation import Edition, shown_messages
 from chaintrace.grader.checker import Checker
-from chaintrace.messages import MESSAGE_CONTEXT, read_po, translate, use
+from chaintrace.messages import read_po, translate, use
 from conftest import MODULES, ROOT
 
 EDITIONS = [
@@ -123,7 +123,8 @@ def test_a_changed_english_cell_or_message_makes_its_translation_stale(lang, mod
     nbformat.write(nb, lesson.english)
     nb = nbformat.read(source.english, as_version=4)
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    message = next(u.msgid for u in units(nb) if u.context == MESSAGE_CONTEXT)
+    # a message of that test cell (the setup cell may show translated text of its own)
+    message = next(text for text, _ in shown_messages(test.source))
     test.source = test.source.replace(message, message + " Read the case file again.")
     nbformat.write(nb, source.english)
 
@@ -366,7 +367,7 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
         edition = Edition(lang)
         _, source, release = edition.notebooks(module)
         fetched = tmp_path / lang / release.english.name
-        fetched.parent.mkdir()
+        fetched.parent.mkdir(exist_ok=True)  # one folder per language, several modules each
         nb = nbformat.read(release.english, as_version=4)
         answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
         answer.source = "my_answer = 42"
