@@ -210,7 +210,7 @@ def _pattern(template: str) -> tuple[re.Pattern, list[str]]:
     """A template's regular expression and the fields in the order they appear."""
     fields = re.findall(r"\{[^{}]+\}", template)
     literal = re.split(r"\{[^{}]+\}", template)
-    body = "(.+?)".join(re.escape(part) for part in literal)
+    body = "(.*?)".join(re.escape(part) for part in literal)  # a field may be empty text
     return re.compile(body + r"\Z", re.S), fields
 
 
