@@ -168,7 +168,12 @@ def _random_seed() -> int:
 
 def capstone_designs(root=None) -> dict[str, tuple]:
     """Cohort name -> the design of its capstone case (typology, bridge and destination chain,
-    exchange), read from each cohort's ground truth under ``root``."""
+    exchange), read from each cohort's ground truth under ``root``.
+
+    >>> import tempfile
+    >>> capstone_designs(tempfile.mkdtemp())  # no cohort yet
+    {}
+    """
     found = {}
     for truth in sorted(cohorts_root(root).glob("*/groundtruth/course/cases/capstone-01.json")):
         case = json.loads(truth.read_text(encoding="utf-8"))
