@@ -101,7 +101,6 @@ COURSE_SIDE = {
     ("chaintrace.check", "answered"),
     ("chaintrace.check", "apply_each"),
     ("chaintrace.check", "answer_checks"),
-    ("chaintrace.messages", "translate"),  # the course's own text in the trainee's language
 }
 
 

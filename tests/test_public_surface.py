@@ -5,9 +5,7 @@ later version of the toolkit, whose internal modules may move. So a code cell of
 assignment imports ``chaintrace`` itself and nothing below it, and uses only names the package
 exports (``chaintrace.__all__``). Course machinery is the exception, in the cells that are not the
 trainee's: the setup cell and the test cells may use ``chaintrace.check`` (``answered``) and
-``chaintrace.truth`` (hidden tests). Any cell may wrap a printed sentence or a plot label in
-``chaintrace.messages.translate`` (docs/translating.md): it is how the course shows its own text in
-the trainee's language, not a tool a trainee learns.
+``chaintrace.truth`` (hidden tests).
 """
 
 import ast
@@ -19,7 +17,6 @@ from conftest import MODULES, ROOT
 from nbgrading import notebook_path
 
 MACHINERY = {"check", "truth"}
-TRANSLATION = {("messages", "translate")}  # the course's own text, in any cell
 # Used by the course, not yet exported at the top level: to be emptied, never extended.
 # public submodules, reached as ``ct.account.<name>`` (loaded on first use)
 SUBMODULES = {"account", "encoding"}
@@ -49,8 +46,6 @@ def misuses(source: str, machinery_allowed: bool) -> list[str]:
     ['ct.cluster']
     >>> misuses("from chaintrace.check import answered", True)
     []
-    >>> misuses("from chaintrace.messages import translate", False)
-    []
     """
     allowed = PUBLIC | (MACHINERY if machinery_allowed else set())
     tree = ast.parse(source)
@@ -65,8 +60,6 @@ def misuses(source: str, machinery_allowed: bool) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "chaintrace":
             if node.module != "chaintrace":
                 sub = node.module.split(".")[1]
-                if all((sub, n.name) in TRANSLATION for n in node.names):
-                    continue
                 if not (sub in MACHINERY and machinery_allowed):
                     found.append(f"from {node.module} import ...")
             else:
