@@ -61,8 +61,6 @@ def tag_list(eco, rng: random.Random) -> list[dict]:
     skip = unnamed(eco)
 
     def tag(addr, label, category, confidence, source):
-        if addr in skip:  # the draws that chose it are made all the same: no other tag moves
-            return
         tags.append(
             {
                 "address": book.address[addr],
@@ -147,6 +145,10 @@ def tag_list(eco, rng: random.Random) -> list[dict]:
         for a in ent.data.get("published", ()):
             slug = ent.name.lower().replace(" ", "-")
             tag(a, ent.name, "exchange", "service_data", f"https://{slug}.example/wallets")
+    # addresses no source has seen lose their tags only now: every draw above was made as if
+    # they had none to lose, so no other tag moves
+    hidden = {book.address[a] for a in skip}
+    tags = [t for t in tags if t["address"] not in hidden]
     tags.sort(key=lambda t: (t["address"], t["label"], t["source"]))
     return tags
 
