@@ -143,6 +143,8 @@ _EXPORTS = {
     "TypologyError": "typology",
     # self-checks
     "check_environment": "check",
+    # a lesson's printed sentence or plot label in the reader's language (docs/translating.md)
+    "translate": "messages",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
