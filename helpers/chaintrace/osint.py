@@ -203,7 +203,11 @@ def check_claims(claims: Iterable[Claim], dataset=None, clusters=None, tags=None
                 "lookalike_of": lookalikes(c.address, on_chain_addresses),
             }
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for column in ("first_seen", "last_seen", "cluster_label", "cluster_confidence"):
+        # "nothing" stays None (pandas would write NaN): `row.cluster_label is None` reads true
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def _date(unix: int) -> str:
