@@ -40,7 +40,7 @@ def simulate(seed: int, n_transactions: int, progress=None, cases=True) -> Econo
         eco.run()
         if not cases:
             return eco
-        broken = invariants.failures(eco)
+        broken = invariants.failures(eco) or osint.failures(eco, seed)
         if not broken:
             return eco
         for case, what in sorted(broken.items()):
@@ -130,10 +130,9 @@ def build(
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     tags = extras.tag_list(eco, rng)
     data["tags.yaml"] = extras.tagpack_yaml(eco, tags)
-    # what the sanctions cases' investigators find off the chain, checked against the tags: its
-    # own file and ground truth, since the tags move whenever any case's addresses change
-    for case_id in sorted(c for c in eco.cases if c.startswith("sanctions-")):
-        claims, answers = osint.corpus(eco, case_id, tags, seed)
+    # what the sanctions cases' investigators find off the chain (drawn in simulate(), against
+    # these same tags): its own file and ground truth, since the tags move with any case's addresses
+    for case_id, (claims, answers) in sorted(eco.notes.get("osint", {}).get("corpora", {}).items()):
         data[f"osint/{case_id}.jsonl"] = osint.jsonl(claims)
         truth[f"osint/{case_id}.json"] = writer.json_bytes({"case_id": case_id, "claims": answers})
     # its own stream: the tags above draw once per address, so a case's addresses would move it

@@ -43,7 +43,7 @@ import numpy as np
 from ..encoding import bech32_decode_segwit
 from .calendar import START_HEIGHT, date_text
 from .cases import variant
-from .extras import unnamed
+from .extras import tag_list, unnamed
 from .fastenc import bech32_many
 from .invariants import cluster_members
 
@@ -245,13 +245,16 @@ def corpus(eco, case: str, tags: list[dict], seed: int) -> tuple[list[dict], dic
     page_day = days[0] + timedelta(days=int(span * rng.uniform(0.55, 0.8)))
     current = [a for a in owned("Kupolex", ("hot", "cold")) if _day(eco, first[a]) <= page_day]
     current = [a for a in current if _day(eco, last[a]) >= page_day]
-    listed = rng.sample(current, 2 if not twin else rng.randrange(1, 3))
+    want = 2 if not twin else rng.randrange(1, 3)
+    _need(len(current) >= want, case, "Kupolex has too few wallets in use on its page's date")
+    listed = rng.sample(current, want)
     if twin:
         idle = [
             a
             for a in owned("Kupolex", ("deposit", "hot", "cold"))
             if (page_day - _day(eco, last[a])).days >= 3
         ]
+        _need(idle, case, "Kupolex has no wallet idle before its page's date")
         listed.append(rng.choice(idle))
         rng.shuffle(listed)
     page = "kupolex.example"
@@ -286,7 +289,9 @@ def corpus(eco, case: str, tags: list[dict], seed: int) -> tuple[list[dict], dic
     )
     # a look-alike of a real Kupolex wallet, posted as a place to pay Kupolex's OTC desk
     for _ in range(1 if not twin else rng.randrange(1, 3)):
-        target = book.address[rng.choice(owned("Kupolex", ("hot", "cold"), p2wpkh=True))]
+        targets = owned("Kupolex", ("hot", "cold"), p2wpkh=True)
+        _need(targets, case, "Kupolex has no named P2WPKH wallet to imitate")
+        target = book.address[rng.choice(targets)]
         site, url = SITES[rng.choice(("forum", "forum2"))]
         claim(
             "forum_post",
@@ -320,7 +325,9 @@ def corpus(eco, case: str, tags: list[dict], seed: int) -> tuple[list[dict], dic
     if twin:  # a post naming another exchange's hot wallet as Kupolex's
         for _ in range(rng.randrange(1, 3)):
             other = rng.choice(("Northmint", "Bystrobit"))
-            a = rng.choice(owned(other, ("hot",)))
+            wallets = owned(other, ("hot",))
+            _need(wallets, case, f"{other} has no hot wallet its tags name")
+            a = rng.choice(wallets)
             channel = rng.choice(CHANNELS)
             claim(
                 "channel_post",
@@ -364,6 +371,34 @@ def corpus(eco, case: str, tags: list[dict], seed: int) -> tuple[list[dict], dic
         }
     _check(case, twin, items, answers, book.address[payer])
     return items, answers
+
+
+def _need(ok, case: str, what: str) -> None:
+    from .invariants import require
+
+    require(bool(ok), case, f"its OSINT corpus cannot be drawn: {what}")
+
+
+def failures(eco, seed: int) -> dict[str, str]:
+    """Draw every sanctions case's corpus (kept in ``eco.notes``); case id -> what broke.
+
+    Called by :func:`chaintrace.sim.build.simulate` once the case invariants hold, with the tags
+    the dataset will carry, so a case whose corpus cannot be drawn is rerun on its next stream.
+    """
+    from .invariants import CaseError
+
+    store = eco.notes.setdefault("osint", {})
+    store["corpora"], broken = {}, {}
+    cases = sorted(c for c in eco.cases if c.startswith("sanctions-"))
+    if not cases:
+        return broken
+    tags = tag_list(eco, random.Random(f"chaintrace-extras-{seed}"))  # build() draws the same
+    for case in cases:
+        try:
+            store["corpora"][case] = corpus(eco, case, tags, seed)
+        except CaseError as exc:
+            broken[case] = str(exc)
+    return broken
 
 
 def _check(case, twin, items, answers, payer) -> None:
