@@ -123,7 +123,11 @@ def test_a_changed_english_cell_or_message_makes_its_translation_stale(lang, mod
     nbformat.write(nb, lesson.english)
     nb = nbformat.read(source.english, as_version=4)
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    message = next(u.msgid for u in units(nb) if u.context == MESSAGE_CONTEXT)
+    message = next(  # one of this test's messages, written as one literal
+        u.msgid
+        for u in units(nb)
+        if u.context == MESSAGE_CONTEXT and u.where == test.id and u.msgid in test.source
+    )
     test.source = test.source.replace(message, message + " Read the case file again.")
     nbformat.write(nb, source.english)
 
@@ -365,8 +369,8 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
     for lang, module in [p.values for p in EDITIONS]:
         edition = Edition(lang)
         _, source, release = edition.notebooks(module)
-        fetched = tmp_path / lang / module["number"] / release.english.name  # one folder a module
-        fetched.parent.mkdir(parents=True)
+        fetched = tmp_path / lang / release.english.name
+        fetched.parent.mkdir(exist_ok=True)
         nb = nbformat.read(release.english, as_version=4)
         answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
         answer.source = "my_answer = 42"
