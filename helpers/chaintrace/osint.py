@@ -239,9 +239,9 @@ def osint_tag(claim: Claim, confidence: str, note: str = "") -> Tag:
     from .tags import CONFIDENCE_LEVELS, Tag
 
     if confidence not in CONFIDENCE_LEVELS:
+        levels = ", ".join(CONFIDENCE_LEVELS)
         raise OsintError(
-            f"{confidence!r} is not a confidence level; use one of GraphSense's: "
-            + ", ".join(CONFIDENCE_LEVELS)
+            f"{confidence!r} is not a confidence level; use one of GraphSense's: {levels}"
         )
     context = {k: v for k, v in asdict(claim).items() if k not in ("content", "address", "label")}
     if note:
