@@ -123,11 +123,7 @@ def test_a_changed_english_cell_or_message_makes_its_translation_stale(lang, mod
     nbformat.write(nb, lesson.english)
     nb = nbformat.read(source.english, as_version=4)
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    message = next(  # one of this test's messages, written as one literal
-        u.msgid
-        for u in units(nb)
-        if u.context == MESSAGE_CONTEXT and u.where == test.id and u.msgid in test.source
-    )
+    message = next(u.msgid for u in units(nb) if u.context == MESSAGE_CONTEXT)
     test.source = test.source.replace(message, message + " Read the case file again.")
     nbformat.write(nb, source.english)
 
