@@ -365,8 +365,8 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
     for lang, module in [p.values for p in EDITIONS]:
         edition = Edition(lang)
         _, source, release = edition.notebooks(module)
-        fetched = tmp_path / lang / release.english.name
-        fetched.parent.mkdir(exist_ok=True)
+        fetched = tmp_path / lang / module["number"] / release.english.name
+        fetched.parent.mkdir(parents=True)
         nb = nbformat.read(release.english, as_version=4)
         answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
         answer.source = "my_answer = 42"
