@@ -61,6 +61,13 @@ _EXPORTS = {
     "TagPackError": "tags",
     "Attribution": "tags",
     "write_tagpack": "tags",
+    # claims found off the chain (OSINT), checked against it and kept as tags with provenance
+    "load_claims": "osint",
+    "Claim": "osint",
+    "check_claims": "osint",
+    "lookalikes": "osint",
+    "osint_tag": "osint",
+    "OsintError": "osint",
     "load_sanctions": "sanctions",
     "SanctionsList": "sanctions",
     "SanctionEntry": "sanctions",

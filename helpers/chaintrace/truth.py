@@ -92,6 +92,14 @@ class Truth:
             raise KeyError(f"no case {case_id!r}; this dataset has {', '.join(have)}")
         return json.loads(path.read_text())
 
+    def osint(self, case_id: str) -> dict:
+        """What the chain says of each claim of the case's OSINT corpus: ``{claim id: {"verdict",
+        "owner", "confidence"}}`` (``chaintrace.sim.osint``)."""
+        path = self.folder / "osint" / f"{case_id}.json"
+        if not path.exists():
+            raise KeyError(f"case {case_id!r} has no OSINT corpus in this dataset")
+        return json.loads(path.read_text())["claims"]
+
 
 def load(name: str = "course") -> Truth:
     """Ground truth of dataset ``name`` (from ``$CHAINTRACE_GROUNDTRUTH`` or ``<repo>/groundtruth``)."""

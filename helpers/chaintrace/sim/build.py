@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import accounts, extras, invariants, lists, reference, writer, xcases
+from . import accounts, extras, invariants, lists, osint, reference, writer, xcases
 from .calendar import START_TIME, date_text
 from .cases import REGISTRY
 from .economy import Economy
@@ -40,7 +40,7 @@ def simulate(seed: int, n_transactions: int, progress=None, cases=True) -> Econo
         eco.run()
         if not cases:
             return eco
-        broken = invariants.failures(eco)
+        broken = invariants.failures(eco) or osint.failures(eco, seed)
         if not broken:
             return eco
         for case, what in sorted(broken.items()):
@@ -128,7 +128,13 @@ def build(
     truth = {k.removeprefix("truth/"): v for k, v in tables.items() if k.startswith("truth/")}
     dates = [date_text(START_TIME + 86_400 * d) for d in range(len(eco.prices))]
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
-    data["tags.yaml"] = extras.tagpack(eco, chain, rng)
+    tags = extras.tag_list(eco, rng)
+    data["tags.yaml"] = extras.tagpack_yaml(eco, tags)
+    # what the sanctions cases' investigators find off the chain (drawn in simulate(), against
+    # these same tags): its own file and ground truth, since the tags move with any case's addresses
+    for case_id, (claims, answers) in sorted(eco.notes.get("osint", {}).get("corpora", {}).items()):
+        data[f"osint/{case_id}.jsonl"] = osint.jsonl(claims)
+        truth[f"osint/{case_id}.json"] = writer.json_bytes({"case_id": case_id, "claims": answers})
     # its own stream: the tags above draw once per address, so a case's addresses would move it
     rows, actors, acct = extras.account_ledger(eco, random.Random(f"chaintrace-account-{seed}"))
     # the account chains draw from their own RNGs: built before the lists (which name their

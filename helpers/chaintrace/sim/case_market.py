@@ -14,6 +14,7 @@ nested settlement it needs are the case's own transactions on the services' real
 
 from . import casework
 from .cases import add_entity, output_of, variant
+from .extras import unnamed
 from .illicit import MARKET_COMMISSION
 from .wallets import PROFILES
 
@@ -153,9 +154,10 @@ def vendor_cashout(eco, st) -> None:
 # ---------------------------------------------------------------------------- sanctions
 # sanctions-01: market admins -> Kupolex deposit -> Kupolex sweep (into a listed hot address)
 # -> Kupolex pays a deposit address of the nested service Ferrum Trade at Northmint.
-# sanctions-02 (the twin): Kupolex sweeps into a fresh address of its own that is on no list and
-# pays Ferrum from there, so screening the deposit's direct counterparty (and its common-input
-# cluster) finds nothing: the listed address is one hop further back, in the sweep.
+# sanctions-02 (the twin): Kupolex sweeps into a fresh address of its own that is on no list, that
+# no tag source names (:data:`chaintrace.sim.extras.UNNAMED`), and pays Ferrum from there, so
+# screening the deposit's direct counterparty (and its common-input cluster) finds nothing and its
+# cluster carries no label: the listed address, and the names, are one hop further back.
 def sanctions_plan(eco, case_id: str) -> dict:
     rng, n = eco.rng, eco.n_blocks
     twin = variant(case_id) > 1
@@ -192,7 +194,10 @@ def sanctions_cashout(eco, st) -> None:
 def sanctions_sweep(eco, st) -> None:
     """Kupolex sweeps the deposit with its float (the twin: into a fresh, unlisted address)."""
     kup = eco.by_name["Kupolex"]
-    to = eco.new_address(kup, "hot") if st["fresh"] else None
+    to = None
+    if st["fresh"]:
+        to = eco.new_address(kup, "hot")
+        unnamed(eco).add(to)
     st["sweep_tx"] = casework.sweep(eco, kup, to=to, recycle=False)  # the coin goes to Ferrum
     eco.schedule(eco.height + eco.rng.randrange(1, 6), sanctions_settle, st)
 

@@ -36,10 +36,29 @@ def eip55(body_hex: str) -> str:
 
 
 # ---------------------------------------------------------------------------- tags
+UNNAMED = "unnamed"  # eco.notes key: addresses no tag source has seen (a case's fresh address)
+
+
+def unnamed(eco) -> set[int]:
+    """The address ids no tag may name (a case adds its fresh addresses; the tagger skips them).
+
+    >>> class Eco: notes = {}
+    >>> unnamed(Eco).add(7); sorted(unnamed(Eco))
+    [7]
+    """
+    return eco.notes.setdefault(UNNAMED, set())
+
+
 def tagpack(eco, chain, rng: random.Random) -> bytes:
     """A partial, imperfect TagPack: most services partly tagged, a few wrong low-confidence tags."""
+    return tagpack_yaml(eco, tag_list(eco, rng))
+
+
+def tag_list(eco, rng: random.Random) -> list[dict]:
+    """The tags of :func:`tagpack`, as dicts (``address``, ``label``, ``category``, ...)."""
     book = eco.book
     tags = []
+    skip = unnamed(eco)
 
     def tag(addr, label, category, confidence, source):
         tags.append(
@@ -126,7 +145,16 @@ def tagpack(eco, chain, rng: random.Random) -> bytes:
         for a in ent.data.get("published", ()):
             slug = ent.name.lower().replace(" ", "-")
             tag(a, ent.name, "exchange", "service_data", f"https://{slug}.example/wallets")
+    # addresses no source has seen lose their tags only now: every draw above was made as if
+    # they had none to lose, so no other tag moves
+    hidden = {book.address[a] for a in skip}
+    tags = [t for t in tags if t["address"] not in hidden]
     tags.sort(key=lambda t: (t["address"], t["label"], t["source"]))
+    return tags
+
+
+def tagpack_yaml(eco, tags: list[dict]) -> bytes:
+    """The TagPack file of ``tags`` (:func:`tag_list`)."""
     header = {
         "title": "Training attribution tags (chaintrace course dataset)",
         "creator": "chaintrace course team",

@@ -21,6 +21,7 @@ True
 from ..errors import ChaintraceError
 from .calendar import START_HEIGHT, date_text
 from .cases import output_of, variant
+from .extras import unnamed
 from .writer import addr_ref, tx_ref
 
 
@@ -351,14 +352,19 @@ def finalise_sanctions(eco, case: str) -> None:
     if variant(case) == 1:
         require(kup_in in listed, case, "the paying Kupolex address is not on the list")
         sanctioned, hops = kup_in, 1
-    else:  # the twin's point: screening the direct counterparty and its cluster finds nothing
+    else:  # the twin's point: screening the direct counterparty and its cluster finds nothing,
+        # and no tag names that cluster: the payer is named only one step back (or off the chain)
         require(kup_in not in listed, case, "the paying Kupolex address is on the list")
-        uf = cospend(eco, skip=_coinjoins(eco))
-        root = uf.find(kup_in)
+        members = cluster_members(eco, kup_in)
         require(
-            not any(uf.find(a) == root for a in listed),
+            not any(a in listed for a in members),
             case,
             "the payer's common-input cluster holds a listed address",
+        )
+        require(
+            members <= unnamed(eco),
+            case,
+            "the payer's common-input cluster holds an address a tag may name",
         )
         sanctioned, hops = listed_on_path[0], 2
     host_sweep = led.o_spent[out]
@@ -684,6 +690,22 @@ def _cached(eco, key, make):
     if key not in store:
         store[key] = make()
     return store[key]
+
+
+def clusters(eco) -> UnionFind:
+    """Common-input clustering of the finished ledger, CoinJoins left out (as the toolkit's
+    default ``cluster_addresses``), computed once per economy."""
+    return _cached(eco, "clusters", lambda: cospend(eco, skip=_coinjoins(eco)))
+
+
+def cluster_members(eco, addr: int) -> set[int]:
+    """Every address id in the common-input cluster of ``addr`` (:func:`clusters`)."""
+    uf = clusters(eco)
+    by_root = _cached(eco, "cluster_members", dict)
+    if not by_root:
+        for a in range(len(eco.book)):
+            by_root.setdefault(uf.find(a), set()).add(a)
+    return by_root.get(uf.find(addr), {addr})
 
 
 def _coinjoins(eco) -> list[int]:
