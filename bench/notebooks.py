@@ -21,6 +21,7 @@ trainee's.
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -141,6 +142,42 @@ def _load() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
+def previous(path: Path) -> tuple[dict[str, str], dict[str, float]]:
+    """The versions and each notebook's most CPU in one cell, as the last report recorded them."""
+    return previous_from(path.read_text(encoding="utf-8")) if path.exists() else ({}, {})
+
+
+def previous_from(text: str) -> tuple[dict[str, str], dict[str, float]]:
+    """Read :func:`previous`'s figures from a report's text.
+
+    >>> previous_from("load 0.5; numpy 2.4.6, Python 3.11.7. Each notebook runs")
+    ({'numpy': '2.4.6', 'Python': '3.11.7'}, {})
+    >>> previous_from("| `a.ipynb` | 6 | 1.91 | 1.00 | 1.91 (cell 2) | 0.80 | 1 | 4.2 | 234 |")
+    ({}, {'a.ipynb': 1.0})
+    """
+    found = re.search(r"((?:[\w-]+ \d[\w.+-]*?, )*Python \d+(?:\.\d+)*)", text)
+    names = dict(p.rsplit(" ", 1) for p in found.group(1).split(", ")) if found else {}
+    cpu = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 9 and cells[0].startswith("`"):
+            cpu[cells[0].strip("`")] = max(float(cells[3]), float(cells[5]))
+    return names, cpu
+
+
+def drift(rows: list[dict], before: tuple[dict[str, str], dict[str, float]]) -> list[str]:
+    """What changed since the last report: versions, and notebooks whose costliest cell moved
+    by more than a third of its CPU time (and 0.1 s)."""
+    names, cpu = before
+    now = dict(p.rsplit(" ", 1) for p in versions().split(", "))
+    lines = [f"- {n}: {names[n]} -> {v}" for n, v in now.items() if n in names and names[n] != v]
+    for r in rows:
+        old, new = cpu.get(r["notebook"]), max(r["first_cpu"], r["max_cpu"])
+        if old is not None and abs(new - old) > max(old / 3, 0.1):
+            lines.append(f"- `{r['notebook']}`: most CPU in one cell {old:.2f} s -> {new:.2f} s")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     # A trainee's kernel draws with matplotlib's inline backend (a PNG per figure shown);
     # MPLBACKEND=Agg, as the tests set it, would skip that drawing and hide its cost.
@@ -201,6 +238,11 @@ def main(argv: list[str]) -> int:
         for r in rows
     ]
     lines += ["", f"Whole course: {grand:.0f} s for {len(rows)} notebooks.", ""]
+    changed = drift(rows, previous(ROOT / "bench" / "NOTEBOOKS.md"))
+    if changed:  # a dependency update or a data change moved the figures: say so
+        lines += ["Changed since the previous measurement (the report this one replaces):", ""]
+        lines += [*changed, ""]
+        print("changed since the previous report:\n" + "\n".join(changed))
     if not argv:
         (ROOT / "bench" / "NOTEBOOKS.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"whole course: {grand:.0f} s; load {min(loads):.1f} to {max(loads):.1f}")
