@@ -80,11 +80,18 @@ def _write_tables(chain, parallel: bool) -> dict[str, bytes]:
         return {k: v for job in jobs for k, v in _tables_job_with(chain, job).items()}
     import multiprocessing
 
+    for name in writer.SHARED_BEFORE_FORK:  # read by both writers: made once, shared
+        writer.shared(chain, name)
     _JOB["chain"] = chain
+    # A forked writer's garbage collections would write to every object the economy holds,
+    # copying its pages: frozen objects are left alone (gc.freeze, made for this).
+    gc.collect()
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(2) as pool:
             parts = pool.map(_tables_job, jobs)
     finally:
+        gc.unfreeze()
         _JOB.clear()
     return {k: v for part in parts for k, v in part.items()}
 
