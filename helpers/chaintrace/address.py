@@ -21,6 +21,7 @@ and cannot be told apart; Ethereum and TRON addresses do not say which network t
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import encoding as enc
 from .errors import ChaintraceError
@@ -507,7 +508,13 @@ def eip55_checksum(address: str) -> str:
     >>> eip55_checksum("0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359")
     '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359'
     """
-    body = address[2:].lower()
+    return _eip55(address[2:].lower())
+
+
+@lru_cache(maxsize=65_536)
+def _eip55(body: str) -> str:
+    # Keccak in pure Python takes ~1 ms, and the same addresses recur (a sanctions list's
+    # versions, a ledger's counterparties): loading the course's lists hashed 315 for 11
     digest = enc.keccak256(body.encode("ascii")).hex()
     return "0x" + "".join(
         c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest[:40], strict=True)
