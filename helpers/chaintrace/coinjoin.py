@@ -439,27 +439,37 @@ def _top_equal_arrays(T: TxTables, rows: np.ndarray):
     """Per tx: the most repeated value among output ``rows`` (ties: larger) and its count.
 
     ``rows`` are grouped by transaction (chain order). Most transactions have one or two
-    outputs and are answered directly; only the rest are sorted by (tx, value) and counted
-    in runs: a sort of every row costs ~10x more at 10^6 transactions.
+    outputs and are answered directly from their first row; only the rest are sorted by
+    (tx, value) and counted in runs: a sort of every row costs ~10x more at 10^6 transactions.
     """
     tx, val = T.out_tx[rows], T.out_value[rows]
     if np.any(tx[1:] < tx[:-1]):  # not grouped after all: group them (the tests' tables)
         order = np.argsort(tx, kind="stable")
         tx, val = tx[order], val[order]
-    per_tx = np.bincount(tx, minlength=T.n_tx)[tx]  # rows of each row's transaction
+    count = np.bincount(tx, minlength=T.n_tx)  # rows of each transaction
+    first = np.cumsum(count) - count  # its first row (rows are grouped)
     value = np.zeros(T.n_tx, dtype=np.int64)
     k = np.zeros(T.n_tx, dtype=np.int64)
-    one = per_tx == 1
-    value[tx[one]], k[tx[one]] = val[one], 1
-    pair = np.flatnonzero(per_tx == 2)  # the two rows of a transaction are neighbours
-    a, b, t = val[pair[0::2]], val[pair[1::2]], tx[pair[0::2]]
-    value[t], k[t] = np.maximum(a, b), np.where(a == b, 2, 1)
-    many = per_tx >= 3
+    one = np.flatnonzero(count == 1)
+    value[one], k[one] = val[first[one]], 1
+    two = np.flatnonzero(count == 2)
+    a, b = val[first[two]], val[first[two] + 1]
+    value[two], k[two] = np.maximum(a, b), np.where(a == b, 2, 1)
+    many = np.repeat(count >= 3, count)
     mt, mv = tx[many], val[many]
     if not len(mt):
         return value, k
-    order = np.lexsort((mv, mt))
-    mt, mv = mt[order], mv[order]
+    # sort by (tx, value) as one int64 key: the value's rank among the distinct values fits
+    # beside the tx id where the value itself would not (np.lexsort of both took ~2x longer)
+    order = np.argsort(mv)
+    ranked = mv[order]
+    new = np.r_[True, ranked[1:] != ranked[:-1]]
+    distinct = ranked[new]
+    rank = np.empty(len(mv), dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    n = np.int64(len(distinct))
+    keys = np.sort(mt * n + rank)
+    mt, mv = keys // n, distinct[keys % n]
     starts = np.flatnonzero(np.r_[True, (mt[1:] != mt[:-1]) | (mv[1:] != mv[:-1])])
     run_t, run_v = mt[starts], mv[starts]  # one run per (tx, value), values ascending
     run_k = np.diff(np.r_[starts, len(mt)])

