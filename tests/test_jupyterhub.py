@@ -76,6 +76,7 @@ class Hub:
         self.url = f"http://127.0.0.1:{free_port()}"
         self.admin_token = secrets.token_hex(16)
         self.tokens: dict[str, str] = {}
+        self.server_pids: list[int] = []  # each user's JupyterLab: a session of its own
         self.process: subprocess.Popen | None = None
 
     def request(self, method, path, token, form=None, payload=None, timeout=300):
@@ -109,11 +110,12 @@ class Hub:
 
 
 def make_course(base: Path) -> Path:
-    """The instructor's course folder: the repository's nbgrader settings and one assignment."""
+    """The instructor's course folder: the repository's settings and one assignment."""
     course = base / "course"
     (course / "solutions").mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
+    shutil.copytree(ROOT / "deploy", course / "deploy")  # each role's Jupyter settings
     return course
 
 
@@ -147,7 +149,7 @@ def write_test_config(hub: Hub, course: Path) -> Path:
         "c.JupyterHub.cleanup_servers = True",
         f"c.JupyterHub.services = [dict(name='test-driver', api_token={hub.admin_token!r})]",
         "c.JupyterHub.load_roles.append({'name': 'test-driver', 'services': ['test-driver'],"
-        " 'scopes': ['admin:users', 'admin:servers', 'tokens', 'read:groups']})",
+        " 'scopes': ['admin:users', 'admin:servers', 'admin:server_state', 'tokens']})",
     ]
     if not SYSTEM_USERS:
         lines += [
@@ -162,6 +164,7 @@ def write_test_config(hub: Hub, course: Path) -> Path:
 
 
 def start(hub: Hub, course: Path) -> None:
+    began = time.perf_counter()
     state = hub.base / "state"
     state.mkdir(mode=0o700)
     config = write_test_config(hub, course)
@@ -205,9 +208,11 @@ def start(hub: Hub, course: Path) -> None:
         while True:
             ready = json.loads(hub.api("GET", f"/users/{name}")[1])["servers"].get("", {})
             if ready.get("ready"):
+                hub.server_pids.append(ready["state"]["pid"])
                 break
             assert time.monotonic() < deadline, f"{who}'s server did not start:\n" + hub_log(hub)
             time.sleep(0.5)
+    print(f"the hub and its three servers were ready in {time.perf_counter() - began:.0f} s")
 
 
 def hub_log(hub: Hub) -> str:
@@ -230,9 +235,15 @@ def stop(hub: Hub) -> None:
             os.killpg(hub.process.pid, signal.SIGKILL)
             hub.process.wait()
     if hub.process:
-        try:  # anything left in the hub's process group (the proxy, a server)
+        try:  # anything left in the hub's process group
             os.killpg(hub.process.pid, signal.SIGKILL)
         except ProcessLookupError:
+            pass
+    for pid in hub.server_pids:  # a server the hub did not stop: never leave one running
+        try:
+            if b"jupyterhub-singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.killpg(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
             pass
 
 
@@ -275,6 +286,7 @@ def hub():
 def cycle(hub):
     """The whole cycle through the hub; each step's answer is kept for the tests below."""
     seen = {}
+    started = time.perf_counter()
     formgrader = f"/formgrader/api/assignment/{ASSIGNMENT}"
     seen["assign"] = hub.json("instructor", "POST", f"{formgrader}/assign")
     seen["release"] = hub.json("instructor", "POST", f"{formgrader}/release")
@@ -324,6 +336,7 @@ def cycle(hub):
         who: hub.json("instructor", "GET", f"{api}/submission/{ASSIGNMENT}/{hub.names[who]}")
         for who in work
     }
+    print(f"the cycle through the hub took {time.perf_counter() - started:.0f} s")
     return seen
 
 
@@ -376,6 +389,7 @@ def test_feedback_waits_for_marking_then_reaches_the_trainee(hub, cycle):
     assert fetched["success"], fetched
     listing = hub.json("alice", "GET", f"/api/contents/{ASSIGNMENT}/feedback")["content"]
     (when,) = [item["name"] for item in listing]
+    when = urllib.parse.quote(when)  # a timestamp: "2026-12-05 14:22:24.236098 UTC"
     page = hub.json("alice", "GET", f"/api/contents/{ASSIGNMENT}/feedback/{when}/{ASSIGNMENT}.html")
     assert ASSIGNMENT in page["content"]
     assert (
