@@ -239,11 +239,17 @@ def stop(hub: Hub) -> None:
             os.killpg(hub.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    for pid in hub.server_pids:  # a server the hub did not stop: never leave one running
+    # What the hub did not stop (each server and the proxy run in a session of their own): never
+    # leave one running. The proxy's pid is in the file JupyterHub writes beside its database.
+    proxy = hub.base / "state" / "jupyterhub-proxy.pid"
+    proxy_pids = [int(proxy.read_text())] if proxy.exists() else []
+    for pid, program in [(p, b"jupyterhub-singleuser") for p in hub.server_pids] + [
+        (p, b"configurable-http-proxy") for p in proxy_pids
+    ]:
         try:
-            if b"jupyterhub-singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if program in Path(f"/proc/{pid}/cmdline").read_bytes():
                 os.killpg(pid, signal.SIGKILL)
-        except (OSError, ProcessLookupError):
+        except (OSError, ValueError):
             pass
 
 

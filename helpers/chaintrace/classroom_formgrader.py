@@ -8,13 +8,11 @@ folder when the page is served. Nothing is added to any notebook, so neither a r
 trainee's feedback can carry it (nbgrader renders feedback with its own template).
 
 It changes only the page template and its data: Formgrader's scoring, comments and navigation
-are nbgrader's. Turn it on in the instructor's JupyterLab (``chaintrace class setup`` does, and
-the JupyterHub deployment's instructor settings do)::
+are nbgrader's. ``chaintrace class setup`` turns it on in the course environment (`enable_rubrics`),
+and the JupyterHub deployment's instructor settings turn it on for instructors.
 
-    jupyter server extension enable chaintrace.classroom_formgrader
-
->>> html = rubric_panel("q0_4_tests_written", "00-orientation")
->>> "Says what visible tests check" in html and "Model answer" in html
+>>> panel = rubric_panel("q0_4_tests_written", "00-orientation")
+>>> "Says what visible tests check" in panel and "Model answer" in panel
 True
 >>> rubric_panel("not_a_written_part", "00-orientation")
 ''
@@ -23,6 +21,7 @@ True
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 from jinja2 import DictLoader
@@ -99,6 +98,22 @@ def _install(serverapp) -> None:
         return
     settings["nbgrader_exporter"] = rubric_exporter(formgrader)
     serverapp.log.info("chaintrace: Formgrader shows the rubrics of %s", formgrader.coursedir.root)
+
+
+def enable_rubrics(config_dir: Path) -> Path:
+    """Turn the extension on for every JupyterLab reading ``config_dir`` (a Jupyter config
+    folder, e.g. the environment's ``etc/jupyter``); returns the file written.
+
+    >>> import json, tempfile
+    >>> written = enable_rubrics(Path(tempfile.mkdtemp()))
+    >>> json.loads(written.read_text())["ServerApp"]["jpserver_extensions"]
+    {'chaintrace.classroom_formgrader': True}
+    """
+    target = Path(config_dir) / "jupyter_server_config.d" / "chaintrace-formgrader.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    setting = {"ServerApp": {"jpserver_extensions": {__name__: True}}}
+    target.write_text(json.dumps(setting, indent=2) + "\n", encoding="utf-8")
+    return target
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
