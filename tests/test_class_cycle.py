@@ -256,12 +256,12 @@ def test_formgrader_marking_page_shows_the_rubric_and_feedback_does_not(cycle):
     written answer carries the criteria, the trainee's feedback never does."""
     import json
 
-    from chaintrace.classroom_formgrader import rubric_exporter
+    from chaintrace.course.classroom_formgrader import rubric_exporter
     from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension
 
     switch = cycle.tmp / "jupyter" / "jupyter_server_config.d" / "chaintrace-formgrader.json"
     enabled = json.loads(switch.read_text())["ServerApp"]["jpserver_extensions"]
-    assert enabled == {"chaintrace.classroom_formgrader": True}
+    assert enabled == {"chaintrace.course.classroom_formgrader": True}
 
     formgrader = FormgradeExtension()
     formgrader.config_dir = str(cycle.tmp / "jupyter")

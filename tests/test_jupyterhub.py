@@ -49,7 +49,7 @@ def other_accounts_can_run_the_course() -> bool:
     so when Python lives in root's home, as pyenv puts it): then each person gets an account."""
     if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
         return False
-    probe = [sys.executable, "-c", "import chaintrace.classroom_formgrader, jupyterhub"]
+    probe = [sys.executable, "-c", "import chaintrace.course.classroom_formgrader, jupyterhub"]
     try:
         ran = subprocess.run(
             ["runuser", "-u", "nobody", "--", *probe], capture_output=True, cwd="/", timeout=60
@@ -75,6 +75,7 @@ class Hub:
         self.base, self.names = base, names
         self.url = f"http://127.0.0.1:{free_port()}"
         self.admin_token = secrets.token_hex(16)
+        self.password = secrets.token_hex(8)  # everyone's, for the browser's login
         self.tokens: dict[str, str] = {}
         self.server_pids: list[int] = []  # each user's JupyterLab: a session of its own
         self.process: subprocess.Popen | None = None
@@ -107,6 +108,73 @@ class Hub:
         status, body = self.user(who, method, path, form, payload)
         assert status == 200, f"{method} {path} as {who}: {status} {body[-2000:]}\n{hub_log(self)}"
         return json.loads(body)
+
+
+class Browser:
+    """Headless Chromium driven over its DevTools protocol (a websocket): what a person's browser
+    does, JavaScript included, with no driver beyond Debian's ``chromium`` package."""
+
+    def __init__(self, program: str, profile: Path):
+        args = [program, "--headless=new", "--disable-gpu", "--no-first-run"]
+        if os.geteuid() == 0:
+            args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        args += [f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"]
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        for line in self.process.stderr:  # "DevTools listening on ws://127.0.0.1:PORT/..."
+            if b"DevTools listening on" in line:
+                self.port = line.decode().split("ws://127.0.0.1:")[1].split("/")[0]
+                break
+        else:
+            raise AssertionError("Chromium did not start")
+        pages = json.load(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json", timeout=30))
+        self.ws_url = next(p for p in pages if p["type"] == "page")["webSocketDebuggerUrl"]
+
+    def run(self, script):
+        """Run ``script(call)`` against the page; ``call(method, **params)`` sends one command."""
+        import asyncio
+
+        from tornado.websocket import websocket_connect
+
+        async def drive():
+            socket = await websocket_connect(self.ws_url, max_message_size=64 << 20)
+            counter = iter(range(1, 1_000_000))
+
+            async def call(method, **params):
+                ident = next(counter)
+                socket.write_message(json.dumps({"id": ident, "method": method, "params": params}))
+                while True:
+                    message = json.loads(await socket.read_message())
+                    if message.get("id") == ident:
+                        return message.get("result", {})
+
+            try:
+                return await script(call)
+            finally:
+                socket.close()
+
+        return asyncio.run(drive())
+
+    def close(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+async def evaluate(call, expression):
+    result = await call("Runtime.evaluate", expression=expression, returnByValue=True)
+    return result.get("result", {}).get("value")
+
+
+async def wait_for(call, expression, seconds):
+    import asyncio
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await evaluate(call, expression):
+            return True
+        await asyncio.sleep(0.5)
+    return False
 
 
 def make_course(base: Path) -> Path:
@@ -144,7 +212,9 @@ def write_test_config(hub: Hub, course: Path) -> Path:
         f"c.JupyterHub.hub_bind_url = 'http://127.0.0.1:{free_port()}'",
         f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'",
         "c.JupyterHub.authenticator_class = 'dummy'",
-        f"c.DummyAuthenticator.password = {secrets.token_hex(8)!r}",
+        f"c.DummyAuthenticator.password = {hub.password!r}",
+        # The browser check opens the Assignments list with JupyterLab's own command.
+        "c.LabApp.expose_app_in_browser = True",
         f"c.Authenticator.allowed_users = {set(names.values())!r}",
         "c.JupyterHub.cleanup_servers = True",
         f"c.JupyterHub.services = [dict(name='test-driver', api_token={hub.admin_token!r})]",
@@ -407,3 +477,45 @@ def test_feedback_waits_for_marking_then_reaches_the_trainee(hub, cycle):
 def test_the_trainees_lab_page_is_served(hub, cycle):
     status, page = hub.user("alice", "GET", "/lab")
     assert status == 200 and "jupyter-config-data" in page
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="no headless browser: apt-get install chromium (Debian) for this check",
+)
+def test_a_trainee_sees_the_assignment_list_in_a_real_browser(hub, cycle, tmp_path):
+    """Log in on the hub's page as alice, open JupyterLab, open the Assignments list (menu
+    Nbgrader), and find the assignment in it, as she would."""
+    name = hub.names["alice"]
+    program = shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = Browser(program, tmp_path / "profile")
+
+    async def visit(call):
+        await call("Page.enable")
+        await call("Page.navigate", url=f"{hub.url}/hub/login?next=/user/{name}/lab")
+        assert await wait_for(call, "!!document.getElementById('username_input')", 60)
+        await evaluate(
+            call,
+            f"document.getElementById('username_input').value = {json.dumps(name)};"
+            f"document.getElementById('password_input').value = {json.dumps(hub.password)};"
+            "document.getElementById('login_submit').click();",
+        )
+        assert await wait_for(
+            call,
+            "!!(window.jupyterapp && window.jupyterapp.commands.hasCommand("
+            "'nbgrader:open-assignment-list'))",
+            120,
+        ), await evaluate(call, "document.location.href + ' ' + document.title")
+        await evaluate(call, "window.jupyterapp.commands.execute('nbgrader:open-assignment-list')")
+        # The list's own element (the file browser also shows the fetched folder's name).
+        listed = "(document.getElementById('fetched_assignments_list') || {}).innerText || ''"
+        assert await wait_for(call, f"({listed}).includes('{ASSIGNMENT}')", 60), await evaluate(
+            call, "document.body.innerText"
+        )
+        return await evaluate(call, listed)
+
+    try:
+        text = browser.run(visit)
+    finally:
+        browser.close()
+    assert ASSIGNMENT in text, text  # fetched and submitted: listed under Downloaded assignments

@@ -852,7 +852,7 @@ def main(argv: list[str]) -> int:
 
 
 def _do_setup(args, root) -> int:
-    from .classroom_formgrader import enable_rubrics
+    from .course.classroom_formgrader import enable_rubrics
 
     target = setup_exchange(root, args.config_dir)
     print(f"wrote {target}: nbgrader's exchange is {root / '.exchange'} from any folder")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from jinja2 import DictLoader
 
-from . import classroom
-from .paths import REPO_ROOT
+from .. import classroom
+from ..paths import REPO_ROOT
 
 TEMPLATE_NAME = "chaintrace_formgrade.html.j2"
 # nbgrader's own page ("formgrade" template) with a rubric panel after each hand-graded answer.
@@ -92,7 +92,7 @@ def _install(serverapp) -> None:
     formgrader = settings.get("nbgrader_formgrader")
     if formgrader is None:
         serverapp.log.warning(
-            "chaintrace.classroom_formgrader: Formgrader is not enabled in this server, so there "
+            "chaintrace.course.classroom_formgrader: Formgrader is not enabled in this server, so there "
             "is no marking page to add rubrics to"
         )
         return
@@ -107,7 +107,7 @@ def enable_rubrics(config_dir: Path) -> Path:
     >>> import json, tempfile
     >>> written = enable_rubrics(Path(tempfile.mkdtemp()))
     >>> json.loads(written.read_text())["ServerApp"]["jpserver_extensions"]
-    {'chaintrace.classroom_formgrader': True}
+    {'chaintrace.course.classroom_formgrader': True}
     """
     target = Path(config_dir) / "jupyter_server_config.d" / "chaintrace-formgrader.json"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,4 +126,4 @@ async def _start_jupyter_server_extension(serverapp) -> None:
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "chaintrace.classroom_formgrader"}]
+    return [{"module": "chaintrace.course.classroom_formgrader"}]
