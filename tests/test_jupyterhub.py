@@ -213,21 +213,22 @@ def write_test_config(hub: Hub, course: Path) -> Path:
         f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'",
         "c.JupyterHub.authenticator_class = 'dummy'",
         f"c.DummyAuthenticator.password = {hub.password!r}",
-        # The browser check opens the Assignments list with JupyterLab's own command.
-        "c.LabApp.expose_app_in_browser = True",
         f"c.Authenticator.allowed_users = {set(names.values())!r}",
         "c.JupyterHub.cleanup_servers = True",
         f"c.JupyterHub.services = [dict(name='test-driver', api_token={hub.admin_token!r})]",
         "c.JupyterHub.load_roles.append({'name': 'test-driver', 'services': ['test-driver'],"
         " 'scopes': ['admin:users', 'admin:servers', 'admin:server_state', 'tokens']})",
     ]
+    # The browser check opens the Assignments list with JupyterLab's own command.
+    args = ["--LabApp.expose_app_in_browser=True"]
     if not SYSTEM_USERS:
         lines += [
             "c.JupyterHub.spawner_class = 'simple'",
             f"c.SimpleLocalProcessSpawner.home_dir_template = {str(hub.base / 'home')!r} + '/{{username}}'",
         ]
         if os.geteuid() == 0:  # everyone is root here, which JupyterLab refuses unless told
-            lines.append("c.Spawner.args = ['--allow-root']")
+            args.append("--allow-root")
+    lines.append(f"c.Spawner.args = {args!r}")
     path = hub.base / "state" / "test_config.py"
     path.write_text("\n".join(lines) + "\n")
     return path
