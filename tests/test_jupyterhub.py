@@ -34,10 +34,12 @@ from conftest import ROOT
 from grading_batch import MISTAKES, mistaken
 from nbgrading import nbgrader_cells
 
-pytest.importorskip(
-    "jupyterhub", reason="JupyterHub is not installed: pip install -e '.[course,hub]' (or run.py)"
+HUB_MISSING = (
+    "JupyterHub and its proxy (the `hub` extra) are not installed: `python3 run.py tests` installs"
+    " them from requirements.lock, or pip install -e '.[course,hub]'"
 )
-pytest.importorskip("configurable_http_proxy", reason="the hub extra's proxy is not installed")
+pytest.importorskip("jupyterhub", reason=HUB_MISSING)
+pytest.importorskip("configurable_http_proxy", reason=HUB_MISSING)
 
 ASSIGNMENT = "00-orientation"  # the quickest to grade
 BIN = Path(sys.executable).parent
