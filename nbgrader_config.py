@@ -7,6 +7,7 @@ Run every ``nbgrader`` command from the repository root. The layout maps onto nb
     submitted/ autograded/ feedback/ gradebook.db .exchange/   local, git-ignored grading state
 """
 
+import os
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
@@ -31,9 +32,11 @@ c.CourseDirectory.ignore = [
 
 # A local exchange beside this file, so release/fetch/submit/collect work on one laptop without a
 # shared folder. Trainees working in other folders need `chaintrace class setup` once (it writes
-# the same two settings into the environment's Jupyter config). On JupyterHub, set both in the
-# hub's system-wide nbgrader_config.py instead.
-c.Exchange.root = str(Path(__file__).resolve().parent / ".exchange")
+# the same two settings into the environment's Jupyter config). On a JupyterHub whose exchange is
+# elsewhere (a shared volume), the hub sets $CHAINTRACE_EXCHANGE for everyone (docs/jupyterhub.md).
+c.Exchange.root = os.environ.get("CHAINTRACE_EXCHANGE") or str(
+    Path(__file__).resolve().parent / ".exchange"
+)
 
 # Feedback goes out only once every written answer is marked; a submission placed in submitted/
 # by hand (no exchange timestamp) is skipped with a warning instead of stopping the whole class.

@@ -130,6 +130,7 @@ COURSE_TESTS = {
     "test_class_cycle.py",  # a whole class: release, collect, autograde, feedback
     "test_cohorts.py",  # every assignment autograded against generated cohort variants
     "test_grading_cycle.py",  # model, blank and mistaken submissions through nbgrader autograde
+    "test_jupyterhub.py",  # a class through a real JupyterHub: release to feedback, a browser
     "test_transfer.py",  # the lessons' code on the assignment cases, in the same autograde batch
     "test_lessons_on_variants.py",  # every lesson and release run on fresh cohort variants
     "test_quick_start.py",  # the README's first command, opening JupyterLab

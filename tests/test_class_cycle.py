@@ -249,3 +249,28 @@ def test_trainees_working_in_ukrainian_are_graded_in_the_same_class(cycle):
     graded = cycle.root / "autograded" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     said = [o for c in nbformat.read(graded, 4).cells for o in c.get("outputs", [])]
     assert said and not any("Count the" in o.get("evalue", "") for o in said), "shown in English"
+
+
+def test_formgrader_marking_page_shows_the_rubric_and_feedback_does_not(cycle):
+    """`chaintrace class setup` turns on the rubric in Formgrader; the page it renders for a
+    written answer carries the criteria, the trainee's feedback never does."""
+    import json
+
+    from chaintrace.course.classroom_formgrader import rubric_exporter
+    from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension
+
+    switch = cycle.tmp / "jupyter" / "jupyter_server_config.d" / "chaintrace-formgrader.json"
+    enabled = json.loads(switch.read_text())["ServerApp"]["jpserver_extensions"]
+    assert enabled == {"chaintrace.course.classroom_formgrader": True}
+
+    formgrader = FormgradeExtension()
+    formgrader.config_dir = str(cycle.tmp / "jupyter")
+    formgrader.initialize([], root=str(cycle.root))
+    graded = cycle.root / "autograded" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    resources = {"assignment_id": ASSIGNMENT, "notebook_id": ASSIGNMENT, "index": 0, "total": 1}
+    resources |= {"base_url": "", "student": "alice", "submission_id": "x", "notebook_path": ""}
+    page, _ = rubric_exporter(formgrader).from_filename(str(graded), resources=resources)
+    criterion = "Says what visible tests check"  # solutions/00-orientation/rubric.toml
+    assert criterion in page and "full-credit" in page  # the rubric, on nbgrader's marking form
+    feedback = (cycle.root / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert criterion not in feedback and "chaintrace-rubric" not in feedback

@@ -32,13 +32,14 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.M)
 
 
 def inputs() -> list[str]:
-    """What the lock must satisfy: the toolkit's dependencies, the course and test extras (the
+    """What the lock must satisfy: the toolkit's dependencies, the course, hub and test extras (the
     README's commands install all of them), and the build backend."""
     with open(ROOT / "pyproject.toml", "rb") as handle:
         project = tomllib.load(handle)
     return [
         *project["project"]["dependencies"],
         *project["project"]["optional-dependencies"]["course"],
+        *project["project"]["optional-dependencies"]["hub"],
         *project["project"]["optional-dependencies"]["test"],
         *project["build-system"]["requires"],
     ]

@@ -3,7 +3,7 @@
 nbgrader releases, collects, autogrades and keeps the gradebook; these commands fill the gaps a
 real class meets, and never change how a submission is graded:
 
-    chaintrace class setup              the local exchange works from any folder, not only here
+    chaintrace class setup              the local exchange works from any folder; rubrics in Formgrader
     chaintrace class roster FILE.csv    add the class list (ids and names) to the gradebook
     chaintrace class import A SOURCE    submissions received by e-mail, USB or an LMS zip
     chaintrace class rubric A           the marking sheet: question, criteria, model answer, answers
@@ -800,7 +800,9 @@ def _parser():
         "--course", type=Path, default=Path.cwd(), help="course folder (default: here)"
     )
     sub = parser.add_subparsers(dest="action", required=True)
-    p = sub.add_parser("setup", help="make the local exchange work from any folder")
+    p = sub.add_parser(
+        "setup", help="make the local exchange work from any folder; rubrics in Formgrader"
+    )
     p.add_argument(
         "--config-dir",
         type=Path,
@@ -850,8 +852,12 @@ def main(argv: list[str]) -> int:
 
 
 def _do_setup(args, root) -> int:
+    from .course.classroom_formgrader import enable_rubrics
+
     target = setup_exchange(root, args.config_dir)
     print(f"wrote {target}: nbgrader's exchange is {root / '.exchange'} from any folder")
+    switch = enable_rubrics(target.parent)
+    print(f"wrote {switch}: Formgrader shows each written answer's rubric while marking")
     return 0
 
 
