@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from nbgrading import Course, auto_points  # noqa: E402
-from test_grading_cycle import MISTAKES, mistaken  # noqa: E402
+from grading_batch import MISTAKES, mistaken  # noqa: E402
 
 
 def children_cpu() -> float:
