@@ -444,3 +444,26 @@ def test_a_fetched_english_assignment_converts_to_the_translated_release(tmp_pat
         assert converted.metadata["chaintrace"]["lang"] == lang
     with pytest.raises(ValueError, match="not a lesson or assignment"):
         edition.convert(tmp_path / "renamed.ipynb")
+
+
+def test_a_grading_sandbox_prints_in_the_submissions_language(tmp_path, monkeypatch):
+    """The sandboxed kernel sees no course folder: the grader hands it the translations of what
+    notebooks print through translate(...) outside their tests, and nothing a test says."""
+    from chaintrace.course.translation import shown_messages
+    from chaintrace.grader.sandbox import printed_translations
+
+    entries = printed_translations("uk")
+    tests_say = set()
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+                tests_say.update(text for text, _ in shown_messages(cell.source))
+    assert entries, "the notebooks print translated sentences"
+    assert not {e.msgid for e in entries} & tests_say, "a test's message would reach the kernel"
+    plain = next(e for e in entries if "{" not in e.msgid)
+    messages.write_po(tmp_path / "po" / "uk.po", entries)
+    monkeypatch.setattr(messages, "COURSE_ROOT", tmp_path / "no-course-here")
+    monkeypatch.setenv("CHAINTRACE_CACHE", str(tmp_path))
+    assert translate(plain.msgid, "uk") == plain.msgstr
+    monkeypatch.delenv("CHAINTRACE_CACHE")
+    assert translate(plain.msgid, "uk") == plain.msgid, "without the cache: English"

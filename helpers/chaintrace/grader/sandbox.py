@@ -41,6 +41,7 @@ import ast
 import asyncio
 import atexit
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -59,7 +60,15 @@ from traitlets import Any, CaselessStrEnum, Integer
 
 import chaintrace
 from chaintrace import paths
-from chaintrace.messages import normalise
+from chaintrace.messages import (
+    COURSE_ROOT,
+    LANGUAGES,
+    MESSAGE_CONTEXT,
+    Entry,
+    normalise,
+    read_po,
+    write_po,
+)
 
 from . import checks
 from .answers import MAX_BYTES
@@ -239,7 +248,40 @@ def kernel_cache() -> Path:
             os.environ.pop("CHAINTRACE_CACHE", None)
         else:
             os.environ["CHAINTRACE_CACHE"] = before
+    for lang in LANGUAGES[1:]:
+        write_po(folder / "po" / f"{lang}.po", printed_translations(lang))
     return folder
+
+
+def printed_translations(lang: str) -> list[Entry]:
+    """The course catalogues' translations of what notebooks print through ``translate(...)``
+    outside their test cells, for a kernel that has no course folder to read them from.
+
+    Only those: a test's messages stay with the checker, outside the sandbox.
+    """
+    from chaintrace.course.translation import shown_messages
+
+    printed = set()
+    for notebook in sorted(COURSE_ROOT.glob("course/*.ipynb")) + sorted(
+        COURSE_ROOT.glob("solutions/*/*.ipynb")
+    ):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code" and not cell["metadata"].get("nbgrader", {}).get(
+                "grade"
+            ):
+                source = "".join(cell["source"])
+                if "translate(" not in source:
+                    continue
+                try:
+                    printed.update(text for text, _ in shown_messages(source, test=False))
+                except SyntaxError:  # a stub that is not Python yet prints nothing
+                    continue
+    entries = {}
+    for path in sorted((COURSE_ROOT / lang / "po").glob("*.po")):
+        for entry in read_po(path):
+            if entry.context == MESSAGE_CONTEXT and entry.msgid in printed and entry.msgstr:
+                entries.setdefault(entry.msgid, entry)
+    return list(entries.values())
 
 
 @functools.cache
