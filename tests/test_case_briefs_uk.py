@@ -13,6 +13,7 @@ import chaintrace as ct
 import pytest
 from chaintrace import messages, paths
 from chaintrace.messages import read_po, use
+from chaintrace.model import AddressSummary
 from chaintrace.sim import briefs
 from chaintrace.sim.case_capstone import TYPOLOGIES
 from conftest import VARIANT_SEEDS, shared_variant
@@ -120,3 +121,26 @@ def test_a_notebook_shows_the_case_in_the_readers_language():
     with use("en"):
         assert case._repr_markdown_().startswith("### Ransom paid by a freight company\n")
     assert repr(case).startswith("Case('ransom-01', 'Ransom paid by a freight company'")
+
+
+def test_an_address_summary_prints_in_the_readers_language():
+    summary = AddressSummary("1BoatSLRHtKNngkdXEeobR76b53LETtpyT", 2, 2, 30_000, 1, 10_000, 20_000)
+    with use("uk"):
+        shown = str(summary)
+    assert shown == (
+        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT: транзакцій — 2; отримано 0.00030000 BTC у 2 виходах, "
+        "витрачено 0.00010000 BTC у 1, баланс 0.00020000 BTC"
+    )
+    with use("en"):
+        assert str(summary).endswith("spent 0.00010000 BTC in 1, balance 0.00020000 BTC")
+
+
+def test_a_draft_request_cites_the_case_file_as_written():
+    """The request to an exchange is written in English: its reference is the file's title,
+    not the reader's translation of it."""
+    case = ct.load_case("ransom-01")
+    trace = ct.trace_forward(case.payment_txid, hops=2)
+    to = trace.hops["to_address"].iat[0]
+    with use("uk"):
+        text = ct.draft_request(trace, exchange="Example Exchange", deposits=[to], case=case)
+    assert "**Our reference:** ransom-01: Ransom paid by a freight company" in text
