@@ -26,6 +26,7 @@ from types import MappingProxyType
 
 from . import paths
 from .errors import ChaintraceError
+from .messages import translate
 
 __all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case", "as_dataset"]
 
@@ -478,35 +479,57 @@ def _utc_day(when) -> date:
 # ----------------------------------------------------------------------------- cases
 
 _CASE_FIELDS = ("case_id", "title", "typology", "brief", "reported", "dataset", "module")
+_WRITTEN = {"title": "written_title", "brief": "written_brief"}  # shown translated, kept as written
 
 
 @dataclass(frozen=True)
 class Case:
     """A case brief. ``case.payment_txid`` reads ``case.reported["payment_txid"]``.
 
-    >>> c = Case.from_dict({"case_id": "R1", "title": "Ransom", "typology": "ransomware",
-    ...     "brief": "A hospital paid.", "reported": {"payment_txid": "ab" * 32},
-    ...     "dataset": "course", "module": "03"})
+    ``case.title`` and ``case.brief`` are shown in the reader's language (``$CHAINTRACE_LANG``,
+    :mod:`chaintrace.messages`): a trainee who chose Ukrainian reads the brief in Ukrainian, the
+    names in it (companies, groups, vendors) as the file has them. ``written_title`` and
+    ``written_brief`` are the file's own text, as a report or exhibit quotes it; ``to_dict()``
+    gives the file back unchanged.
+
+    >>> c = Case.from_dict({"case_id": "R1", "title": "Ransom paid by a freight company",
+    ...     "typology": "ransomware", "brief": "A hospital paid.",
+    ...     "reported": {"payment_txid": "ab" * 32}, "dataset": "course", "module": "03"})
     >>> c.payment_txid == c.reported["payment_txid"]
     True
     >>> c
-    Case('R1', 'Ransom', typology='ransomware', module='03')
+    Case('R1', 'Ransom paid by a freight company', typology='ransomware', module='03')
+    >>> from chaintrace.messages import use
+    >>> with use("uk"):
+    ...     print(c.title, "|", c.written_title)
+    Викуп сплатила транспортна компанія | Ransom paid by a freight company
     """
 
     case_id: str
-    title: str = ""
+    written_title: str = ""
     typology: str = ""
-    brief: str = ""
+    written_brief: str = ""
     reported: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     dataset: str = ""
     module: str = ""
     extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def title(self) -> str:
+        """The case's title in the reader's language (the file's: :attr:`written_title`)."""
+        return translate(self.written_title)
+
+    @property
+    def brief(self) -> str:
+        """What the victim or partner agency reports, in the reader's language (the file's:
+        :attr:`written_brief`)."""
+        return translate(self.written_brief)
+
     @classmethod
     def from_dict(cls, data: dict) -> Case:
         if "case_id" not in data:
             raise DatasetError(f"a case file needs a 'case_id'; got keys {sorted(data)}")
-        known = {k: data[k] for k in _CASE_FIELDS if k in data}
+        known = {_WRITTEN.get(k, k): data[k] for k in _CASE_FIELDS if k in data}
         known["reported"] = MappingProxyType(dict(data.get("reported") or {}))
         extra = {k: v for k, v in data.items() if k not in _CASE_FIELDS}
         return cls(**known, extra=MappingProxyType(extra))
@@ -525,17 +548,24 @@ class Case:
 
     def to_dict(self) -> dict:
         """The case as plain JSON-ready data."""
-        out = {k: getattr(self, k) for k in _CASE_FIELDS}
+        out = {k: getattr(self, _WRITTEN.get(k, k)) for k in _CASE_FIELDS}
         out["reported"] = dict(self.reported)
         return {**out, **self.extra}
 
     def __repr__(self) -> str:
-        return f"Case({self.case_id!r}, {self.title!r}, typology={self.typology!r}, module={self.module!r})"
+        return (
+            f"Case({self.case_id!r}, {self.written_title!r}, typology={self.typology!r}, "
+            f"module={self.module!r})"
+        )
 
     def _repr_markdown_(self) -> str:
+        """The brief as a notebook shows it, in the reader's language (the values as reported)."""
         rows = "\n".join(f"| {k} | `{v}` |" for k, v in self.reported.items())
+        about = translate(
+            f"Case {self.case_id} · {self.typology} · module {self.module} · dataset {self.dataset}"
+        )
+        header = translate("| reported | value |")
         return (
-            f"### {self.title or self.case_id}\n\n"
-            f"*Case {self.case_id} · {self.typology} · module {self.module} · dataset {self.dataset}*\n\n"
-            f"{self.brief}\n\n| reported | value |\n|---|---|\n{rows}\n"
+            f"### {self.title or self.case_id}\n\n*{about}*\n\n"
+            f"{self.brief}\n\n{header}\n|---|---|\n{rows}\n"
         )

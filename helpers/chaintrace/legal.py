@@ -664,7 +664,8 @@ def draft_request(
             "pass a Trace or a table from reliability_table (exhibit_table lacks 'kind')"
         )
     rows = _deposits(table, exchange, deposits)
-    ref = f"{case.case_id}: {case.title}" if case is not None else "[case reference]"
+    # the request is written in English: the case file's own title, whatever the reader's language
+    ref = f"{case.case_id}: {case.written_title}" if case is not None else "[case reference]"
     lines = [
         f"# Request to {', '.join(asks[:-1]) + ' and ' if len(asks) > 1 else ''}{asks[-1]}: "
         f"{exchange}",

@@ -23,6 +23,7 @@ import html
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .messages import translate
 from .units import SATS_PER_BTC, btc
 
 __all__ = ["TxInput", "TxOutput", "Transaction", "AddressSummary", "Spend"]
@@ -99,7 +100,8 @@ class AddressSummary:
     balance: int
 
     def __str__(self) -> str:
-        return (
+        """The totals in one line, in the reader's language (:mod:`chaintrace.messages`)."""
+        return translate(
             f"{self.address}: {self.tx_count} transactions, received {btc(self.funded_sum)} "
             f"in {self.funded_count} outputs, spent {btc(self.spent_sum)} in "
             f"{self.spent_count}, balance {btc(self.balance)}"

@@ -15,6 +15,7 @@ import random
 import yaml
 
 from ..encoding import b58check_encode, keccak256
+from .briefs import STABLECOIN_BRIEF, STABLECOIN_TITLE
 from .calendar import START_TIME, date_text
 from .extras import ETH_START_BLOCK, eip55
 
@@ -361,16 +362,9 @@ def case_files(c: dict, deposit_entity: str = TRON_EXCHANGE) -> dict:
     t1, t2, t3, t4, t5, t6 = c["tron"]
     brief = {
         "case_id": "stablecoin-01",
-        "title": "A 'romance investor' and the USDT that crossed to TRON",
+        "title": STABLECOIN_TITLE[1],
         "typology": "scam",
-        "brief": (
-            "A victim met an 'investment mentor' online who showed him big returns on the "
-            "platform 'Lunaria Markets'. On the mentor's advice he bought USDT at an exchange and "
-            "paid it into the platform's Ethereum deposit address; when he asked to withdraw, "
-            "the platform demanded a 'tax' first. Find his payment, follow the money across "
-            "any swap and bridge, and say what the USDT issuer could still freeze on the day he "
-            "reported (report_time)."
-        ),
+        "brief": STABLECOIN_BRIEF[1],
         "reported": {
             "victim_address": c["victim"],
             "deposit_address": c["scam"],

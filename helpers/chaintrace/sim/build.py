@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import accounts, extras, invariants, lists, osint, reference, writer, xcases
+from .briefs import ACCOUNT_BRIEF, ACCOUNT_TITLE
 from .calendar import START_TIME, date_text
 from .cases import REGISTRY
 from .economy import Economy
@@ -216,14 +217,9 @@ def _account_case(eco, acct) -> None:
     eco.cases["account-01"] = {
         "brief": {
             "case_id": "account-01",
-            "title": "USDT sent to an investment scam",
+            "title": ACCOUNT_TITLE[1],
             "typology": "scam",
-            "brief": (
-                "A victim of the 'Quantum Yield Club' investment scheme paid in USDT on Ethereum. "
-                "Unlike Bitcoin there are no inputs and outputs: a transfer moves a balance from "
-                "one account to another. Find the transfer, its value in USDT, its fee in ETH, "
-                "and where the scammer moved the money next."
-            ),
+            "brief": ACCOUNT_BRIEF[1],
             "reported": {
                 "tx_hash": pay["tx_hash"],
                 "from_address": pay["from"],

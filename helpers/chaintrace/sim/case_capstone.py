@@ -47,6 +47,7 @@ import hashlib
 from decimal import Decimal
 
 from . import casework
+from .briefs import CAPSTONE_BRIEF, CAPSTONE_TITLE
 from .calendar import date_text
 from .cases import add_entity, output_of
 from .invariants import _case, _kind, _state, require
@@ -521,7 +522,7 @@ def account_leg(book, svc, mk) -> dict:
         }
     )
     brief = dict(btc["brief"])
-    brief.update(title=TITLES[bt["typology"]], brief=TEXT[bt["typology"]].format(
+    brief.update(title=CAPSTONE_TITLE[bt["typology"]], brief=CAPSTONE_BRIEF[bt["typology"]].format(
         victim=bt["victim"], sector=plan["sector"], suspect=bt["suspect_entity"]))  # fmt: skip
     brief["reported"] = {**btc["brief"]["reported"], "report_time": report,
                          "report_date": date_text(report)}  # fmt: skip
@@ -552,25 +553,3 @@ def _services_reached(bt, exchange, s_entity, dst, drops, s_units) -> list[dict]
                 "base_units": str(sum(int(d["base_units"]) for d in drops)),
                 "decimals": 18 if dst == "bsc" else 6})  # fmt: skip
     return out
-
-
-TITLES = {
-    "ransomware": "A ransom paid in bitcoin, and where it went",
-    "investment_fraud": "A trading platform that never paid back",
-}
-TEXT = {
-    "ransomware": (
-        "{victim}, {sector}, had its systems encrypted by a group calling itself "
-        "{suspect} and paid the ransom in bitcoin after buying it at an exchange. The company "
-        "reports the payment below (report_time is when the file reaches you). Find where the "
-        "money went, across chains if it did, who controls it, which services can identify the "
-        "account holders or still freeze what is left, and prepare the file for a court."
-    ),
-    "investment_fraud": (
-        "An investor ({victim}) paid bitcoin, in several deposits, to '{suspect}', an online "
-        "trading platform that showed growing profits and then stopped answering. The victim "
-        "reports the payments below (report_time is when the file reaches you). Find where the "
-        "money went, across chains if it did, who controls it, which services can identify the "
-        "account holders or still freeze what is left, and prepare the file for a court."
-    ),
-}

@@ -19,6 +19,20 @@ True
 """
 
 from ..errors import ChaintraceError
+from .briefs import (
+    CLUSTER_BRIEF,
+    CLUSTER_TITLE,
+    COINJOIN_BRIEF,
+    COINJOIN_TITLE,
+    DARKNET_BRIEF,
+    DARKNET_TITLE,
+    RANSOM_BRIEF,
+    RANSOM_TITLE,
+    SANCTIONS_BRIEF,
+    SANCTIONS_TITLE,
+    THEFT_BRIEF,
+    THEFT_TITLE,
+)
 from .calendar import START_HEIGHT, date_text
 from .cases import output_of, variant
 from .extras import unnamed
@@ -193,12 +207,10 @@ def finalise_ransom(eco, case: str) -> None:
             naive_peel_end_txid=tx_ref(led.o_tx[naive]),
         )
     victim_in = led.o_addr[led.t_inputs[pay][0]]
-    text = RANSOM_TEXT[variant(case)].format(
+    text = RANSOM_BRIEF[variant(case)].format(
         victim=st["victim"].name.removesuffix(" (victim)"), group=st["group"].name
     )
-    title = ("Ransom paid by a freight company", "Ransom paid by a dental practice")[
-        variant(case) - 1
-    ]
+    title = RANSOM_TITLE[variant(case)]
     eco.cases[case] = _case(
         case,
         title,
@@ -214,24 +226,6 @@ def finalise_ransom(eco, case: str) -> None:
         },
         truth,
     )
-
-
-RANSOM_TEXT = {
-    1: (
-        "{victim}, a logistics firm, was hit by ransomware calling itself "
-        "{group} and paid the ransom in bitcoin after buying it at an exchange. The "
-        "company reports the payment below. Follow the money from the payment to the "
-        "first service where an account holder can be identified, and say which "
-        "exchange should receive a production order for which deposit address."
-    ),
-    2: (
-        "{victim}, a chain of dental clinics, paid a ransom to a group calling itself "
-        "{group} after its patient records were encrypted. The practice reports the payment "
-        "below. Find how the group shared the ransom with its affiliate, follow the "
-        "affiliate's part to the first service where an account holder can be identified, and "
-        "say which exchange should receive a request for which deposit address."
-    ),
-}
 
 
 def finalise_darknet(eco, case: str) -> None:
@@ -287,13 +281,9 @@ def finalise_darknet(eco, case: str) -> None:
         require(abs(got - int(vendor_in * 0.95)) > 1_000, case, "5 % commission gives the payout")
     eco.cases[case] = _case(
         case,
-        "A darknet market order" if variant(case) == 1 else "Another order on the same market",
+        DARKNET_TITLE[variant(case)],
         "darknet_market",
-        "Police seized a buyer's phone. Its wallet app shows one order paid on the darknet market "
-        f"Tundra Market to the vendor '{st['vendor'].data['handle']}'. Markets hold buyers' coins "
-        "in escrow, pool them in a market wallet and pay vendors their share in batches. Follow "
-        "the order to the market's wallet and to the vendor, and find where the vendor turned the "
-        "coins into money.",
+        DARKNET_BRIEF.format(vendor=st["vendor"].data["handle"]),
         {
             "order_txid": tx_ref(order),
             "escrow_address": addr_ref(esc_addr),
@@ -384,15 +374,9 @@ def finalise_sanctions(eco, case: str) -> None:
     sats = led.o_value[out]
     eco.cases[case] = _case(
         case,
-        "A nested exchange at a large exchange"
-        if variant(case) == 1
-        else "Another deposit of the same payment agent",
+        SANCTIONS_TITLE[variant(case)],
         "sanctions_evasion",
-        "Northmint, a large regulated exchange, filed a suspicious activity report on its corporate "
-        "customer Ferrum Trade LLC, registered as a 'payment agent', whose deposit addresses receive "
-        "large sums at all hours. The FIU passes on one deposit. Find where the money came from, "
-        "screen every counterparty on the way against the training sanctions list, and explain what "
-        "Ferrum Trade really is.",
+        SANCTIONS_BRIEF,
         {
             "exchange": "Northmint",
             "customer": "Ferrum Trade LLC",
@@ -475,14 +459,9 @@ def finalise_coinjoin(eco, case: str, uf_plain=None) -> None:
     mine = [(led.o_vout[o], v) for o, a, v in outs if book.entity[a] == subject.id]
     eco.cases[case] = _case(
         case,
-        "Coins that went through CoinJoins and a mixer"
-        if not st["twin"]
-        else "A second suspect's coins through CoinJoins and a mixer",
+        COINJOIN_TITLE[2 if st["twin"] else 1],
         "obfuscation",
-        "A partner agency seized a suspect's wallet backup. One address received a large payment "
-        "from an exchange; the suspect says the coins are 'long gone'. Find what privacy tools the "
-        "coins went through, which outputs after them may still be the suspect's, what common-input "
-        "clustering gets wrong here, and whether any of it reached an exchange that knows its customers.",
+        COINJOIN_BRIEF,
         {
             "address": addr_ref(st["receive"]),
             "received_txid": tx_ref(st["received_tx"]),
@@ -562,12 +541,9 @@ def finalise_theft(eco, case: str) -> None:
     victim = st["victim"]
     eco.cases[case] = _case(
         case,
-        "An exchange hot wallet drained" if not st["twin"] else "A second exchange drained",
+        THEFT_TITLE[2 if st["twin"] else 1],
         "theft",
-        f"{victim.name}, an exchange, reports that its hot wallet was drained in one transaction. "
-        "The thieves are known to split loot over many addresses and move it in small steps. "
-        "Trace every part of the loot: which exchanges received it (and so can be asked who holds "
-        "the accounts), how much went into a mixer, and what is still sitting on the chain.",
+        THEFT_BRIEF.format(victim=victim.name),
         {
             "theft_txid": tx_ref(st["theft_tx"]),
             "thief_address": addr_ref(st["drop"]),
@@ -637,12 +613,9 @@ def finalise_cluster(eco, case: str) -> None:
         }
     eco.cases[case] = _case(
         case,
-        "An investment scam's wallet" if not st["twin"] else "Another investment scam's wallet",
+        CLUSTER_TITLE[2 if st["twin"] else 1],
         "scam",
-        f"A complainant paid an online 'investment club' ({scam.name}) and never saw the "
-        "money again. Other victims paid other addresses. Find every address that common-input "
-        "clustering puts with the one the complainant paid, and the transaction that first joined "
-        "the club's old and new wallets into one cluster.",
+        CLUSTER_BRIEF.format(scam=scam.name),
         {
             "suspect_address": addr_ref(suspect),
             "payment_txid": tx_ref(pay),

@@ -57,6 +57,14 @@ chaintrace.sim.invariants.CaseError: the payment must precede the report
 import random
 from decimal import Decimal
 
+from .briefs import (
+    ACCOUNT_BRIEF,
+    ACCOUNT_TITLE,
+    EVASION_BRIEF,
+    EVASION_TITLE,
+    STABLECOIN_BRIEF,
+    STABLECOIN_TITLE,
+)
 from .calendar import START_TIME, date_text
 from .crosschain import (
     ALTAMIRA,
@@ -222,14 +230,9 @@ def _account_02(book: Book, svc: Services, mk: Maker) -> dict:
     _no_negative(_rows_of(book, first_row), people - {("bsc", supplier)}, "account-02")
     brief = {
         "case_id": "account-02",
-        "title": "A supplier's USDT that never arrived",
+        "title": ACCOUNT_TITLE[2],
         "typology": "scam",
-        "brief": (
-            "A trading company pays its regular supplier in USDT on BNB Smart Chain. The "
-            "supplier says the last payment never arrived; the company's accountant copied the "
-            "supplier's address 'from the wallet's history, as always'. Find the payment, what it "
-            "was worth and what it cost in fees, where it really went and where the money went next."
-        ),
+        "brief": ACCOUNT_BRIEF[2],
         "reported": {
             "payer_address": payer,
             "supplier_address": supplier,
@@ -320,14 +323,9 @@ def _stablecoin_02(book: Book, svc: Services, mk: Maker) -> dict:
     usd = book.prices["usdt_usd"][day]
     brief = {
         "case_id": "stablecoin-02",
-        "title": "A company's USDT drained on BNB Smart Chain",
+        "title": STABLECOIN_TITLE[2],
         "typology": "theft",
-        "brief": (
-            "A logistics company approved what looked like an invoice-payment app; minutes later "
-            "its USDT on BNB Smart Chain was gone. Find the theft, follow the money across any "
-            "swap and bridge, and say what could still be frozen on the day it reported "
-            "(report_time)."
-        ),
+        "brief": STABLECOIN_BRIEF[2],
         "reported": {
             "victim_address": victim,
             "chain": "bsc",
@@ -817,16 +815,9 @@ def _evasion_files(ev, designated, migration, facts, late, listings) -> dict:
     successor = sorted(a for group in ev.n_wallets.values() for a in group)
     brief = {
         "case_id": ev.case_id,
-        "title": f"After the designation: where {ev.sanctioned}'s customers' money went",
+        "title": EVASION_TITLE.format(exchange=ev.sanctioned),
         "typology": "sanctions_evasion",
-        "brief": (
-            f"{ev.sanctioned}, a Russian exchange, was designated on {date_text(designated)}. A "
-            "partner financial-intelligence unit shares a list of its customers' addresses, found "
-            f"in a seized chat, and the exchange's own wallets as the lists name them. Find where "
-            f"its balances went after the designation, follow each customer's money across "
-            "chains, swaps and services, screen what it touched against the lists, and say who "
-            "could still freeze what at the report time (report_time), in USD and UAH."
-        ),
+        "brief": EVASION_BRIEF.format(exchange=ev.sanctioned, designated=date_text(designated)),
         "reported": {
             "sanctioned_exchange": ev.sanctioned,
             "designated": date_text(designated),
