@@ -467,3 +467,92 @@ def test_a_grading_sandbox_prints_in_the_submissions_language(tmp_path, monkeypa
     assert translate(plain.msgid, "uk") == plain.msgstr
     monkeypatch.delenv("CHAINTRACE_CACHE")
     assert translate(plain.msgid, "uk") == plain.msgid, "without the cache: English"
+
+
+# ----------------------------------------------------------------------------- the guides
+
+GUIDES = [("INSTRUCTORS.md", "INSTRUCTORS.uk.md")]
+FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+
+
+def _commands(text: str) -> list[str]:
+    """Every command line of the ```bash blocks, in order, without its trailing comment."""
+    return [
+        re.sub(r"\s+#.*$", "", line).strip()
+        for lang, block in FENCE.findall(text)
+        if lang == "bash"
+        for line in block.splitlines()
+        if line.strip()
+    ]
+
+
+def _headings(text: str) -> list[tuple[int, str]]:
+    """(level, title) of every heading outside fenced blocks."""
+    return [
+        (len(hashes), title)
+        for hashes, title in re.findall(r"^(#+) (.*)$", FENCE.sub("", text), flags=re.M)
+    ]
+
+
+def _sections(text: str) -> list[str]:
+    """The text under each ## and ### heading (the first item: what comes before the first)."""
+    return re.split(r"^#{2,3} .*$", FENCE.sub("", text), flags=re.M)
+
+
+def _code_spans(text: str) -> set[str]:
+    return set(re.findall(r"`([^`\n]+)`", FENCE.sub(" ", text)))
+
+
+@pytest.mark.parametrize(("english", "translated"), GUIDES)
+def test_translated_guide_has_the_english_commands_and_sections(english, translated):
+    """A translated guide cannot silently fall behind: its commands are the English guide's, in
+    the same order, its code blocks run the same code, it has a section for each of the
+    English's, and it names every command, file and setting the English names in its text."""
+    en = (ROOT / english).read_text(encoding="utf-8")
+    tr = (ROOT / translated).read_text(encoding="utf-8")
+    assert _commands(en), f"{english} has no ```bash block any more"
+    assert _commands(tr) == _commands(en), (
+        f"{translated}'s commands differ from {english}'s (same commands, same order; only the "
+        "comments after # are translated)"
+    )
+    python = [block for lang, block in FENCE.findall(en) if lang != "bash"]
+    assert python == [block for lang, block in FENCE.findall(tr) if lang != "bash"], (
+        f"{translated}'s other code blocks differ from {english}'s"
+    )
+    levels = [level for level, _ in _headings(en)]
+    assert [level for level, _ in _headings(tr)] == levels, (
+        f"{translated} needs one heading for each of {english}'s, at the same level and in the "
+        f"same order: {[title for _, title in _headings(en)]}"
+    )
+    missing = _code_spans(en) - _code_spans(tr)
+    assert not missing, f"{translated} does not say what {english} says about: {sorted(missing)}"
+    for span in _code_spans(tr) - _code_spans(en):
+        assert span in en or (ROOT / span).exists(), f"{translated} names `{span}`, {english} not"
+    assert f"({translated})" in en, f"{english} links to its translation in one line at the top"
+
+
+@pytest.mark.parametrize(("english", "translated"), GUIDES)
+def test_translated_guide_uses_the_glossary(english, translated):
+    """Section by section: where the English section names a glossary term, its translation uses
+    the glossary's rendering (in any grammatical case) or keeps the English term as a name."""
+    en = (ROOT / english).read_text(encoding="utf-8")
+    tr = (ROOT / translated).read_text(encoding="utf-8")
+    titles = ["(top)"] + [title for level, title in _headings(tr) if level > 1]
+    wrong = []
+    for title, english_text, translated_text in zip(
+        titles, _sections(en), _sections(tr), strict=True
+    ):
+        english_text, translated_text = _prose(english_text), _prose(translated_text)
+        for en_term, uk in glossary():
+            in_english = _english(en_term)
+            if in_english.search(english_text) and not (
+                any(_ukrainian(r).search(translated_text) for r in renderings(uk))
+                or in_english.search(translated_text)
+            ):
+                wrong.append(f"{translated}, section {title!r}: {en_term!r} is not {uk!r}")
+    assert not wrong, "glossary terms rendered otherwise:\n" + "\n".join(wrong)
+
+
+def test_the_ukrainian_readme_links_the_ukrainian_guide():
+    readme = (ROOT / "README.uk.md").read_text(encoding="utf-8")
+    assert "(INSTRUCTORS.uk.md)" in readme
