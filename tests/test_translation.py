@@ -556,3 +556,46 @@ def test_translated_guide_uses_the_glossary(english, translated):
 def test_the_ukrainian_readme_links_the_ukrainian_guide():
     readme = (ROOT / "README.uk.md").read_text(encoding="utf-8")
     assert "(INSTRUCTORS.uk.md)" in readme
+
+
+DATASHEET_SECTIONS = (  # the reader-facing parts of datasets/README.md that README.uk.md gives
+    "Purpose",
+    "Files",
+    "The account chains",
+    "Ground truth",
+    "Cases",
+    "OSINT corpus",
+    "Known limits",
+    "Licence",
+)
+
+
+def test_translated_datasheet_describes_the_files_and_uses_the_glossary():
+    """datasets/README.uk.md names every file and folder a trainee opens, names nothing the
+    English datasheet does not, leaves the generated statistics to it, and renders in Ukrainian
+    each glossary term the English reader-facing sections use (an English term beside it on
+    first use does not count)."""
+    english = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    translated = (ROOT / "datasets" / "README.uk.md").read_text(encoding="utf-8")
+    assert "(README.uk.md)" in english.split("\n## ", 1)[0], "one line at the top links it"
+    course = ROOT / "datasets" / "course"
+    opened = [*course.iterdir(), *(course / "account").iterdir()]
+    missing = [p.relative_to(course).as_posix() for p in opened if p.name not in translated]
+    assert not missing, f"datasets/README.uk.md does not describe {missing}"
+    for span in _code_spans(translated) - _code_spans(english):
+        assert span in english or (ROOT / span).exists(), f"README.uk.md names `{span}`"
+    assert "stats:begin" not in translated and "python -m chaintrace.course.datasheet" in translated
+    parts = re.split(r"^#{2,3} (.*)$", english, flags=re.M)
+    sections = {
+        title.split(" (")[0]: text for title, text in zip(parts[1::2], parts[2::2], strict=True)
+    }
+    assert set(DATASHEET_SECTIONS) <= set(sections), "a reader-facing section was renamed"
+    reader_facing = " ".join(sections[title] for title in DATASHEET_SECTIONS)
+    english_prose, translated_prose = _prose(reader_facing), _prose(translated)
+    wrong = [
+        f"{en_term!r} is not {uk!r}"
+        for en_term, uk in glossary()
+        if _english(en_term).search(english_prose)
+        and not any(_ukrainian(r).search(translated_prose) for r in renderings(uk))
+    ]
+    assert not wrong, "datasets/README.uk.md renders glossary terms otherwise:\n" + "\n".join(wrong)
