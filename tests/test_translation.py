@@ -467,3 +467,135 @@ def test_a_grading_sandbox_prints_in_the_submissions_language(tmp_path, monkeypa
     assert translate(plain.msgid, "uk") == plain.msgstr
     monkeypatch.delenv("CHAINTRACE_CACHE")
     assert translate(plain.msgid, "uk") == plain.msgid, "without the cache: English"
+
+
+# ----------------------------------------------------------------------------- the guides
+
+GUIDES = [("INSTRUCTORS.md", "INSTRUCTORS.uk.md")]
+FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+
+
+def _commands(text: str) -> list[str]:
+    """Every command line of the ```bash blocks, in order, without its trailing comment."""
+    return [
+        re.sub(r"\s+#.*$", "", line).strip()
+        for lang, block in FENCE.findall(text)
+        if lang == "bash"
+        for line in block.splitlines()
+        if line.strip()
+    ]
+
+
+def _headings(text: str) -> list[tuple[int, str]]:
+    """(level, title) of every heading outside fenced blocks."""
+    return [
+        (len(hashes), title)
+        for hashes, title in re.findall(r"^(#+) (.*)$", FENCE.sub("", text), flags=re.M)
+    ]
+
+
+def _sections(text: str) -> list[str]:
+    """The text under each ## and ### heading (the first item: what comes before the first)."""
+    return re.split(r"^#{2,3} .*$", FENCE.sub("", text), flags=re.M)
+
+
+def _code_spans(text: str) -> set[str]:
+    return set(re.findall(r"`([^`\n]+)`", FENCE.sub(" ", text)))
+
+
+@pytest.mark.parametrize(("english", "translated"), GUIDES)
+def test_translated_guide_has_the_english_commands_and_sections(english, translated):
+    """A translated guide cannot silently fall behind: its commands are the English guide's, in
+    the same order, its code blocks run the same code, it has a section for each of the
+    English's, and it names every command, file and setting the English names in its text."""
+    en = (ROOT / english).read_text(encoding="utf-8")
+    tr = (ROOT / translated).read_text(encoding="utf-8")
+    assert _commands(en), f"{english} has no ```bash block any more"
+    assert _commands(tr) == _commands(en), (
+        f"{translated}'s commands differ from {english}'s (same commands, same order; only the "
+        "comments after # are translated)"
+    )
+    python = [block for lang, block in FENCE.findall(en) if lang != "bash"]
+    assert python == [block for lang, block in FENCE.findall(tr) if lang != "bash"], (
+        f"{translated}'s other code blocks differ from {english}'s"
+    )
+    levels = [level for level, _ in _headings(en)]
+    assert [level for level, _ in _headings(tr)] == levels, (
+        f"{translated} needs one heading for each of {english}'s, at the same level and in the "
+        f"same order: {[title for _, title in _headings(en)]}"
+    )
+    missing = _code_spans(en) - _code_spans(tr)
+    assert not missing, f"{translated} does not say what {english} says about: {sorted(missing)}"
+    for span in _code_spans(tr) - _code_spans(en):
+        assert span in en or (ROOT / span).exists(), f"{translated} names `{span}`, {english} not"
+    assert f"({translated})" in en, f"{english} links to its translation in one line at the top"
+
+
+@pytest.mark.parametrize(("english", "translated"), GUIDES)
+def test_translated_guide_uses_the_glossary(english, translated):
+    """Section by section: where the English section names a glossary term, its translation uses
+    the glossary's rendering (in any grammatical case) or keeps the English term as a name."""
+    en = (ROOT / english).read_text(encoding="utf-8")
+    tr = (ROOT / translated).read_text(encoding="utf-8")
+    titles = ["(top)"] + [title for level, title in _headings(tr) if level > 1]
+    wrong = []
+    for title, english_text, translated_text in zip(
+        titles, _sections(en), _sections(tr), strict=True
+    ):
+        english_text, translated_text = _prose(english_text), _prose(translated_text)
+        for en_term, uk in glossary():
+            in_english = _english(en_term)
+            if in_english.search(english_text) and not (
+                any(_ukrainian(r).search(translated_text) for r in renderings(uk))
+                or in_english.search(translated_text)
+            ):
+                wrong.append(f"{translated}, section {title!r}: {en_term!r} is not {uk!r}")
+    assert not wrong, "glossary terms rendered otherwise:\n" + "\n".join(wrong)
+
+
+def test_the_ukrainian_readme_links_the_ukrainian_guide():
+    readme = (ROOT / "README.uk.md").read_text(encoding="utf-8")
+    assert "(INSTRUCTORS.uk.md)" in readme
+
+
+DATASHEET_SECTIONS = (  # the reader-facing parts of datasets/README.md that README.uk.md gives
+    "Purpose",
+    "Files",
+    "The account chains",
+    "Ground truth",
+    "Cases",
+    "OSINT corpus",
+    "Known limits",
+    "Licence",
+)
+
+
+def test_translated_datasheet_describes_the_files_and_uses_the_glossary():
+    """datasets/README.uk.md names every file and folder a trainee opens, names nothing the
+    English datasheet does not, leaves the generated statistics to it, and renders in Ukrainian
+    each glossary term the English reader-facing sections use (an English term beside it on
+    first use does not count)."""
+    english = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    translated = (ROOT / "datasets" / "README.uk.md").read_text(encoding="utf-8")
+    assert "(README.uk.md)" in english.split("\n## ", 1)[0], "one line at the top links it"
+    course = ROOT / "datasets" / "course"
+    opened = [*course.iterdir(), *(course / "account").iterdir()]
+    missing = [p.relative_to(course).as_posix() for p in opened if p.name not in translated]
+    assert not missing, f"datasets/README.uk.md does not describe {missing}"
+    for span in _code_spans(translated) - _code_spans(english):
+        assert span in english or (ROOT / span).exists(), f"README.uk.md names `{span}`"
+    assert "stats:begin" not in translated and "python -m chaintrace.course.datasheet" in translated
+    parts = re.split(r"^#{2,3} (.*)$", english, flags=re.M)
+    sections = {
+        title.split(" (")[0]: text for title, text in zip(parts[1::2], parts[2::2], strict=True)
+    }
+    assert set(DATASHEET_SECTIONS) <= set(sections), "a reader-facing section was renamed"
+    reader_facing = " ".join(sections[title] for title in DATASHEET_SECTIONS)
+    english_prose, translated_prose = _prose(reader_facing), _prose(translated)
+    wrong = [
+        f"{en_term!r} is not {uk!r}"
+        for en_term, uk in glossary()
+        if _english(en_term).search(english_prose)
+        and not any(_ukrainian(r).search(translated_prose) for r in renderings(uk))
+    ]
+    assert not wrong, "datasets/README.uk.md renders glossary terms otherwise:\n" + "\n".join(wrong)
