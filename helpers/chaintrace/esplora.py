@@ -67,6 +67,7 @@ import urllib3
 from . import rawtx
 from .chain import Chain, ChainError, NotFound, check_address, check_txid
 from .encoding import script_pubkey_to_address, script_type_of
+from .messages import translate
 from .model import AddressSummary, Spend, Transaction, TxInput, TxOutput
 
 __all__ = ["Esplora", "EsploraError", "SCRIPT_TYPES", "default_cache_dir", "is_local_host"]
@@ -383,7 +384,9 @@ class Esplora(Chain):
             tmp.write_text(json.dumps(value), encoding="utf-8")
             os.replace(tmp, file)  # atomic: a crash never leaves half a file
         except OSError as exc:
-            warnings.warn(f"could not write the Esplora cache at {file}: {exc}", stacklevel=3)
+            warnings.warn(
+                translate(f"could not write the Esplora cache at {file}: {exc}"), stacklevel=3
+            )
 
     def _get(self, path: str, *, parse=None):
         """A fresh answer (never taken from the cache while the server answers).
@@ -399,7 +402,9 @@ class Esplora(Chain):
             stale = self._cache_read("last", path)
             if stale is None:
                 raise
-            warnings.warn(f"{exc}; using the answer cached earlier for {path}", stacklevel=3)
+            warnings.warn(
+                translate(f"{exc}; using the answer cached earlier for {path}"), stacklevel=3
+            )
             return stale
         value = parse(text) if parse else _loads(text, self.base_url + path)
         self._cache_write("last", path, value)

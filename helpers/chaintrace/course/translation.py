@@ -493,16 +493,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def toolkit_messages() -> list[tuple[str, str]]:
-    """``(where, English)`` of every message the toolkit raises with a literal or f-string."""
+    """``(where, English)`` of every message the toolkit raises or warns with a literal or
+    f-string."""
     package = Path(__file__).resolve().parents[1]
     found = []
     for path in sorted(package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            message = None
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
-                text = _template(node.exc.args[0])
+                message = node.exc.args[0]
+            elif _is_warning(node):
+                message = node.args[0]
+                if isinstance(message, ast.Call) and message.args:  # warn(translate(...))
+                    message = message.args[0]
+            if message is not None:
+                text = _template(message)
                 if text and text[0].strip():
                     found.append((f"{path.relative_to(package)}:{node.lineno}", text[0]))
     return found
+
+
+def _is_warning(node) -> bool:
+    """``warnings.warn(<message>, ...)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "warn"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "warnings"
+        and bool(node.args)
+    )
 
 
 def _untranslated_toolkit(lang: str) -> int:
