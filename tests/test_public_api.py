@@ -52,7 +52,12 @@ COURSE_ONLY_PACKAGES = [
     "jupyter_client",
     "ipykernel",
 ]
-COURSE_MODULES = ("chaintrace.grader", "chaintrace.classroom")
+# nbgrader's and Jupyter's extensions: the grader, the class commands, Formgrader's rubric page
+COURSE_MODULES = (
+    "chaintrace.grader",
+    "chaintrace.classroom",
+    "chaintrace.course.classroom_formgrader",
+)
 
 WITHOUT_THE_COURSE = f"""
 import sys
