@@ -103,18 +103,21 @@ def shared_variant(tmp_path_factory, seed: int):
 
     Tests read a shared variant; none may change it (make your own with create_cohort).
     """
-    import fcntl
-
     from chaintrace import cohort
 
+    try:
+        import fcntl
+    except ImportError:  # Windows: no file locks, so each worker makes its own
+        fcntl = None
     base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' temp folders share a parent
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl:  # workers' temp folders share a parent
         base = base.parent
     root = base / "shared-cohorts"
     root.mkdir(exist_ok=True)
     name = f"class-{VARIANT_SEEDS.index(seed)}"
     with open(root / f".{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits while it is made
+        if fcntl:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits while it is made
         if (root / name / ".complete").exists():
             return cohort.find_cohort(name, root=root)
         made = cohort.create_cohort(name, seed=seed, root=root, allow_weak_seed=True)
