@@ -257,17 +257,21 @@ def printed_translations(lang: str) -> list[Entry]:
     """The course catalogues' translations of what notebooks print through ``translate(...)``
     outside their test cells, for a kernel that has no course folder to read them from.
 
-    Only those: a test's messages stay with the checker, outside the sandbox.
+    Only what trainees already hold: the lessons and the released assignments (no model answer,
+    no hidden test); a test's messages stay with the checker, outside the sandbox.
     """
     from chaintrace.course.translation import shown_messages
 
     printed = set()
     for notebook in sorted(COURSE_ROOT.glob("course/*.ipynb")) + sorted(
-        COURSE_ROOT.glob("solutions/*/*.ipynb")
+        COURSE_ROOT.glob("exercises/*/*.ipynb")
     ):
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-            if cell["cell_type"] == "code" and not cell["metadata"].get("nbgrader", {}).get(
-                "grade"
+            nbgrader = cell["metadata"].get("nbgrader", {})
+            if (
+                cell["cell_type"] == "code"
+                and not nbgrader.get("grade")
+                and not nbgrader.get("solution")
             ):
                 source = "".join(cell["source"])
                 if "translate(" not in source:
