@@ -2,8 +2,8 @@
 
 Every test is in one tier, given here by where it lives (no test file marks itself):
 
-- ``course``: runs notebooks (lessons and model solutions through nbval, releases through
-  nbclient), the nbgrader pipeline, the grading sandbox or JupyterLab. Slow: minutes.
+- ``course``: runs notebooks (lessons through nbval, model solutions and releases through the
+  nbgrader pipeline's grading batch), the nbgrader pipeline, the grading sandbox or JupyterLab. Slow: minutes.
 - ``unit``: everything else (the toolkit, the generator, doctests, the grader's parts on their
   own). No notebook runs, no nbgrader command; the whole tier takes a few minutes.
 
@@ -80,9 +80,9 @@ def mini_chain(mini_path):
 
 
 # ----------------------------------------------------------------------------- grading batch
-# test_grading_cycle.py and test_transfer.py read the same autograded submissions: built once per
-# assignment (and worker), since both files' tests of one assignment are one work unit.
-GRADING_BATCH = {"test_grading_cycle.py", "test_transfer.py"}
+# test_grading_cycle.py, test_transfer.py and test_cohorts.py read the same autograded submissions:
+# built once per assignment (and worker), since the files' tests of one assignment are one work unit.
+GRADING_BATCH = {"test_grading_cycle.py", "test_transfer.py", "test_cohorts.py"}
 
 
 @pytest.fixture(scope="session", params=ASSIGNMENTS)
@@ -127,7 +127,7 @@ def shared_variant(tmp_path_factory, seed: int):
 
 # ----------------------------------------------------------------------------- tiers
 # Test modules of tests/ that run notebooks, nbgrader or JupyterLab. Notebooks collected by nbval
-# (course/, solutions/) are in the course tier too; everything else is a unit test.
+# (course/) are in the course tier too; everything else is a unit test.
 COURSE_TESTS = {
     "test_assignments.py",  # executes every release (nbclient) and runs nbgrader generate
     "test_class_cycle.py",  # a whole class: release, collect, autograde, feedback

@@ -5,9 +5,11 @@ variant, every blank release earns zero, and a submission that hard-codes the bu
 answers (which earns full marks on the bundled data) fails on the variant; on the first variant,
 the same submissions in each translated edition earn the same marks as the English ones.
 Trainee-facing files of a variant hold no ground truth.
+
+The bundled answers are read, typed in and graded on the bundled data in the assignment's grading
+batch (tests/grading_batch.py), whose tests share a work unit with this file's.
 """
 
-import copy
 import json
 import re
 
@@ -15,14 +17,13 @@ import nbformat
 import pyarrow.parquet as pq
 import pytest
 from chaintrace import cohort, paths
-from conftest import ASSIGNMENTS, MODULES, ROOT, VARIANT_SEEDS, shared_variant
-from nbclient import NotebookClient
-from nbgrading import Course, auto_points, nbgrader_cells
+from conftest import MODULES, ROOT, VARIANT_SEEDS, shared_variant
+from grading_batch import hard_coded
+from nbgrading import Course, auto_points
 
 # public seeds, so guessable by design: allowed in tests only (test_cohort_secrecy.py checks refusal)
 SEEDS = VARIANT_SEEDS
 TRUTH_COLUMNS = {"entity_id", "change_vout", "typology", "role", "beneficiary_id"}
-SCAFFOLD = re.compile(r"^(\w+) = \.\.\.$", flags=re.M)
 ENGLISH = ("solution", "blank", "copied")
 TRANSLATED = {m["assignment"]: [x for x in m.get("languages", []) if x != "en"] for m in MODULES}
 
@@ -98,49 +99,6 @@ def test_trainee_side_of_a_variant_holds_no_ground_truth(variants):
         assert not [s for s in secrets if s in released], "a released exercise holds an answer"
 
 
-def answer_names(source) -> list[str]:
-    return [
-        name
-        for cell in nbgrader_cells(source, solution=True, grade=False)
-        for name in SCAFFOLD.findall(cell.source)
-    ]
-
-
-def bundled_answers(source) -> dict[str, str]:
-    """Run the model solution on the bundled data and keep every answer that can be typed as a literal."""
-    nb = copy.deepcopy(source)
-    names = answer_names(source)
-    nb.cells.append(
-        nbformat.v4.new_code_cell(
-            "import ast as _ast, json as _json\n"
-            "_found = {}\n"
-            f"for _name in {names!r}:\n"
-            "    _value = globals().get(_name)\n"
-            "    _value = _value.item() if hasattr(_value, 'item') else _value\n"
-            "    try:\n"
-            "        if _ast.literal_eval(repr(_value)) == _value:  # numbers, text, lists, dicts\n"
-            "            _found[_name] = repr(_value)\n"
-            "    except (ValueError, SyntaxError, TypeError):\n"
-            "        pass  # tables and objects cannot be typed in as literals\n"
-            "print(_json.dumps(_found))"
-        )
-    )
-    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(ROOT)}}).execute()
-    return json.loads(nb.cells[-1].outputs[0]["text"])
-
-
-def hard_coded(source, answers: dict[str, str]):
-    """The model solution with every plain answer overwritten by the bundled data's value."""
-    nb = copy.deepcopy(source)
-    for cell in nbgrader_cells(nb, solution=True, grade=False):
-        mine = [name for name in SCAFFOLD.findall(cell.source) if name in answers]
-        if mine:
-            cell.source += "\n# copied from last year's answers\n" + "\n".join(
-                f"{n} = {answers[n]}" for n in mine
-            )
-    return nb
-
-
 def grade(tmp, assignment, variant_dir, submissions) -> Course:
     tmp.mkdir(parents=True)
     course = Course.create(tmp, assignment)
@@ -157,12 +115,10 @@ def total(course, student) -> float:
     return sum(course.scores(student).values())
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, variants, tmp_path):
+def test_variants_grade_their_own_answers_and_reject_copied_ones(graded, variants, tmp_path):
     """Solution full marks, blank zero and copied bundled answers failing, on every variant."""
-    source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
-    answers = bundled_answers(source)
-    copied = hard_coded(source, answers)
+    assignment = graded.assignment
+    answers, copied = graded.bundled_answers, graded.copied
     submissions = {  # keys of the English ones: ENGLISH
         "solution": lambda course: course.read_source(),
         "blank": lambda course: course.read_release(),
@@ -175,15 +131,15 @@ def test_variants_grade_their_own_answers_and_reject_copied_ones(assignment, var
         submissions[f"solution_{lang}"] = lambda course, nb=translated: nb
         copied_there = hard_coded(translated, answers)
         submissions[f"copied_{lang}"] = lambda course, nb=copied_there: nb
-    on_bundled = grade(tmp_path / "bundled", assignment, None, {"copied": submissions["copied"]})
-    assert total(on_bundled, "copied") == on_bundled.available, (
+    # graded in the bundled data's batch (tests/grading_batch.py)
+    assert total(graded, "copied") == graded.available, (
         "the copied answers are right for the bundled data"
     )
     for number, variant in enumerate(variants):
         # the other languages on the first variant only: equal marks there show the editions
         # are graded alike, and their answers are the English ones
-        graded = submissions if number == 0 else {k: submissions[k] for k in ENGLISH}
-        course = grade(tmp_path / variant.name, assignment, variant.path, graded)
+        chosen = submissions if number == 0 else {k: submissions[k] for k in ENGLISH}
+        course = grade(tmp_path / variant.name, assignment, variant.path, chosen)
         assert total(course, "solution") == course.available, (
             f"{variant.name}: the model solution lost marks"
         )

@@ -5,7 +5,13 @@ solution, the blank release, a typical wrong submission, and (for the probe assi
 ones: a trainee who edits the test cells, one who deletes a test cell, and one whose code never
 finishes. An assignment that also exists in other languages is graded as a mixed class: in the
 same batch, the same gradebook and against the same source, the translated model solution,
-blank, typical mistake, edited tests and deleted test cell.
+blank and typical mistake (and, on the probe, the hostile ones).
+
+The batch's runs are also the checks an instructor makes before a release (`nbgrader validate`
+on the source, and with `--invert` on the release) and a trainee's first run of a blank release,
+in every edition, on a fresh kernel in the grading sandbox: the model solution runs top to bottom
+without an error and earns full marks, the blank release earns nothing and stops only at its
+unanswered questions.
 """
 
 import html
@@ -17,6 +23,8 @@ from chaintrace.messages import MESSAGE_CONTEXT, read_po
 from conftest import ROOT
 from grading_batch import MISTAKES, PROBE, TRANSLATED
 from nbgrading import nbgrader_cells, notebook_path
+
+UNANSWERED = {"NotImplementedError", "NotAnswered"}  # NotAnswered subclasses NotImplementedError
 
 # `graded` (tests/conftest.py): one autograde batch per assignment, see tests/grading_batch.py
 
@@ -31,6 +39,36 @@ def test_model_solution_earns_full_automatic_marks(graded):
 
 def test_blank_release_earns_zero(graded):
     assert total(graded, "blank") == 0
+
+
+def editions(course, kind: str) -> list[str]:
+    """The students of the batch that submitted ``kind`` in each edition: "solution", "solution_uk"."""
+    return [kind] + [f"{kind}_{lang}" for lang in TRANSLATED[course.assignment]]
+
+
+def errors(course, student) -> list[tuple[str, str]]:
+    """(cell, error name) of every error the autograded notebook of ``student`` shows."""
+    nb = nbformat.read(notebook_path(course.root / "autograded" / student / course.assignment), 4)
+    return [
+        (cell.metadata.get("nbgrader", {}).get("grade_id", cell.get("id")), output["ename"])
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+
+
+def test_model_solution_runs_top_to_bottom_without_an_error(graded):
+    for student in editions(graded, "solution"):
+        assert not errors(graded, student), f"{student} raised: {errors(graded, student)}"
+
+
+def test_blank_release_stops_only_at_its_unanswered_questions(graded):
+    for student in editions(graded, "blank"):
+        raised = errors(graded, student)
+        assert raised, f"{student}: a blank release should stop at its unanswered questions"
+        unexpected = [(cell, name) for cell, name in raised if name not in UNANSWERED]
+        assert not unexpected, f"{student}: the blank release raised other errors: {unexpected}"
 
 
 def test_typical_mistake_earns_partial_marks_for_the_right_reasons(graded):
@@ -118,8 +156,9 @@ def test_the_same_answers_earn_the_same_marks_in_every_language(mixed):
             assert mixed.scores(f"{english}_{lang}") == mixed.scores(english), (
                 f"the {lang} {english} is not graded as the English one"
             )
-        assert total(mixed, f"edits_tests_{lang}") == 0, "edited tests are restored and graded"
-        assert total(mixed, f"deletes_test_{lang}") == mixed.available
+        if mixed.assignment == PROBE:  # hostile submissions: on the probe, as in English
+            assert total(mixed, f"edits_tests_{lang}") == 0, "edited tests are restored and graded"
+            assert total(mixed, f"deletes_test_{lang}") == mixed.available
 
 
 def _text(page: str) -> str:
@@ -141,7 +180,11 @@ def test_translated_feedback_stays_in_its_language(mixed):
         ]
         catalogue = read_po(ROOT / lang / "po" / f"{mixed.assignment}.po")
         said = {e.msgid: e.msgstr for e in catalogue if e.context == MESSAGE_CONTEXT}
-        for student in ("mistake", "edits_tests", "deletes_test"):
+        # every kind of submission: all tests failing (blank), none (solution), some (mistake)
+        students = ["mistake", "blank", "solution"]
+        if mixed.assignment == PROBE:  # restored cells must not turn the page English either
+            students += ["edits_tests", "deletes_test"]
+        for student in students:
             page = _text(mixed.feedback_html(f"{student}_{lang}"))
             for english, translated in headings:
                 shown = _text(translated.lstrip("# "))
