@@ -3,10 +3,9 @@ with a decimal comma, DD.MM.YYYY dates and hryvnias at the NBU rate of the amoun
 
 import datetime as dt
 
+import chaintrace as ct
 import pandas as pd
 import pytest
-
-import chaintrace as ct
 from chaintrace.messages import use
 
 NBSP = "\u00a0"
@@ -75,3 +74,19 @@ def test_a_day_without_a_rate_or_a_non_date_is_a_clear_error():
         ct.date_text("March")
     with use("en"):  # English never needs a rate, so it never fails for want of one
         assert ct.usd_text(1, "2024-03-07", table) == "1.00 USD"
+
+
+def test_a_total_of_amounts_of_different_days_values_each_on_its_own_day(rates):
+    amounts, days = [1000.0, 250.25, 10.0], ["2024-03-08", "2024-03-09", "2024-03-11"]
+    with use("en"):
+        assert ct.usd_text(amounts, days) == "1,260.25 USD"
+    with use("uk"):
+        text = ct.usd_text(amounts, pd.Series(days))
+        same_day = ct.usd_text([1.0, 2.0], ["2024-03-07", "2024-03-07"])
+    uah = sum(a * rates[d] for a, d in zip(amounts, days, strict=True))
+    shown = text.split(" (")[1].split(" грн")[0]
+    assert float(shown.replace(NBSP, "").replace(",", ".")) == pytest.approx(uah, abs=0.005)
+    assert text.endswith("08.03.2024–11.03.2024)")
+    assert same_day.endswith("за курсом НБУ на 07.03.2024)")
+    with pytest.raises(ct.MoneyError, match="2 amounts and 1 days"):
+        ct.usd_text([1, 2], ["2024-03-07"])

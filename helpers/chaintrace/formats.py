@@ -78,22 +78,52 @@ def usd_text(amount, when, prices=None, digits: int = 2) -> str:
     seconds, read in UTC), as ``12,345.68 USD``; in Ukrainian with its hryvnias at the NBU's
     official rate of that day beside it (the rule: this module's opening text).
 
+    A total of amounts valued on different days: pass the amounts and their days (two
+    sequences of the same length). English shows the sum; Ukrainian the sum and the hryvnias
+    of each amount at its own day's rate, added up:
+
+    >>> from chaintrace.messages import use
+    >>> with use("en"):
+    ...     usd_text([100, 50.5], ["2024-03-07", "2024-03-08"])
+    '150.50 USD'
+    >>> with use("uk"):
+    ...     usd_text([100, 50.5], ["2024-03-07", "2024-03-08"]).replace("\\xa0", " ")
+    '150,50 USD (5 698,47 грн: кожна сума за курсом НБУ свого дня, 07.03.2024–08.03.2024)'
+
     ``prices``: a :func:`chaintrace.load_prices` table (default: the course dataset's, or the
     one ``$CHAINTRACE_DATA`` names). English needs no rate and never reads it.
 
-    >>> from chaintrace.messages import use
     >>> with use("uk"):
     ...     usd_text(10, "1999-01-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     chaintrace.money.MoneyError: no prices for 1999-01-01: the dataset covers 2024-02-29 to ...
     """
-    usd = f"{number_text(amount, digits)} USD"
+    amounts, days = _amounts_and_days(amount, when)
+    usd = f"{number_text(sum(amounts), digits)} USD"
     if language() != "uk":
         return usd
     table = _default_prices(as_dataset().path) if prices is None else prices
-    uah = float(amount) * rate("UAH", when, table)
-    return f"{usd} ({number_text(uah, digits)} грн за курсом НБУ на {date_text(when)})"
+    uah = number_text(
+        sum(a * rate("UAH", d, table) for a, d in zip(amounts, days, strict=True)), digits
+    )
+    first, last = date_text(min(days)), date_text(max(days))
+    if first == last:
+        return f"{usd} ({uah} грн за курсом НБУ на {first})"
+    return f"{usd} ({uah} грн: кожна сума за курсом НБУ свого дня, {first}–{last})"
+
+
+def _amounts_and_days(amount, when) -> tuple[list[float], list[str]]:
+    """One amount and its day, or amounts and their days, as lists (days ``YYYY-MM-DD``)."""
+    if isinstance(amount, str | bytes) or not hasattr(amount, "__len__"):
+        return [float(amount)], [_day(when)]
+    amounts = [float(a) for a in amount]
+    days = [when] if isinstance(when, str) or not hasattr(when, "__len__") else list(when)
+    if len(days) != len(amounts) or not amounts:
+        raise MoneyError(
+            f"{len(amounts)} amounts and {len(days)} days: give each amount the day it was valued on"
+        )
+    return amounts, [_day(d) for d in days]
 
 
 def date_text(when) -> str:
