@@ -11,14 +11,14 @@ English way (as the course always has) or, when the language is Ukrainian
   national standard for official documents, in force since 1 September 2021);
 - an amount in US dollars with its value in hryvnias beside it, at the National Bank of
   Ukraine's official rate of the day the amount is valued on, and that day:
-  ``12 345,67 USD (467 389,84 грн за курсом НБУ на 07.03.2024)``.
+  ``12 345,68 USD (467 413,54 грн за курсом НБУ на 07.03.2024)``.
 
-**Which day's rate.** The rate of the day of the amount's own date, read in UTC as everything
-in the course is: the rate in force on that calendar day (the NBU's "курс на дату"), from the
-dataset's table (:func:`chaintrace.money.rate`). A Saturday, Sunday or holiday has the rate of
-the business day before it, as the table holds it; nothing searches for another day. The date
-shown beside the hryvnias is the amount's date, the one whose rate was used, never the day the
-rate was set.
+**Which day's rate.** The rate of the amount's own date, read in UTC as everything in the
+course is: the rate in force on that calendar day (the NBU's "курс на дату"), as the dataset's
+table holds it (:func:`chaintrace.money.rate`); nothing searches for another day. The course's
+table carries a Friday's rate over the weekend after it (``docs/translating.md`` sets this
+beside the NBU's own rule). The date shown beside the hryvnias is the amount's date, the one
+whose rate was used, never the day the rate was set.
 
 English, as printed before these functions existed:
 
