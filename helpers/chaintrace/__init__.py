@@ -113,6 +113,12 @@ _EXPORTS = {
     "load_prices": "money",
     "value": "money",
     "MoneyError": "money",
+    "rate": "money",
+    # amounts and dates as the reader's language writes them (USD with UAH beside it in Ukrainian)
+    "number_text": "formats",
+    "usd_text": "formats",
+    "date_text": "formats",
+    "time_text": "formats",
     # tracing, taint, plots and evidence
     "build_graph": "graph",
     "TxGraph": "graph",

@@ -4,7 +4,9 @@ Prices are the dataset's daily closes in USD (``prices.csv`` for BTC, ``account/
 for ETH, TRX, USDT, BNB and the rouble stablecoin RUBX); other currencies go through the
 official daily rates of ``account/rates.csv``. A Ukrainian case values assets in hryvnias at the
 National Bank of Ukraine's official rate of the day (https://bank.gov.ua): the rate is set each
-business day and holds over the weekend, so a Sunday's rate is Friday's.
+business day and holds over the weekend, so a Sunday's rate is Friday's. Which rate a day has is
+the table's business: :func:`rate` and :func:`value` take the row of the day's UTC date, the
+rate in force that calendar day, and never search for a neighbouring day.
 
 >>> prices = load_prices()
 >>> day = prices["date"].iloc[3]
@@ -26,7 +28,7 @@ import pandas as pd
 from .dataset import as_dataset
 from .errors import ChaintraceError
 
-__all__ = ["MoneyError", "load_prices", "value", "CURRENCIES"]
+__all__ = ["MoneyError", "load_prices", "value", "rate", "CURRENCIES"]
 
 CURRENCIES = {"USD": None, "UAH": "uah_per_usd", "EUR": "eur_per_usd", "RUB": "rub_per_usd"}
 
@@ -93,28 +95,61 @@ def value(amount, asset: str, when, currency: str = "USD", prices=None, decimals
     chaintrace.money.MoneyError: no prices for 1999-01-01: the dataset covers 2024-02-29 to ...
     """
     prices = load_prices() if prices is None else prices
-    currency = str(currency).upper()
-    if currency not in CURRENCIES:
-        raise MoneyError(f"currency {currency!r}: choose one of {sorted(CURRENCIES)}")
+    currency = _currency(currency)
     column = f"{str(asset).lower()}_usd"
     if column not in prices:
         have = sorted(c[:-4].upper() for c in prices.columns if c.endswith("_usd"))
         raise MoneyError(f"no prices for {asset!r} in this dataset; it has {have}")
+    day, row = _row(prices, when)
+    whole = (
+        Decimal(int(amount)) / Decimal(10) ** int(decimals)
+        if decimals is not None
+        else Decimal(str(amount))
+    )
+    result = whole * Decimal(str(row[column])) * _rate(row, currency, day, prices)
+    return result if exact else float(result)
+
+
+def rate(currency: str, when, prices=None, exact: bool = False):
+    """How many units of ``currency`` one US dollar was worth on the day ``when`` (its UTC
+    date): for UAH, the National Bank of Ukraine's official rate in force that day. A Saturday
+    or Sunday has the rate of the business day before it, as the dataset's table holds it.
+
+    >>> p = load_prices()
+    >>> rate("UAH", "2024-03-02", p) == rate("UAH", "2024-03-01", p) == float(p.loc[1, "uah_per_usd"])
+    True
+    >>> rate("USD", "2024-03-02", p)
+    1.0
+    """
+    prices = load_prices() if prices is None else prices
+    currency = _currency(currency)
+    day, row = _row(prices, when)
+    result = _rate(row, currency, day, prices)
+    return result if exact else float(result)
+
+
+def _currency(currency) -> str:
+    currency = str(currency).upper()
+    if currency not in CURRENCIES:
+        raise MoneyError(f"currency {currency!r}: choose one of {sorted(CURRENCIES)}")
+    return currency
+
+
+def _row(prices: pd.DataFrame, when) -> tuple[str, pd.Series]:
+    """The day ``when`` falls on (UTC, ``YYYY-MM-DD``) and its row of ``prices``."""
     day = _day(when)
     row = prices[prices["date"] == day]
     if row.empty:
         raise MoneyError(
             f"no prices for {day}: the dataset covers {prices['date'].min()} to {prices['date'].max()}"
         )
+    return day, row.iloc[0]
+
+
+def _rate(row: pd.Series, currency: str, day: str, prices: pd.DataFrame) -> Decimal:
     rate_column = CURRENCIES[currency]
-    if rate_column is not None and (rate_column not in prices or pd.isna(row.iloc[0][rate_column])):
+    if rate_column is None:
+        return Decimal(1)
+    if rate_column not in prices or pd.isna(row[rate_column]):
         raise MoneyError(f"no {currency} rate for {day} in this dataset (account/rates.csv)")
-    whole = (
-        Decimal(int(amount)) / Decimal(10) ** int(decimals)
-        if decimals is not None
-        else Decimal(str(amount))
-    )
-    result = whole * Decimal(str(row.iloc[0][column]))
-    if rate_column is not None:
-        result *= Decimal(str(row.iloc[0][rate_column]))
-    return result if exact else float(result)
+    return Decimal(str(row[rate_column]))
