@@ -289,9 +289,7 @@ def translated_rubric(assignment: str, lang: str, course_root: Path = REPO_ROOT)
     path = rubric_catalogue(assignment, lang, course_root)
     if lang == "en" or not path.exists():
         return rubric
-    current = {
-        (e.context, e.msgid): e.msgstr for e in read_po(path) if e.msgstr and not e.fuzzy
-    }
+    current = {(e.context, e.msgid): e.msgstr for e in read_po(path) if e.msgstr and not e.fuzzy}
     return {
         grade_id: [
             [points, current.get((f"{grade_id}/{n}", text), text)]
@@ -400,7 +398,9 @@ def marking_sheet(assignment: str, course_root: Path = REPO_ROOT, lang: str | No
         for student, path in answers.items():
             text = _answer_cell(path, part.grade_id)
             shown = (
-                _markdown(text) if text is not None else f"<p><em>{say('(no answer cell)')}</em></p>"
+                _markdown(text)
+                if text is not None
+                else f"<p><em>{say('(no answer cell)')}</em></p>"
             )
             written_in = submission_language(path)
             out.append(

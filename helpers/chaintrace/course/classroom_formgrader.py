@@ -83,7 +83,9 @@ def rubric_panel(
     rows = _criteria(part) or f"<li><em>{say('no criteria in rubric.toml yet')}</em></li>"
     english = ""
     if lang != "en":
-        (original,) = [p for p in classroom.written_parts(assignment, course_root) if p.grade_id == grade_id]
+        (original,) = [
+            p for p in classroom.written_parts(assignment, course_root) if p.grade_id == grade_id
+        ]
         english = (
             f"<details lang='en'><summary>{say('The rubric in English')}</summary>"
             f"<ul>{_criteria(original)}</ul>{classroom._markdown(original.model_answer)}</details>"
