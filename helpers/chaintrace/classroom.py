@@ -236,7 +236,7 @@ def rubric_units(assignment: str, course_root: Path = REPO_ROOT) -> list:
     from .course.translation import Unit
 
     return [
-        Unit(f"{grade_id}/{n}", text, f"{grade_id}, criterion {n} ({points:g} of the points)")
+        Unit(f"{grade_id}/{n}", text, f"{grade_id}, criterion {n}, worth {points:g}")
         for grade_id, criteria in load_rubric(assignment, course_root).items()
         for n, (points, text) in enumerate(criteria, 1)
     ]

@@ -266,7 +266,7 @@ def _wrong_1_in(precision: float) -> float:
     return float(round(1 / (1 - precision)))
 
 
-GRADE_WORDS = {  # the strength of an inference by its measured precision, lowest bound first
+GRADE_WORDS = {  # strength: (lowest measured precision, words); the first an inference reaches
     "strong": (0.99, "strong inference"),
     "good": (0.95, "good inference"),
     "fair": (0.90, "fair inference: corroborate"),
