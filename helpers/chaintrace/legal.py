@@ -525,6 +525,8 @@ def _english_of(lang: str, stamp: int) -> Catalogue:
 
 def _english(text: str) -> str:
     """``text``, made by this module in any language, in English (English text unchanged)."""
+    if text.isascii():  # English as this module writes it: never read backwards by mistake
+        return text
     for lang in LANGUAGES[1:]:
         path = LOCALE / f"{lang}.po"
         if text and path.exists():
