@@ -378,3 +378,23 @@ def test_a_request_is_in_the_language_chosen_for_its_recipient(
         assert any(c in CYRILLIC for c in line.lower()), line
     for english_words in ("Grade:", "inferred that", "measured precision", "Caveats", "Freeze"):
         assert english_words not in text
+
+
+def test_a_ukrainian_request_values_each_deposit_in_uah_at_the_nbu_rate(
+    peel, rates, clusters, answers
+):
+    from chaintrace.money import load_prices, value
+
+    text = draft_request(
+        peel, exchange=answers["exchange"], rates=rates, clustering=clusters, lang="uk"
+    )
+    (row,) = [
+        line
+        for line in text.splitlines()
+        if answers["deposit_address"] in line and line.startswith("|")
+    ]
+    day = row.split("|")[-2].strip()[:10]
+    uah = value(answers["deposit_sats"], "BTC", day, "UAH", load_prices("course"), decimals=8)
+    assert f"| {uah:,.2f} |" in row and "UAH за офіційним курсом НБУ" in text
+    english = draft_request(peel, exchange=answers["exchange"], rates=rates, clustering=clusters)
+    assert "UAH" not in english  # a foreign exchange gets USD, as before

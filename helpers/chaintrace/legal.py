@@ -625,6 +625,22 @@ def _money(sats: int, usd: float, close: float, lang: str = "en") -> tuple[str, 
     return btc, _say("{usd} (at {close} USD/BTC)", lang, usd=f"{usd:,.2f}", close=f"{close:,.2f}")
 
 
+HOME_CURRENCY = {"uk": "UAH"}  # a request in a country's language also values in its currency
+
+
+def _home_money(sats: int, day: str, prices, lang: str) -> str:
+    """The amount in the request's home currency at the official rate of ``day``."""
+    from .money import MoneyError, value
+
+    if prices is None:
+        return _say("[at the official rate of the day]", lang)
+    try:
+        amount = value(sats, "BTC", day, HOME_CURRENCY[lang], prices, decimals=8)
+    except MoneyError:
+        return _say("(no official rate for that day)", lang)
+    return f"{amount:,.2f}"
+
+
 def _exhibit_lines(exhibit, lang: str = "en") -> list[str]:
     """One Markdown table row per exhibit file with its verified SHA-256."""
     paths = list(exhibit.values()) if isinstance(exhibit, dict) else [exhibit]
@@ -768,6 +784,18 @@ def _caveats(table: pd.DataFrame, rows: pd.DataFrame, lang: str = "en") -> list[
             "- USD values use the day's closing BTC/USD price (UTC) from the dataset's price file.",
             lang,
         ),
+        *(
+            [
+                _say(
+                    "- {currency} values convert those at the central bank's official rate of "
+                    "the day, from the dataset's rates file.",
+                    lang,
+                    currency=HOME_CURRENCY[lang],
+                )
+            ]
+            if lang in HOME_CURRENCY
+            else []
+        ),
         _say(
             "- This request does not allege that the account holder committed the offence: the "
             "account is where the traced funds arrived, and its records are sought to find out "
@@ -790,6 +818,7 @@ def draft_request(
     rates=None,
     requester: str = "[requesting officer, unit, contact details]",
     lang: str = "en",
+    dataset=None,
 ) -> str:
     """A freeze / preservation / production request to ``exchange`` as Markdown text.
 
@@ -807,7 +836,10 @@ def draft_request(
     judge's ruling on арешт майна, КПК ст. 170–173, and on тимчасовий доступ до речей і
     документів, ст. 159–166). A reader's setting deciding it would send a Ukrainian letter
     abroad unnoticed. The case is cited by the case file's title (in English) or its
-    translation; a table built in another language is re-worded in ``lang``.
+    translation; a table built in another language is re-worded in ``lang``. A Ukrainian
+    request also gives each deposit in UAH at the National Bank of Ukraine's rate of its day,
+    from ``dataset``'s rates (default: the trace's own dataset; for a table pass ``dataset=``,
+    else the amount is left as a placeholder).
 
     >>> from chaintrace.trace import trace_forward
     >>> trace = trace_forward(load_case("ransom-01").payment_txid, hops=2)
@@ -819,6 +851,14 @@ def draft_request(
     True
     """
     lang = _language(lang)
+    home = HOME_CURRENCY.get(lang)
+    if dataset is None and not isinstance(trace, pd.DataFrame) and hasattr(trace, "graph"):
+        dataset = trace.graph.dataset
+    prices = None
+    if home and dataset is not None:
+        from .money import load_prices
+
+        prices = load_prices(dataset)
     unknown = set(asks) - set(ASKS)
     if unknown or not asks:
         raise ValueError(f"asks must be some of {sorted(ASKS)}, got {sorted(unknown) or 'none'}")
@@ -868,15 +908,21 @@ def draft_request(
         _say("## The deposits", lang),
         "",
         _say(
-            "| deposit address | transaction (txid) | output | BTC | USD at the time | time (UTC) |",
+            "| deposit address | transaction (txid) | output | BTC | USD at the time | time (UTC) |"
+            if home is None
+            else "| deposit address | transaction (txid) | output | BTC | USD at the time | "
+            "{currency} at the official rate of the day | time (UTC) |",
             lang,
+            currency=home,
         ),
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|" + ("---|" if home else ""),
     ]
     for r in rows.itertuples(index=False):
         btc, usd = _money(int(r.sats), r.usd_at_time, r.btc_usd_close, lang)
+        local = f" {_home_money(int(r.sats), r.time_utc[:10], prices, lang)} |" if home else ""
         lines.append(
-            f"| `{r.address}` | `{r.txid}` | {r.output.rsplit(':', 1)[1]} | {btc} | {usd} | {r.time_utc} |"
+            f"| `{r.address}` | `{r.txid}` | {r.output.rsplit(':', 1)[1]} | {btc} | {usd} |{local} "
+            f"{r.time_utc} |"
         )
     lines += [
         "",
