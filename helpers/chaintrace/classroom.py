@@ -404,7 +404,8 @@ def marking_sheet(assignment: str, course_root: Path = REPO_ROOT, lang: str | No
             )
             written_in = submission_language(path)
             out.append(
-                f"<h4>{html.escape(student)} <small>({written_in})</small></h4>"
+                f"<h4>{html.escape(student)}</h4>"
+                f"<p><small>{say(f'submitted in: {written_in}')}</small></p>"
                 f"<div class='answer' lang='{written_in}'>{shown}</div>"
             )
     return "\n".join(out)
