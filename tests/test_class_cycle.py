@@ -274,3 +274,14 @@ def test_formgrader_marking_page_shows_the_rubric_and_feedback_does_not(cycle):
     assert criterion in page and "full-credit" in page  # the rubric, on nbgrader's marking form
     feedback = (cycle.root / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert criterion not in feedback and "chaintrace-rubric" not in feedback
+
+    # a Ukrainian submission of the same assignment: its rubric in Ukrainian, the English folded
+    for folder in ("rubrics", f"solutions/{ASSIGNMENT}"):
+        shutil.copytree(ROOT / "uk" / folder, cycle.root / "uk" / folder, dirs_exist_ok=True)
+    submission = nbformat.read(graded, as_version=4)
+    submission.metadata["chaintrace"] = {"lang": "uk"}
+    page, _ = rubric_exporter(formgrader).from_notebook_node(submission, resources=resources)
+    panel = page[page.index("chaintrace-rubric") :]
+    ukrainian = "Пояснює, що перевіряють видимі тести"  # uk/rubrics/00-orientation.po
+    assert ukrainian in panel and "full-credit" in page
+    assert panel.index(ukrainian) < panel.index(criterion), "English second, folded"

@@ -3,7 +3,9 @@
 The whole cycle, with nbgrader, is in test_class_cycle.py.
 """
 
+import html
 import os
+import re
 import shutil
 import zipfile
 
@@ -11,7 +13,8 @@ import nbformat
 import pytest
 from chaintrace import classroom
 from chaintrace.cli import main as cli
-from conftest import ASSIGNMENTS, ROOT
+from chaintrace.messages import read_po
+from conftest import ASSIGNMENTS, MODULES, ROOT
 from nbgrading import notebook_path
 
 ASSIGNMENT = "03-tracing"
@@ -44,6 +47,94 @@ def test_a_rubric_that_does_not_add_up_is_reported(tmp_path):
     assert any(p.startswith("q9_9_x: in the rubric but not") for p in problems)
     with pytest.raises(ValueError, match="needs fixing"):
         classroom.write_marking_sheet(ASSIGNMENT, tmp_path)
+
+
+# ----------------------------------------------------------------------------- rubrics translated
+
+RUBRIC_EDITIONS = [
+    pytest.param(module["assignment"], lang, id=f"{lang}-{module['assignment']}")
+    for module in MODULES
+    for lang in module.get("languages", ["en"])
+    if lang != "en"
+]
+
+
+@pytest.mark.parametrize(("assignment", "lang"), RUBRIC_EDITIONS)
+def test_every_rubric_is_translated_for_the_english_it_now_has(assignment, lang):
+    """A module taught in a language has its rubric in it, each criterion translated from the
+    English criterion as it is now (`chaintrace class translate-rubric uk` lists what is not)."""
+    assert classroom.rubric_translation_problems(assignment, lang) == []
+    english = classroom.written_parts(assignment)
+    translated = classroom.written_parts(assignment, lang=lang)
+    assert [(p.grade_id, [pts for pts, _ in p.criteria]) for p in translated] == [
+        (p.grade_id, [pts for pts, _ in p.criteria]) for p in english
+    ]  # the same parts and points: only the words differ
+    for mine, theirs in zip(translated, english, strict=True):
+        assert all(a != b for (_, a), (_, b) in zip(mine.criteria, theirs.criteria, strict=True))
+        assert mine.model_answer != theirs.model_answer  # from the translated source notebook
+
+
+def _rubric_course(tmp_path):
+    for folder in (f"solutions/{ASSIGNMENT}", f"uk/solutions/{ASSIGNMENT}"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "uk" / "rubrics").mkdir()
+    shutil.copy(ROOT / "uk" / "rubrics" / f"{ASSIGNMENT}.po", tmp_path / "uk" / "rubrics")
+    return tmp_path
+
+
+def test_a_changed_english_criterion_makes_its_translation_stale(tmp_path):
+    root = _rubric_course(tmp_path)
+    rubric = root / "solutions" / ASSIGNMENT / "rubric.toml"
+    (_, first), *_ = classroom.load_rubric(ASSIGNMENT, root)["q3_5_chronology_written"]
+    changed = first.replace("in UTC", "in UTC and in Kyiv time")
+    rubric.write_text(rubric.read_text(encoding="utf-8").replace(first, changed), encoding="utf-8")
+
+    (problem,) = classroom.rubric_translation_problems(ASSIGNMENT, "uk", root)
+    assert problem.startswith("stale:") and "q3_5_chronology_written/1" in problem
+    # meanwhile the marker reads the new English, never the translation of the old
+    criteria = classroom.written_parts(ASSIGNMENT, root, "uk")[0].criteria
+    assert criteria[0][1] == changed and all(re.search("[а-яі]", t) for _, t in criteria[1:])
+
+    _, todo = classroom.update_rubric_translation(ASSIGNMENT, "uk", root)
+    assert todo == 1
+    (entry,) = [e for e in read_po(classroom.rubric_catalogue(ASSIGNMENT, "uk", root)) if e.fuzzy]
+    assert (entry.msgid, entry.previous) == (changed, first) and entry.msgstr  # kept to revise
+
+
+def test_marking_sheet_in_the_markers_language_with_each_answer_as_written(tmp_path):
+    root = _rubric_course(tmp_path)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    source = ROOT / "uk" / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for student, notebook in (("olena", source), ("alice", ROOT / "solutions" / ASSIGNMENT)):
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        notebook = notebook if notebook.suffix else notebook / f"{ASSIGNMENT}.ipynb"
+        shutil.copy(notebook, folder / f"{ASSIGNMENT}.ipynb")
+    assert cli(["class", "--course", str(root), "rubric", ASSIGNMENT, "--lang", "uk"]) == 0
+    sheet = (root / "build" / "class" / ASSIGNMENT / "marking-sheet.uk.html").read_text()
+    ukrainian = classroom.load_rubric(ASSIGNMENT, root)  # English ...
+    translated = classroom.translated_rubric(ASSIGNMENT, "uk", root)  # ... and Ukrainian
+    for grade_id, criteria in translated.items():
+        for (_, words), (_, english) in zip(criteria, ukrainian[grade_id], strict=True):
+            assert html.escape(words) in sheet and html.escape(english) not in sheet
+    assert "Аркуш оцінювання" in sheet and "Зразкова відповідь" in sheet
+    for student, lang in (("olena", "uk"), ("alice", "en")):
+        assert f"<h4>{student}</h4><p><small>здано мовою: {lang}</small></p>" in sheet
+    english = classroom.marking_sheet(ASSIGNMENT, root, "en")
+    assert "Marking sheet" in english and "Аркуш" not in english
+
+
+def test_formgrader_panel_follows_the_submissions_language():
+    from chaintrace.course.classroom_formgrader import rubric_panel
+
+    grade_id = classroom.written_parts(ASSIGNMENT)[0].grade_id
+    english = rubric_panel(grade_id, ASSIGNMENT)
+    ukrainian = rubric_panel(grade_id, ASSIGNMENT, lang="uk")
+    criterion = classroom.written_parts(ASSIGNMENT)[0].criteria[0][1]
+    translated = classroom.written_parts(ASSIGNMENT, lang="uk")[0].criteria[0][1]
+    assert html.escape(criterion) in english and html.escape(translated) not in english
+    assert ukrainian.index(html.escape(translated)) < ukrainian.index(html.escape(criterion))
+    assert rubric_panel(grade_id, ASSIGNMENT, lang="xx") == english  # not offered: English
 
 
 @pytest.fixture

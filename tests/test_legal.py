@@ -321,3 +321,80 @@ def test_request_from_a_mixing_trace_warns_that_shares_are_a_taint_choice(case):
     assert len(mixed), "four hops forward the ransom meets other coins"
     text = draft_request(table, exchange="Any", deposits=[table["address"].iat[-1]])
     assert "choice of taint model" in text and "wholly from the starting output" not in text
+
+
+# ----------------------------------------------------------------------------- languages
+
+CYRILLIC = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+
+
+def test_the_table_reads_in_the_readers_language_and_its_codes_never_change(
+    peel, rates, clusters, table
+):
+    from chaintrace.messages import use
+
+    with use("uk"):
+        ukrainian = reliability_table(peel, rates=rates, clustering=clusters)  # the reader's
+    words = ["statement", "grade", "attribution"]
+    assert ukrainian.drop(columns=words).equals(table.drop(columns=words))  # codes and numbers
+    assert (ukrainian["grade"] != table["grade"]).all()
+    for column in words:
+        for text in ukrainian[column]:
+            assert not text or any(c in CYRILLIC for c in text.lower()), text
+    assert set(table["strength"]) <= {"fact", "strong", "good", "fair", "weak", "unmeasured"}
+    facts = table["kind"] == "fact"
+    assert (table.loc[facts, "strength"] == "fact").all()
+    assert (ukrainian.loc[facts, "grade"] == "факт реєстру: будь-хто може його перевірити").all()
+    with pytest.raises(ValueError, match="lang is one of"):
+        reliability_table(peel, rates=rates, lang="de")
+
+
+def test_a_request_is_in_the_language_chosen_for_its_recipient(
+    peel, rates, clusters, table, answers, case
+):
+    from chaintrace.messages import use
+
+    exchange = answers["exchange"]
+    english = draft_request(table, exchange=exchange, case=case)
+    with use(
+        "uk"
+    ):  # a Ukrainian reader, a foreign exchange: English, whatever the table's language
+        ukrainian_table = reliability_table(peel, rates=rates, clustering=clusters)
+        assert draft_request(ukrainian_table, exchange=exchange, case=case) == english
+    text = draft_request(ukrainian_table, exchange=exchange, case=case, lang="uk")
+    assert text == draft_request(table, exchange=exchange, case=case, lang="uk")
+    for term in (
+        "арешт майна",
+        "тимчасовий доступ до речей і документів",
+        "міжнародну правову допомогу",
+    ):
+        assert term in text
+    prose = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.startswith(("|", "- Атрибуція")) and "`" not in line[:3]
+    ]
+    for line in prose:  # every sentence of the request in Ukrainian: nothing left in English
+        assert any(c in CYRILLIC for c in line.lower()), line
+    for english_words in ("Grade:", "inferred that", "measured precision", "Caveats", "Freeze"):
+        assert english_words not in text
+
+
+def test_a_ukrainian_request_values_each_deposit_in_uah_at_the_nbu_rate(
+    peel, rates, clusters, answers
+):
+    from chaintrace.money import load_prices, value
+
+    text = draft_request(
+        peel, exchange=answers["exchange"], rates=rates, clustering=clusters, lang="uk"
+    )
+    (row,) = [
+        line
+        for line in text.splitlines()
+        if answers["deposit_address"] in line and line.startswith("|")
+    ]
+    day = row.split("|")[-2].strip()[:10]
+    uah = value(answers["deposit_sats"], "BTC", day, "UAH", load_prices("course"), decimals=8)
+    assert f"| {uah:,.2f} |" in row and "UAH за офіційним курсом НБУ" in text
+    english = draft_request(peel, exchange=answers["exchange"], rates=rates, clustering=clusters)
+    assert "UAH" not in english  # a foreign exchange gets USD, as before

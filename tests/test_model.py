@@ -92,6 +92,29 @@ def test_str_and_html_show_the_essentials():
     assert "unconfirmed" in str(make_tx(height=None, time=None, confirmations=0))
 
 
+def test_str_and_html_in_the_readers_language_keep_the_data():
+    from chaintrace.messages import use
+
+    tx = make_tx(unverified=frozenset({"fee"}))
+    with use("uk"):
+        text, page = str(tx), tx._repr_html_()
+        waiting = str(make_tx(height=None, time=None, confirmations=0))
+    english = str(tx)
+    assert text.splitlines()[0] == f"Транзакція {tx.txid}"
+    assert (
+        "блок 830,000, підтверджень: 3" in text and "комісія 0.00003000 BTC (12.0 sat/vB)" in text
+    )
+    assert "не перевірено (зі слів сервера): fee" in text and "витрачено в" in text
+    assert "входи (2):" in text and "виходи (3):" in text and "не підтверджена" in waiting
+    assert "адреса входу" in page and "не витрачено" in page and "unspent" not in page
+
+    # the data itself (addresses, amounts, outpoints) is the same in both languages
+    def data(shown: str) -> list[str]:  # the rows of inputs and outputs, without the words
+        return [line.split("  -> ")[0] for line in shown.splitlines() if line.startswith("    ")]
+
+    assert data(text) == data(english) and len(data(text)) == 5
+
+
 def test_coinbase_is_explained():
     cb = make_tx(inputs=(), coinbase=True, fee=0)
     assert "coinbase" in str(cb) and "coinbase" in cb._repr_html_()

@@ -32,7 +32,12 @@ CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
 
 
 def catalogues(lang: str) -> list[Path]:
-    return [messages.LOCALE / f"{lang}.po", *sorted((ROOT / lang / "po").glob("*.po"))]
+    """The toolkit's catalogue, the notebooks' and the rubrics' (the marker's criteria)."""
+    return [
+        messages.LOCALE / f"{lang}.po",
+        *sorted((ROOT / lang / "po").glob("*.po")),
+        *sorted((ROOT / lang / "rubrics").glob("*.po")),
+    ]
 
 
 # ----------------------------------------------------------------------------- the editions

@@ -6,14 +6,19 @@ real class meets, and never change how a submission is graded:
     chaintrace class setup              the local exchange works from any folder; rubrics in Formgrader
     chaintrace class roster FILE.csv    add the class list (ids and names) to the gradebook
     chaintrace class import A SOURCE    submissions received by e-mail, USB or an LMS zip
-    chaintrace class rubric A           the marking sheet: question, criteria, model answer, answers
+    chaintrace class rubric A [--lang uk]  the marking sheet: question, criteria, model answer, answers
+    chaintrace class translate-rubric uk   refresh the rubrics' translations (<lang>/rubrics/*.po)
     chaintrace class feedback A         feedback, only once every written answer is marked
     chaintrace class report A           scores, pass rates, failure messages, copies, missing work
     chaintrace class export             one row per trainee, a column per graded part and totals
 
 Everything they write goes to ``build/class/`` (git-ignored), because grades and answers are
 personal data. Rubrics live beside each source notebook in ``solutions/<A>/rubric.toml``; the
-model answer is the solution cell itself, so each text has one source.
+model answer is the solution cell itself, so each text has one source. A rubric's translation is a
+gettext catalogue, ``<lang>/rubrics/<A>.po``, one entry per criterion whose ``msgid`` is the
+English criterion (kept in step like the notebooks' catalogues, :mod:`chaintrace.course.translation`):
+a changed English criterion leaves its translation stale until a translator revises it, and the
+marking sheet and Formgrader show that criterion in English meanwhile.
 
 >>> check_student_id("alice.smith")
 'alice.smith'
@@ -46,6 +51,8 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.exchange.default import ExchangeReleaseFeedback
 
+from .messages import LANGUAGES, read_po, write_po
+from .messages import translate as _translate
 from .paths import REPO_ROOT
 
 OUTPUT = Path("build") / "class"  # relative to the course root; git-ignored
@@ -124,28 +131,42 @@ def _nbgrader(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def written_parts(assignment: str, course_root: Path = REPO_ROOT) -> list[WrittenPart]:
+def written_parts(
+    assignment: str, course_root: Path = REPO_ROOT, lang: str = "en"
+) -> list[WrittenPart]:
     """The hand-graded markdown answers of an assignment, with their rubric criteria.
+
+    In another ``lang`` the question and model answer come from the translated source notebook
+    (``<lang>/solutions/<A>/``, the same cells) and the criteria from ``<lang>/rubrics/<A>.po``;
+    a text without a current translation stays English.
 
     >>> [p.grade_id for p in written_parts("00-orientation")]
     ['q0_4_tests_written']
     >>> sum(points for points, _ in written_parts("00-orientation")[0].criteria)
     2
+    >>> written_parts("00-orientation", lang="uk")[0].criteria[0][1][:28]
+    'Пояснює, що перевіряють види'
     """
     import nbformat
 
-    nb = nbformat.read(source_notebook(assignment, course_root), as_version=4)
+    english = source_notebook(assignment, course_root)
+    nb = nbformat.read(english, as_version=4)
     rubric = load_rubric(assignment, course_root)
+    translated: dict[str, str] = {}
+    if lang != "en":
+        rubric = translated_rubric(assignment, lang, course_root)
+        built = Path(course_root) / lang / "solutions" / assignment / english.name
+        if built.exists():
+            translated = {c.id: c.source for c in nbformat.read(built, as_version=4).cells}
     parts, question = [], ""
     for cell in nb.cells:
         meta = _nbgrader(cell)
+        text = translated.get(cell.id, cell.source)
         if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
-            criteria = [(points, text) for points, text in rubric.get(meta["grade_id"], [])]
-            parts.append(
-                WrittenPart(meta["grade_id"], meta["points"], question, cell.source, criteria)
-            )
+            criteria = [(points, words) for points, words in rubric.get(meta["grade_id"], [])]
+            parts.append(WrittenPart(meta["grade_id"], meta["points"], question, text, criteria))
         elif cell.cell_type == "markdown":
-            question = cell.source
+            question = text
     return parts
 
 
@@ -183,6 +204,99 @@ def rubric_problems(assignment: str, course_root: Path = REPO_ROOT) -> list[str]
     for grade_id in load_rubric(assignment, course_root).keys() - known:
         problems.append(f"{grade_id}: in the rubric but not a hand-graded cell of the notebook")
     return problems
+
+
+# --- the rubrics' translations ----------------------------------------------------------------
+
+RUBRIC_HEADER = (
+    "Rubric of {assignment}: {lang} translation of solutions/{assignment}/rubric.toml.\n"
+    "Made and refreshed by `chaintrace class translate-rubric {lang} {assignment}`; edit only the\n"
+    "msgstr lines. An entry marked fuzzy translates older English (shown as #| msgid): revise it,\n"
+    "then remove the fuzzy flag. Write criteria as a marker reads them, with the glossary's terms."
+)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"no language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def rubric_catalogue(assignment: str, lang: str, course_root: Path = REPO_ROOT) -> Path:
+    """Where the ``lang`` translation of an assignment's rubric lives."""
+    return Path(course_root) / _check_lang(lang) / "rubrics" / f"{assignment}.po"
+
+
+def rubric_units(assignment: str, course_root: Path = REPO_ROOT) -> list:
+    """One translation unit per criterion: context ``<grade_id>/<n>``, the English criterion.
+
+    >>> [(u.context, u.msgid[:28]) for u in rubric_units("00-orientation")][:1]
+    [('q0_4_tests_written/1', 'Says what visible tests chec')]
+    """
+    from .course.translation import Unit
+
+    return [
+        Unit(f"{grade_id}/{n}", text, f"{grade_id}, criterion {n}, worth {points:g}")
+        for grade_id, criteria in load_rubric(assignment, course_root).items()
+        for n, (points, text) in enumerate(criteria, 1)
+    ]
+
+
+def update_rubric_translation(
+    assignment: str, lang: str, course_root: Path = REPO_ROOT
+) -> tuple[Path, int]:
+    """Write or refresh the ``lang`` catalogue of an assignment's rubric from the English one.
+
+    A translation whose English changed is kept, marked fuzzy with the English it was made for
+    (as the notebooks' catalogues do). Returns the catalogue and how many entries need work.
+    """
+    from .course.translation import merge
+
+    path = rubric_catalogue(assignment, lang, course_root)
+    units = rubric_units(assignment, course_root)
+    entries = merge(units, read_po(path) if path.exists() else [])
+    for unit, entry in zip(units, entries, strict=True):
+        entry.comments = [unit.where]
+    write_po(path, entries, RUBRIC_HEADER.format(assignment=assignment, lang=lang))
+    return path, sum(1 for e in entries if not e.msgstr or e.fuzzy)
+
+
+def rubric_translation_problems(
+    assignment: str, lang: str, course_root: Path = REPO_ROOT
+) -> list[str]:
+    """Untranslated, stale (the English criterion changed since) or obsolete entries.
+
+    >>> rubric_translation_problems("03-tracing", "uk")
+    []
+    """
+    from .course.translation import problems
+
+    path = rubric_catalogue(assignment, lang, course_root)
+    if not path.exists():
+        return [
+            f"untranslated: {path.relative_to(course_root).as_posix()}: no catalogue; run "
+            f"`chaintrace class translate-rubric {lang} {assignment}`"
+        ]
+    where = path.relative_to(course_root).as_posix()
+    found = problems(rubric_units(assignment, course_root), read_po(path))
+    return [f"{p.kind}: {where}: {p.where.removeprefix('cell ')}: {p.detail}" for p in found]
+
+
+def translated_rubric(assignment: str, lang: str, course_root: Path = REPO_ROOT) -> dict:
+    """:func:`load_rubric` in ``lang``: each criterion translated where its translation is
+    current for the English it stands for, else the English criterion."""
+    rubric = load_rubric(assignment, course_root)
+    path = rubric_catalogue(assignment, lang, course_root)
+    if lang == "en" or not path.exists():
+        return rubric
+    current = {(e.context, e.msgid): e.msgstr for e in read_po(path) if e.msgstr and not e.fuzzy}
+    return {
+        grade_id: [
+            [points, current.get((f"{grade_id}/{n}", text), text)]
+            for n, (points, text) in enumerate(criteria, 1)
+        ]
+        for grade_id, criteria in rubric.items()
+    }
 
 
 # --- submissions on disk -----------------------------------------------------------------------
@@ -229,37 +343,88 @@ h2 { border-top: 2px solid #333; padding-top: 1rem }
 """
 
 
-def marking_sheet(assignment: str, course_root: Path = REPO_ROOT) -> str:
-    """The marking sheet as HTML: per written part the question, criteria, model answer, answers."""
+def submission_language(path: Path) -> str:
+    """The language a submitted notebook was written in (``metadata.chaintrace.lang``, else en)."""
+    import nbformat
+
+    try:
+        meta = nbformat.read(path, as_version=4).metadata.get("chaintrace", {})
+    except Exception:  # noqa: BLE001 (an unreadable submission is shown as no answer anyway)
+        return "en"
+    return meta.get("lang", "en") if meta.get("lang") in LANGUAGES else "en"
+
+
+def marking_sheet(assignment: str, course_root: Path = REPO_ROOT, lang: str | None = None) -> str:
+    """The marking sheet as HTML: per written part the question, criteria, model answer, answers.
+
+    ``lang`` is the marker's language (default: the one chosen for messages, ``$CHAINTRACE_LANG``):
+    the sheet's own words, questions, criteria and model answers are in it; each trainee's
+    answer is shown as written, with the language it was submitted in.
+    """
+    from .messages import language
+
+    lang = _check_lang(lang or language())
+
+    def say(text: str) -> str:
+        return html.escape(_translate(text, lang))
+
     answers = submitted_notebooks(assignment, course_root)
+    title = say(f"Marking sheet: {assignment}")
     out = [
-        f"<!doctype html><meta charset='utf-8'><title>Marking sheet: {assignment}</title>",
-        f"<style>{SHEET_STYLE}</style><h1>Marking sheet: {html.escape(assignment)}</h1>",
-        "<p>For the marker only: never hand this page out. Enter the marks in Formgrader "
-        "(JupyterLab, Nbgrader menu, Formgrader, Manual Grading).</p>",
+        f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>{title}</title>",
+        f"<style>{SHEET_STYLE}</style><h1>{title}</h1>",
+        "<p>"
+        + say(
+            "For the marker only: never hand this page out. Enter the marks in Formgrader "
+            "(JupyterLab, Nbgrader menu, Formgrader, Manual Grading)."
+        )
+        + "</p>",
     ]
-    for part in written_parts(assignment, course_root):
-        out.append(f"<h2>{html.escape(part.grade_id)} ({part.points:g} points)</h2>")
-        out.append(f"<details><summary>Question</summary>{_markdown(part.question)}</details>")
+    for part in written_parts(assignment, course_root, lang):
+        out.append(f"<h2>{say(f'{part.grade_id} ({part.points:g} points)')}</h2>")
+        out.append(
+            f"<details><summary>{say('Question')}</summary>{_markdown(part.question)}</details>"
+        )
         rows = "".join(
             f"<tr><td>{points:g}</td><td>{html.escape(text)}</td></tr>"
             for points, text in part.criteria
         )
-        out.append(f"<table><tr><th>points</th><th>criterion</th></tr>{rows}</table>")
-        out.append(f"<h3>Model answer</h3><div class='model'>{_markdown(part.model_answer)}</div>")
+        out.append(
+            f"<table><tr><th>{say('points')}</th><th>{say('criterion')}</th></tr>{rows}</table>"
+        )
+        out.append(
+            f"<h3>{say('Model answer')}</h3><div class='model'>{_markdown(part.model_answer)}</div>"
+        )
         for student, path in answers.items():
             text = _answer_cell(path, part.grade_id)
-            shown = _markdown(text) if text is not None else "<p><em>(no answer cell)</em></p>"
-            out.append(f"<h4>{html.escape(student)}</h4><div class='answer'>{shown}</div>")
+            shown = (
+                _markdown(text)
+                if text is not None
+                else f"<p><em>{say('(no answer cell)')}</em></p>"
+            )
+            written_in = submission_language(path)
+            out.append(
+                f"<h4>{html.escape(student)}</h4>"
+                f"<p><small>{say(f'submitted in: {written_in}')}</small></p>"
+                f"<div class='answer' lang='{written_in}'>{shown}</div>"
+            )
     return "\n".join(out)
 
 
-def write_marking_sheet(assignment: str, course_root: Path = REPO_ROOT) -> Path:
+def write_marking_sheet(
+    assignment: str, course_root: Path = REPO_ROOT, lang: str | None = None
+) -> Path:
+    """Check the rubric, then write ``build/class/<A>/marking-sheet.html`` (another language:
+    ``marking-sheet.<lang>.html``)."""
+    from .messages import language
+
+    lang = _check_lang(lang or language())
     problems = rubric_problems(assignment, course_root)
     if problems:
         raise ValueError(f"the rubric of {assignment} needs fixing: " + "; ".join(problems))
-    target = _output(course_root, assignment) / "marking-sheet.html"
-    target.write_text(marking_sheet(assignment, course_root), encoding="utf-8")
+    name = "marking-sheet.html" if lang == "en" else f"marking-sheet.{lang}.html"
+    target = _output(course_root, assignment) / name
+    target.write_text(marking_sheet(assignment, course_root, lang), encoding="utf-8")
     return target
 
 
@@ -826,8 +991,24 @@ def _parser():
     p.add_argument(
         "--replace", action="store_true", help="replace a submission already in submitted/"
     )
+    p = sub.add_parser(
+        "rubric", help="write the marking sheet (criteria, model answers, trainees' answers)"
+    )
+    p.add_argument("assignment")
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the marker's language (default: $CHAINTRACE_LANG, else en); trainees' answers "
+        "are shown as written",
+    )
+    p = sub.add_parser(
+        "translate-rubric",
+        help="write or refresh the rubrics' translation catalogues (<lang>/rubrics/<A>.po) and "
+        "list what is untranslated or stale",
+    )
+    p.add_argument("lang", choices=LANGUAGES[1:])
+    p.add_argument("assignments", nargs="*", help="default: every assignment with a rubric")
     for action, help_text in [
-        ("rubric", "write the marking sheet (criteria, model answers, trainees' answers)"),
         ("feedback", "generate and release feedback, once every written answer is marked"),
         ("report", "write the class report: scores, pass rates, failures, copies, missing work"),
     ]:
@@ -883,9 +1064,23 @@ def _do_import(args, root) -> int:
 
 
 def _do_rubric(args, root) -> int:
-    target = write_marking_sheet(args.assignment, root)
+    target = write_marking_sheet(args.assignment, root, args.lang)
     print(f"marking sheet: {target}")
     return 0
+
+
+def _do_translate_rubric(args, root) -> int:
+    assignments = args.assignments or sorted(
+        path.parent.name for path in (root / "solutions").glob("*/rubric.toml")
+    )
+    status = 0
+    for assignment in assignments:
+        path, todo = update_rubric_translation(assignment, args.lang, root)
+        print(f"{path.relative_to(root)}: {todo} criteria to translate or revise")
+        for problem in rubric_translation_problems(assignment, args.lang, root):
+            print(f"  {problem}")
+            status = 1
+    return status
 
 
 def _do_feedback(args, root) -> int:
@@ -931,6 +1126,7 @@ ACTIONS = {
     "roster": _do_roster,
     "import": _do_import,
     "rubric": _do_rubric,
+    "translate-rubric": _do_translate_rubric,
     "feedback": _do_feedback,
     "report": _do_report,
     "export": _do_export,

@@ -18,6 +18,16 @@ the dataset's reference set, see :func:`measured_rates`), and a plain-language g
 freeze / preservation / production request in Markdown, with the exhibit's SHA-256 and the
 caveats; the legal basis is left as a bracketed placeholder for the jurisdiction.
 
+Languages. The table's words (``statement``, ``grade``, ``attribution``) are in the reader's
+language (:func:`chaintrace.messages.language`) unless ``lang=`` says otherwise; its codes
+(``kind``, ``method``, ``heuristic``, ``attribution_basis``, ``strength``) never change, so code
+that selects rows works in every language. The request's language is always the sender's
+choice, ``lang="en"`` by default: an investigator writes to a foreign exchange in English,
+whatever language they read the course in, and to a Ukrainian body in Ukrainian
+(``lang="uk"``, with the Ukrainian procedure's terms: арешт майна, тимчасовий доступ до речей і
+документів, міжнародна правова допомога). A table in one language makes a request in another:
+its words are put back into English, then into the request's language.
+
 >>> from chaintrace.trace import follow_peel_chain
 >>> from chaintrace.graph import build_graph
 >>> case = load_case("ransom-01")
@@ -31,12 +41,15 @@ caveats; the legal basis is left as a bracketed placeholder for the jurisdiction
 from __future__ import annotations
 
 import math
+import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .dataset import DatasetError, as_dataset, load_case  # noqa: F401 (load_case: doctests)
+from .messages import LANGUAGES, LOCALE, Catalogue, Entry, language, read_po, translate
 from .report import exhibit_table, verify_exhibit
 from .trace import (
     FUNDED_BY,
@@ -253,18 +266,40 @@ def _wrong_1_in(precision: float) -> float:
     return float(round(1 / (1 - precision)))
 
 
-def _grade(precision: float, agrees: bool | None, why: str = "") -> str:
+GRADE_WORDS = {  # strength: (lowest measured precision, words); the first an inference reaches
+    "strong": (0.99, "strong inference"),
+    "good": (0.95, "good inference"),
+    "fair": (0.90, "fair inference: corroborate"),
+    "weak": (0.0, "weak inference: corroborate"),
+}
+CONTRADICTED = "weak inference: the other change heuristics point elsewhere; corroborate"
+UNMEASURED = "inference with no measured error rate: corroborate before relying on it"
+
+
+def _strength(kind: str, precision: float, agrees: bool | None) -> str:
+    """The grade as a code: fact, strong, good, fair, weak or unmeasured (the same in every
+    language: colour or select rows by it, never by the grade's words)."""
+    if kind == "fact":
+        return "fact"
     if agrees is False:
-        return "weak inference: the other change heuristics point elsewhere; corroborate"
+        return "weak"
     if pd.isna(precision):
-        return "inference with no measured error rate: corroborate before relying on it"
-    words = (
-        "strong inference" if precision >= 0.99 else
-        "good inference" if precision >= 0.95 else
-        "fair inference: corroborate" if precision >= 0.90 else
-        "weak inference: corroborate"
-    )  # fmt: skip
-    return f"{words} ({why or 'measured right'} {100 * precision:.1f} % of the time)"
+        return "unmeasured"
+    return next(code for code, (low, _) in GRADE_WORDS.items() if precision >= low)
+
+
+def _grade(precision: float, agrees: bool | None, vote_cited: bool = False) -> str:
+    if agrees is False:
+        return CONTRADICTED
+    if pd.isna(precision):
+        return UNMEASURED
+    words = GRADE_WORDS[_strength("inference", precision, agrees)][1]
+    if vote_cited:  # the rule and the heuristics' confident vote agree: the vote's figure
+        return (
+            f"{words} (the change vote agrees with confidence >= {VOTE_SURE}; such votes right "
+            f"{100 * precision:.1f} % of the time)"
+        )
+    return f"{words} (measured right {100 * precision:.1f} % of the time)"
 
 
 def _votes(trace, txids: list[str]) -> dict[str, tuple[int, float]]:
@@ -332,10 +367,11 @@ def _attribution(address: str, tags, clustering, rates) -> tuple:
         return NOBODY
     pp = rates["precision"].get(CLUSTER_ROW, float("nan"))
     measured = "" if pd.isna(pp) else f"; clustering pair precision {100 * pp:.1f} % measured"
+    size = len(clustering.members(clustering.cluster_of(address)))
     words = (
-        f"common-input cluster of {len(clustering.members(clustering.cluster_of(address)))} "
-        f"addresses labelled {c.label} ({c.category}) by {c.n_tagged} tagged member(s), best "
-        f"confidence {c.confidence} ({c.confidence_score}/100), source {c.source}{measured}"
+        f"common-input cluster of {size} addresses labelled {c.label} ({c.category}) by "
+        f"{c.n_tagged} tagged member(s), best confidence {c.confidence} "
+        f"({c.confidence_score}/100), source {c.source}{measured}"
     )
     return c.label, c.category, "cluster + tag", words, float(c.confidence_score)
 
@@ -374,7 +410,9 @@ def _swept(trace, frame: pd.DataFrame, found: list[tuple]) -> list[tuple]:
     return out
 
 
-def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.DataFrame:
+def reliability_table(
+    trace, *, rates=None, clustering=None, tags=None, lang: str | None = None
+) -> pd.DataFrame:
     """One row per link of ``trace``: fact or inference, the method, its measured reliability.
 
     Starts from :func:`~chaintrace.exhibit_table` (``hop``, ``txid``, ``address`` the funds
@@ -399,8 +437,14 @@ def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.Da
         ``tag`` (its own tag), ``cluster + tag`` (its common-input cluster's tags: pass
         ``clustering``) or ``sweep`` (untagged, but the next link moved its coins, alone, to
         one named service), with source and confidence (0-100);
-    ``grade``
-        the link's reliability in plain language.
+    ``grade``, ``strength``
+        the link's reliability in plain language, and as a code: ``fact``, ``strong``
+        (measured right at least 99 % of the time), ``good`` (95 %), ``fair`` (90 %), ``weak``
+        (less, or the other change heuristics point elsewhere) or ``unmeasured``.
+
+    ``statement``, ``grade`` and ``attribution`` are in ``lang``: by default the reader's
+    language (``$CHAINTRACE_LANG``, :func:`chaintrace.messages.language`), since the table is
+    read on screen; every other column is the same in every language.
 
     ``rates`` is :func:`measured_rates`'s table (computed from the trace's dataset and its
     ground truth when omitted), or a dict ``{method: precision}`` such as published figures on
@@ -408,9 +452,12 @@ def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.Da
 
     >>> from chaintrace.trace import trace_forward
     >>> t = reliability_table(trace_forward(load_case("ransom-01").payment_txid, hops=2))
-    >>> t["kind"].unique().tolist(), t["grade"].iat[0]
-    (['fact'], 'fact of the ledger: anyone can re-check it')
+    >>> t["kind"].unique().tolist(), t["grade"].iat[0], t["strength"].iat[0]
+    (['fact'], 'fact of the ledger: anyone can re-check it', 'fact')
+    >>> reliability_table(trace_forward(load_case("ransom-01").payment_txid, hops=2), lang="uk")["grade"].iat[0]
+    'факт реєстру: будь-хто може його перевірити'
     """
+    lang = _language(lang)
     if not hasattr(trace, "hops") or not hasattr(trace, "graph"):
         raise TypeError(
             f"reliability_table needs a Trace (from trace_forward, trace_backward or "
@@ -453,6 +500,48 @@ def reliability_table(trace, *, rates=None, clustering=None, tags=None) -> pd.Da
     for i, col in enumerate(columns):
         frame[col] = [f[i] for f in found]
     frame["attribution_score"] = [f[4] for f in found]
+    return _in_language(frame, lang)
+
+
+WORDS = ("statement", "grade", "attribution")  # the table's columns of words; the rest are codes
+
+
+def _language(lang: str | None) -> str:
+    if lang is None:
+        return language()
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang is one of {', '.join(LANGUAGES)}, e.g. lang='en'; got {lang!r}")
+    return lang
+
+
+@cache
+def _english_of(lang: str, stamp: int) -> Catalogue:
+    """The toolkit catalogue of ``lang`` read backwards: a translation -> its English."""
+    entries = read_po(LOCALE / f"{lang}.po")
+    return Catalogue(
+        [Entry(e.context, e.msgstr, e.msgid, e.flags) for e in entries if e.msgstr and not e.fuzzy]
+    )
+
+
+def _english(text: str) -> str:
+    """``text``, made by this module in any language, in English (English text unchanged)."""
+    if text.isascii():  # English as this module writes it: never read backwards by mistake
+        return text
+    for lang in LANGUAGES[1:]:
+        path = LOCALE / f"{lang}.po"
+        if text and path.exists():
+            english = _english_of(lang, path.stat().st_mtime_ns).translate(text)
+            if english != text:
+                return english
+    return text
+
+
+def _in_language(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with its words (whatever language they are in) in ``lang``."""
+    for column in WORDS:
+        if column in frame.columns:
+            said = {w: translate(_english(w), lang) for w in frame[column].unique() if w}
+            frame[column] = [said.get(w, w) for w in frame[column]]
     return frame
 
 
@@ -476,24 +565,39 @@ def _add_votes(trace, frame: pd.DataFrame, precision: pd.Series) -> None:
         for v, m, i in zip(vout, mine, inferred, strict=True)
     ]
     sure = float(precision.get(VOTE_ROW, np.nan))
-    grades = []
+    grades, strengths = [], []
     for row, agrees in zip(frame.itertuples(index=False), frame["vote_agrees"], strict=True):
         if row.kind == "fact":
             grades.append(FACT_GRADE)
+            strengths.append("fact")
             continue
-        p, why = row.precision, ""
+        p, cited = row.precision, False
         if agrees and row.vote_confidence >= VOTE_SURE and not pd.isna(sure) and not p >= sure:
             # the rule and the heuristics' confident vote agree: cite the vote's measured figure
-            p, why = (
-                sure,
-                f"the change vote agrees with confidence >= {VOTE_SURE}; such votes right",
-            )
-        grades.append(_grade(p, agrees, why))
+            p, cited = sure, True
+        grades.append(_grade(p, agrees, cited))
+        strengths.append(_strength(row.kind, p, agrees))
     frame["grade"] = grades
+    frame["strength"] = strengths
 
 
 # ----------------------------------------------------------------------------- the request
 
+
+def _say(template: str, lang: str, **fields) -> str:
+    """``template`` in ``lang`` (its catalogue entry, English without one), fields filled in.
+
+    The template is looked up whole, before its fields are filled in, so a field holding
+    brackets or colons (a statement, a grade) can never be mistaken for the template's own text.
+
+    >>> _say("Grade: {grade}.", "en", grade="strong")
+    'Grade: strong.'
+    """
+    text = translate(template, lang) if lang != "en" else template
+    return re.sub(r"\{(\w+)\}", lambda m: str(fields[m[1]]) if m[1] in fields else m[0], text)
+
+
+ASK_NAMES = {"freeze": "freeze", "preserve": "preserve", "produce": "produce"}
 ASKS = {
     "freeze": (
         "**Freeze**: hold the balance of the account(s) credited through the deposit(s) below, "
@@ -514,19 +618,35 @@ ASKS = {
 }
 
 
-def _money(sats: int, usd: float, close: float) -> tuple[str, str]:
+def _money(sats: int, usd: float, close: float, lang: str = "en") -> tuple[str, str]:
     btc = f"{sats / 1e8:.8f}"
     if pd.isna(usd):
-        return btc, "(no price for that day)"
-    return btc, f"{usd:,.2f} (at {close:,.2f} USD/BTC)"
+        return btc, _say("(no price for that day)", lang)
+    return btc, _say("{usd} (at {close} USD/BTC)", lang, usd=f"{usd:,.2f}", close=f"{close:,.2f}")
 
 
-def _exhibit_lines(exhibit) -> list[str]:
+HOME_CURRENCY = {"uk": "UAH"}  # a request in a country's language also values in its currency
+
+
+def _home_money(sats: int, day: str, prices, lang: str) -> str:
+    """The amount in the request's home currency at the official rate of ``day``."""
+    from .money import MoneyError, value
+
+    if prices is None:
+        return _say("[at the official rate of the day]", lang)
+    try:
+        amount = value(sats, "BTC", day, HOME_CURRENCY[lang], prices, decimals=8)
+    except MoneyError:
+        return _say("(no official rate for that day)", lang)
+    return f"{amount:,.2f}"
+
+
+def _exhibit_lines(exhibit, lang: str = "en") -> list[str]:
     """One Markdown table row per exhibit file with its verified SHA-256."""
     paths = list(exhibit.values()) if isinstance(exhibit, dict) else [exhibit]
     if isinstance(exhibit, (list, tuple)):
         paths = list(exhibit)
-    lines = ["| file | SHA-256 |", "|---|---|"]
+    lines = [_say("| file | SHA-256 |", lang), "|---|---|"]
     for path in map(Path, paths):
         if not verify_exhibit(path):
             raise ValueError(
@@ -558,67 +678,130 @@ def _deposits(table: pd.DataFrame, exchange: str, deposits) -> pd.DataFrame:
     return rows
 
 
-def _provenance(table: pd.DataFrame) -> list[str]:
+def _provenance(table: pd.DataFrame, lang: str = "en") -> list[str]:
     """A sentence when every link transaction spent only traced coins (a fact of the ledger)."""
     shares = table["funded_share"].dropna()
     if len(shares) and bool((shares >= 1).all()):
         return [
             "",
-            "Every transaction on the path spent only outputs of the traced funds: the coins "
-            "deposited come wholly from the starting output. That is a fact of the ledger, "
-            "whoever controlled the addresses in between.",
+            _say(
+                "Every transaction on the path spent only outputs of the traced funds: the coins "
+                "deposited come wholly from the starting output. That is a fact of the ledger, "
+                "whoever controlled the addresses in between.",
+                lang,
+            ),
         ]
     return []
 
 
-def _vote_words(agrees, low: float, high: float) -> str:
+def _vote_words(agrees, low: float, high: float, lang: str = "en") -> str:
     if agrees is None:
-        return "the other change heuristics cast no vote"
-    span = f"{low:.2f}" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f} to {high:.2f}"
-    return f"the change heuristics' vote {'agrees' if agrees else 'DISAGREES'} (confidence {span})"
+        return _say("the other change heuristics cast no vote", lang)
+    span = f"{low:.2f}"
+    if span != f"{high:.2f}":
+        span = _say("{low} to {high}", lang, low=span, high=f"{high:.2f}")
+    if agrees:
+        return _say("the change heuristics' vote agrees (confidence {span})", lang, span=span)
+    return _say("the change heuristics' vote DISAGREES (confidence {span})", lang, span=span)
 
 
-def _caveats(table: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
+def _inferred_line(group: pd.DataFrame, lang: str) -> str:
+    """The caveat of one group of inferred links sharing a statement, method and grade."""
+    r = group.iloc[0]
+    if pd.isna(r.precision):
+        measured = _say("no measured error rate", lang)
+    elif math.isnan(r.wrong_1_in):
+        measured = _say("measured precision {p} %", lang, p=f"{100 * r.precision:.1f}")
+    else:
+        measured = _say(
+            "measured precision {p} %, wrong about 1 time in {n}",
+            lang,
+            p=f"{100 * r.precision:.1f}",
+            n=f"{r.wrong_1_in:,.0f}",
+        )
+    conf = group["vote_confidence"]
+    fields = {
+        "hops": ", ".join(str(h) for h in group["hop"]),
+        "where": ", ".join(f"`{t}`" for t in group["txid"]),
+        "statement": r.statement,
+        "heuristic": r.heuristic,
+        "measured": measured,
+        "vote": _vote_words(r.vote_agrees, conf.min(), conf.max(), lang),
+        "grade": r.grade,
+    }
+    if len(group) > 1:
+        template = (
+            "- Hops {hops} (transactions {where}): inferred that {statement} ({heuristic}: "
+            "{measured}; {vote}). Grade: {grade}."
+        )
+    else:
+        template = (
+            "- Hop {hops} (transaction {where}): inferred that {statement} ({heuristic}: "
+            "{measured}; {vote}). Grade: {grade}."
+        )
+    return _say(template, lang, **fields)
+
+
+def _caveats(table: pd.DataFrame, rows: pd.DataFrame, lang: str = "en") -> list[str]:
     """One line per group of inferred links that share a method and a grade, then the rest."""
-    lines = []
     inferred = table[table["kind"] == "inference"].assign(
         agrees=lambda f: f["vote_agrees"].map({True: "yes", False: "no"}).fillna("none")
     )
     groups = inferred.groupby(["statement", "heuristic", "grade", "agrees"], sort=False)
-    for (statement, heuristic, grade, _), group in groups:
-        r = group.iloc[0]
-        wrong = "" if math.isnan(r.wrong_1_in) else f", wrong about 1 time in {r.wrong_1_in:,.0f}"
-        measured = "no measured error rate" if pd.isna(r.precision) else (
-            f"measured precision {100 * r.precision:.1f} %{wrong}"
-        )  # fmt: skip
-        conf = group["vote_confidence"]
-        vote = _vote_words(r.vote_agrees, conf.min(), conf.max())
-        where = ", ".join(f"`{t}`" for t in group["txid"])
-        hops = ", ".join(str(h) for h in group["hop"])
-        lines.append(
-            f"- Hop{'s' if len(group) > 1 else ''} {hops} (transaction{'s' if len(group) > 1 else ''} "
-            f"{where}): inferred that {statement} ({heuristic}: {measured}; {vote}). "
-            f"Grade: {grade}."
-        )
+    lines = [_inferred_line(group, lang) for _, group in groups]
     mixed = table[table["funded_share"] < 1]
     if len(mixed):
-        hops = ", ".join(str(h) for h in sorted(mixed["hop"].unique()))
         lines.append(
-            f"- At hop(s) {hops} a transaction also spent coins that are not on the trace (as "
-            f"little as {mixed['funded_share'].min():.0%} of its input value was traced): from "
-            "there the traced coins are mixed with others', and how much of what follows is "
-            "theirs is a choice of taint model, not a fact of the ledger."
+            _say(
+                "- At hop(s) {hops} a transaction also spent coins that are not on the trace (as "
+                "little as {share} of its input value was traced): from there the traced coins "
+                "are mixed with others', and how much of what follows is theirs is a choice of "
+                "taint model, not a fact of the ledger.",
+                lang,
+                hops=", ".join(str(h) for h in sorted(mixed["hop"].unique())),
+                share=f"{mixed['funded_share'].min():.0%}",
+            )
         )
     for r in rows.drop_duplicates("address").itertuples(index=False):
-        basis = r.attribution or "given by the requester (no tag or cluster label on the trace)"
-        lines.append(f"- Attribution of `{r.address}` to the exchange: {basis}.")
+        basis = r.attribution or _say(
+            "given by the requester (no tag or cluster label on the trace)", lang
+        )
+        lines.append(
+            _say(
+                "- Attribution of `{address}` to the exchange: {basis}.",
+                lang,
+                address=r.address,
+                basis=basis,
+            )
+        )
     lines += [
-        "- Every other link is a fact of the ledger (a transaction spending an output) that "
-        "anyone can re-check on a copy of the Bitcoin blockchain.",
-        "- USD values use the day's closing BTC/USD price (UTC) from the dataset's price file.",
-        "- This request does not allege that the account holder committed the offence: the "
-        "account is where the traced funds arrived, and its records are sought to find out who "
-        "controls it.",
+        _say(
+            "- Every other link is a fact of the ledger (a transaction spending an output) that "
+            "anyone can re-check on a copy of the Bitcoin blockchain.",
+            lang,
+        ),
+        _say(
+            "- USD values use the day's closing BTC/USD price (UTC) from the dataset's price file.",
+            lang,
+        ),
+        *(
+            [
+                _say(
+                    "- {currency} values convert those at the central bank's official rate of "
+                    "the day, from the dataset's rates file.",
+                    lang,
+                    currency=HOME_CURRENCY[lang],
+                )
+            ]
+            if lang in HOME_CURRENCY
+            else []
+        ),
+        _say(
+            "- This request does not allege that the account holder committed the offence: the "
+            "account is where the traced funds arrived, and its records are sought to find out "
+            "who controls it.",
+            lang,
+        ),
     ]
     return lines
 
@@ -634,6 +817,8 @@ def draft_request(
     clustering=None,
     rates=None,
     requester: str = "[requesting officer, unit, contact details]",
+    lang: str = "en",
+    dataset=None,
 ) -> str:
     """A freeze / preservation / production request to ``exchange`` as Markdown text.
 
@@ -644,76 +829,134 @@ def draft_request(
     is verified and cited with its SHA-256. ``asks`` picks from ``freeze``, ``preserve`` and
     ``produce``. Legal bases are bracketed placeholders: no statute is invented here.
 
+    ``lang`` is the language the request is written in, chosen for its recipient and never
+    taken from the reader's setting: ``"en"`` (the default) for a foreign exchange, which
+    reads English whatever language the investigator works in; ``"uk"`` for a Ukrainian body
+    or service provider, with the Ukrainian procedure's placeholders (the investigating
+    judge's ruling on арешт майна, КПК ст. 170–173, and on тимчасовий доступ до речей і
+    документів, ст. 159–166). A reader's setting deciding it would send a Ukrainian letter
+    abroad unnoticed. The case is cited by the case file's title (in English) or its
+    translation; a table built in another language is re-worded in ``lang``. A Ukrainian
+    request also gives each deposit in UAH at the National Bank of Ukraine's rate of its day,
+    from ``dataset``'s rates (default: the trace's own dataset; for a table pass ``dataset=``,
+    else the amount is left as a placeholder).
+
     >>> from chaintrace.trace import trace_forward
     >>> trace = trace_forward(load_case("ransom-01").payment_txid, hops=2)
     >>> to = trace.hops["to_address"].iat[0]
     >>> text = draft_request(trace, exchange="Example Exchange", deposits=[to])
     >>> "[LEGAL BASIS" in text and to in text
     True
+    >>> "арешт майна" in draft_request(trace, exchange="Приклад", deposits=[to], lang="uk")
+    True
     """
+    lang = _language(lang)
+    home = HOME_CURRENCY.get(lang)
+    if dataset is None and not isinstance(trace, pd.DataFrame) and hasattr(trace, "graph"):
+        dataset = trace.graph.dataset
+    prices = None
+    if home and dataset is not None:
+        from .money import load_prices
+
+        prices = load_prices(dataset)
     unknown = set(asks) - set(ASKS)
     if unknown or not asks:
         raise ValueError(f"asks must be some of {sorted(ASKS)}, got {sorted(unknown) or 'none'}")
     if not isinstance(exchange, str) or not exchange.strip():
         raise ValueError("exchange is the name of the exchange the request goes to, e.g. 'Kestrel'")
     table = trace if isinstance(trace, pd.DataFrame) else reliability_table(
-        trace, rates=rates, clustering=clustering
+        trace, rates=rates, clustering=clustering, lang=lang
     )  # fmt: skip
     if "kind" not in table.columns:
         raise ValueError(
             "pass a Trace or a table from reliability_table (exhibit_table lacks 'kind')"
         )
+    table = _in_language(table.copy(), lang)  # a table read in one language, a request in another
     rows = _deposits(table, exchange, deposits)
-    # the request is written in English: the case file's own title, whatever the reader's language
-    ref = f"{case.case_id}: {case.written_title}" if case is not None else "[case reference]"
+    title = translate(case.written_title, lang) if case is not None else ""
+    ref = f"{case.case_id}: {title}" if case is not None else _say("[case reference]", lang)
+    names = [_say(ASK_NAMES[a], lang) for a in asks]
+    what = names[0] if len(names) == 1 else _say(
+        "{some} and {last}", lang, some=", ".join(names[:-1]), last=names[-1]
+    )  # fmt: skip
     lines = [
-        f"# Request to {', '.join(asks[:-1]) + ' and ' if len(asks) > 1 else ''}{asks[-1]}: "
-        f"{exchange}",
+        _say("# Request to {what}: {exchange}", lang, what=what, exchange=exchange),
         "",
-        f"- **To:** law-enforcement response / compliance team, {exchange}",
-        f"- **From:** {requester}",
-        f"- **Our reference:** {ref}",
-        "- **Date:** [date of sending]",
-        "- **Legal basis:** [LEGAL BASIS: statute, court order or mutual legal assistance "
-        "request under which this is sent, for the jurisdiction]",
-        "- **Confidentiality:** please do not inform the account holder "
-        "[NON-DISCLOSURE PROVISION, if any].",
+        _say(
+            "- **To:** law-enforcement response / compliance team, {exchange}",
+            lang,
+            exchange=exchange,
+        ),
+        _say("- **From:** {requester}", lang, requester=_say(requester, lang)),
+        _say("- **Our reference:** {ref}", lang, ref=ref),
+        _say("- **Date:** [date of sending]", lang),
+        _say(
+            "- **Legal basis:** [LEGAL BASIS: statute, court order or mutual legal assistance "
+            "request under which this is sent, for the jurisdiction]",
+            lang,
+        ),
+        _say(
+            "- **Confidentiality:** please do not inform the account holder "
+            "[NON-DISCLOSURE PROVISION, if any].",
+            lang,
+        ),
         "",
-        "## What we ask",
+        _say("## What we ask", lang),
         "",
-        *[f"{i}. {ASKS[a]}" for i, a in enumerate(asks, 1)],
+        *[f"{i}. {_say(ASKS[a], lang)}" for i, a in enumerate(asks, 1)],
         "",
-        "## The deposits",
+        _say("## The deposits", lang),
         "",
-        "| deposit address | transaction (txid) | output | BTC | USD at the time | time (UTC) |",
-        "|---|---|---|---|---|---|",
+        _say(
+            "| deposit address | transaction (txid) | output | BTC | USD at the time | time (UTC) |"
+            if home is None
+            else "| deposit address | transaction (txid) | output | BTC | USD at the time | "
+            "{currency} at the official rate of the day | time (UTC) |",
+            lang,
+            currency=home,
+        ),
+        "|---|---|---|---|---|---|" + ("---|" if home else ""),
     ]
     for r in rows.itertuples(index=False):
-        btc, usd = _money(int(r.sats), r.usd_at_time, r.btc_usd_close)
+        btc, usd = _money(int(r.sats), r.usd_at_time, r.btc_usd_close, lang)
+        local = f" {_home_money(int(r.sats), r.time_utc[:10], prices, lang)} |" if home else ""
         lines.append(
-            f"| `{r.address}` | `{r.txid}` | {r.output.rsplit(':', 1)[1]} | {btc} | {usd} | {r.time_utc} |"
+            f"| `{r.address}` | `{r.txid}` | {r.output.rsplit(':', 1)[1]} | {btc} | {usd} |{local} "
+            f"{r.time_utc} |"
         )
-    total = int(rows["sats"].sum())
-    n_fact = int((table["kind"] == "fact").sum())
-    n_inf = int((table["kind"] == "inference").sum())
     lines += [
         "",
-        f"Total: {total / 1e8:.8f} BTC in {len(rows)} deposit(s). Time window of the funds' "
-        f"movement: {table['time_utc'].min()} to {rows['time_utc'].max()} (UTC).",
+        _say(
+            "Total: {btc} BTC in {n} deposit(s). Time window of the funds' movement: {first} to "
+            "{last} (UTC).",
+            lang,
+            btc=f"{int(rows['sats'].sum()) / 1e8:.8f}",
+            n=len(rows),
+            first=table["time_utc"].min(),
+            last=rows["time_utc"].max(),
+        ),
         "",
-        "## Grounds",
+        _say("## Grounds", lang),
         "",
-        f"The funds were traced from `{table['output'].iat[0]}` ({ref}) in {len(table)} links"
-        f"{' (the attached exhibit)' if exhibit is not None else ''}: {n_fact} are facts of the "
-        f"ledger, {n_inf} are analytic "
-        "inferences, listed under caveats with their measured error rates.",
-        *_provenance(table),
+        _say(
+            "The funds were traced from `{start}` ({ref}) in {links} links{attached}: {facts} are "
+            "facts of the ledger, {inferences} are analytic inferences, listed under caveats with "
+            "their measured error rates.",
+            lang,
+            start=table["output"].iat[0],
+            ref=ref,
+            links=len(table),
+            attached=_say(" (the attached exhibit)", lang) if exhibit is not None else "",
+            facts=int((table["kind"] == "fact").sum()),
+            inferences=int((table["kind"] == "inference").sum()),
+        ),
+        *_provenance(table, lang),
         "",
-        "## Caveats",
+        _say("## Caveats", lang),
         "",
-        *_caveats(table, rows),
+        *_caveats(table, rows, lang),
     ]
     if exhibit is not None:
-        lines += ["", "## Exhibit", "", *_exhibit_lines(exhibit), "",
-                  "Each file's SHA-256 is in `<file>.sha256`; re-check with `sha256sum -c`."]  # fmt: skip
+        lines += ["", _say("## Exhibit", lang), "", *_exhibit_lines(exhibit, lang), "",
+                  _say("Each file's SHA-256 is in `<file>.sha256`; re-check with `sha256sum -c`.", lang)]  # fmt: skip
     return "\n".join(lines) + "\n"

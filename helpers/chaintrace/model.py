@@ -194,26 +194,30 @@ class Transaction:
 
     def _when(self) -> str:
         if self.time is None:
-            return "unconfirmed (in the mempool)"
-        return (
+            return translate("unconfirmed (in the mempool)")
+        return translate(
             f"{self.time:%Y-%m-%d %H:%M:%S} UTC, block {self.height:,}, "
             f"{self.confirmations:,} confirmations"
         )
 
     def __str__(self) -> str:
+        """The transaction as ``print()`` shows it, in the reader's language (the data as is)."""
+        coinbase = translate(" coinbase (new coins)") if self.coinbase else ""
         lines = [
-            f"Transaction {self.txid}",
+            translate(f"Transaction {self.txid}"),
             f"  {self._when()}",
-            f"  fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB",
-            f"  inputs ({self.n_inputs}):" + (" coinbase (new coins)" if self.coinbase else ""),
+            "  " + translate(f"fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB"),
+            "  " + translate(f"inputs ({self.n_inputs}):") + coinbase,
         ]
         if self.unverified:  # an exhibit must not present a server's word as checked fact
-            lines.insert(1, f"  unverified (server's word): {', '.join(sorted(self.unverified))}")
+            unverified = ", ".join(sorted(self.unverified))
+            lines.insert(1, "  " + translate(f"unverified (server's word): {unverified}"))
         for i in self.inputs:
-            lines.append(f"    {btc(i.value):>20}  {i.address or '(no address)'}  <- {i.outpoint}")
-        lines.append(f"  outputs ({self.n_outputs}):")
+            address = i.address or translate("(no address)")
+            lines.append(f"    {btc(i.value):>20}  {address}  <- {i.outpoint}")
+        lines.append("  " + translate(f"outputs ({self.n_outputs}):"))
         for o in self.outputs:
-            spent = f"  -> spent in {o.spent_txid}:{o.spent_vin}" if o.spent else ""
+            spent = "  " + translate(f"-> spent in {o.spent_txid}:{o.spent_vin}") if o.spent else ""
             lines.append(
                 f"    {o.vout:>3} {btc(o.value):>20}  {o.address or '(' + o.script_type + ')'}{spent}"
             )
@@ -221,6 +225,10 @@ class Transaction:
 
     def _repr_html_(self) -> str:
         e = html.escape
+
+        def say(text: str) -> str:
+            return e(translate(text))
+
         ins = (
             "".join(
                 f"<tr><td><code>{e(i.address) or '-'}</code></td><td style='text-align:right'>"
@@ -228,21 +236,25 @@ class Transaction:
                 f"<td><code>{e(i.prev_txid[:12])}…:{i.prev_vout}</code></td></tr>"
                 for i in self.inputs
             )
-            or "<tr><td colspan='4'>coinbase: newly minted coins and fees</td></tr>"
+            or f"<tr><td colspan='4'>{say('coinbase: newly minted coins and fees')}</td></tr>"
         )
+        unspent = say("unspent")
         outs = "".join(
             f"<tr><td>{o.vout}</td><td><code>{e(o.address) or '-'}</code></td>"
             f"<td style='text-align:right'>{btc(o.value, unit=False)}</td><td>{e(o.script_type)}</td>"
-            f"<td>{'<code>' + e(o.spent_txid[:12]) + f'…:{o.spent_vin}</code>' if o.spent else 'unspent'}</td></tr>"
+            f"<td>{'<code>' + e(o.spent_txid[:12]) + f'…:{o.spent_vin}</code>' if o.spent else unspent}</td></tr>"
             for o in self.outputs
+        )
+        fee = (
+            f"fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB, "
+            f"in {btc(self.value_in)}, out {btc(self.value_out)}"
         )
         return (
             "<div style='font-family:sans-serif'>"
-            f"<b>Transaction</b> <code>{e(self.txid)}</code><br>{e(self._when())}<br>"
-            f"fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB, "
-            f"in {btc(self.value_in)}, out {btc(self.value_out)}"
-            "<table><tr><th>input address</th><th>BTC</th><th>type</th><th>spends</th></tr>"
-            f"{ins}</table>"
-            "<table><tr><th>vout</th><th>output address</th><th>BTC</th><th>type</th>"
-            f"<th>spent by</th></tr>{outs}</table></div>"
+            f"<b>{say('Transaction')}</b> <code>{e(self.txid)}</code><br>{e(self._when())}<br>"
+            f"{say(fee)}"
+            f"<table><tr><th>{say('input address')}</th><th>BTC</th><th>{say('type')}</th>"
+            f"<th>{say('spends')}</th></tr>{ins}</table>"
+            f"<table><tr><th>vout</th><th>{say('output address')}</th><th>BTC</th>"
+            f"<th>{say('type')}</th><th>{say('spent by')}</th></tr>{outs}</table></div>"
         )

@@ -7,12 +7,19 @@ and the model answer (the source notebook's own cell), both read from the instru
 folder when the page is served. Nothing is added to any notebook, so neither a release nor a
 trainee's feedback can carry it (nbgrader renders feedback with its own template).
 
+A submission made in another language than English (``metadata.chaintrace.lang`` of the
+notebook, as the translated editions set it) gets its rubric in that language, the English
+criteria folded below for a marker who reads both (``<lang>/rubrics/<A>.po``; a criterion
+without a current translation is shown in English).
+
 It changes only the page template and its data: Formgrader's scoring, comments and navigation
 are nbgrader's. ``chaintrace class setup`` turns it on in the course environment (`enable_rubrics`),
 and the JupyterHub deployment's instructor settings turn it on for instructors.
 
 >>> panel = rubric_panel("q0_4_tests_written", "00-orientation")
 >>> "Says what visible tests check" in panel and "Model answer" in panel
+True
+>>> "Пояснює, що перевіряють видимі тести" in rubric_panel("q0_4_tests_written", "00-orientation", lang="uk")
 True
 >>> rubric_panel("not_a_written_part", "00-orientation")
 ''
@@ -27,6 +34,7 @@ from pathlib import Path
 from jinja2 import DictLoader
 
 from .. import classroom
+from ..messages import translate
 from ..paths import REPO_ROOT
 
 TEMPLATE_NAME = "chaintrace_formgrade.html.j2"
@@ -38,7 +46,7 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {{ super() }}
 {%- if cell.metadata.nbgrader and cell.metadata.nbgrader.solution
       and cell.metadata.nbgrader.grade -%}
-{{ cell.metadata.nbgrader.grade_id | chaintrace_rubric(resources.assignment_id) }}
+{{ cell.metadata.nbgrader.grade_id | chaintrace_rubric(resources.assignment_id, nb.metadata) }}
 {%- endif -%}
 {% endblock markdowncell %}
 """
@@ -48,27 +56,46 @@ STYLE = (
 )
 
 
-def rubric_panel(grade_id: str, assignment: str, course_root: Path = REPO_ROOT) -> str:
-    """HTML for the marker: the criteria and model answer of one written part ('' if none)."""
+def _criteria(part) -> str:
+    return "".join(
+        f"<li><b>{points:g}</b>: {html.escape(text)}</li>" for points, text in part.criteria
+    )
+
+
+def rubric_panel(
+    grade_id: str, assignment: str, course_root: Path = REPO_ROOT, lang: str = "en"
+) -> str:
+    """HTML for the marker: the criteria and model answer of one written part ('' if none),
+    in the submission's language ``lang``; in another language than English, the English
+    criteria and model answer follow, folded."""
+    lang = lang if lang in classroom.LANGUAGES else "en"
     try:
-        parts = classroom.written_parts(assignment, course_root)
+        parts = {p.grade_id: p for p in classroom.written_parts(assignment, course_root, lang)}
     except FileNotFoundError:  # a course without that source notebook: nothing to show
         return ""
-    part = next((p for p in parts if p.grade_id == grade_id), None)
+    part = parts.get(grade_id)
     if part is None:
         return ""
-    rows = (
-        "".join(
-            f"<li><b>{points:g} point{'s' if points != 1 else ''}</b>: {html.escape(text)}</li>"
-            for points, text in part.criteria
+
+    def say(text: str) -> str:
+        return html.escape(translate(text, lang))
+
+    rows = _criteria(part) or f"<li><em>{say('no criteria in rubric.toml yet')}</em></li>"
+    english = ""
+    if lang != "en":
+        (original,) = [
+            p for p in classroom.written_parts(assignment, course_root) if p.grade_id == grade_id
+        ]
+        english = (
+            f"<details lang='en'><summary>{say('The rubric in English')}</summary>"
+            f"<ul>{_criteria(original)}</ul>{classroom._markdown(original.model_answer)}</details>"
         )
-        or "<li><em>no criteria in rubric.toml yet</em></li>"
-    )
+    heading = say(f"Rubric ({part.points:g} points; for the marker, never released)")
     return (
-        f"<div class='chaintrace-rubric' style='{STYLE}'>"
-        f"<h4>Rubric ({part.points:g} points; for the marker, never released)</h4><ul>{rows}</ul>"
-        "<details><summary>Model answer</summary>"
-        f"{classroom._markdown(part.model_answer)}</details></div>"
+        f"<div class='chaintrace-rubric' lang='{lang}' style='{STYLE}'>"
+        f"<h4>{heading}</h4><ul>{rows}</ul>"
+        f"<details><summary>{say('Model answer')}</summary>"
+        f"{classroom._markdown(part.model_answer)}</details>{english}</div>"
     )
 
 
@@ -76,9 +103,10 @@ def rubric_exporter(formgrader):
     """An HTML exporter for Formgrader's manual-grading page that adds the rubric panels."""
     from nbconvert.exporters import HTMLExporter
 
-    def rubric(grade_id: str, assignment: str) -> str:
+    def rubric(grade_id: str, assignment: str, metadata=None) -> str:
         # Formgrader can be pointed at another course folder while running: ask it each time.
-        return rubric_panel(grade_id, assignment, Path(formgrader.coursedir.root))
+        lang = (metadata or {}).get("chaintrace", {}).get("lang", "en")
+        return rubric_panel(grade_id, assignment, Path(formgrader.coursedir.root), lang)
 
     exporter = HTMLExporter(config=formgrader.config)
     exporter.extra_loaders = [DictLoader({TEMPLATE_NAME: TEMPLATE})]
