@@ -80,9 +80,14 @@ def mini_chain(mini_path):
 
 
 # ----------------------------------------------------------------------------- grading batch
-# test_grading_cycle.py, test_transfer.py and test_cohorts.py read the same autograded submissions:
-# built once per assignment (and worker), since the files' tests of one assignment are one work unit.
-GRADING_BATCH = {"test_grading_cycle.py", "test_transfer.py", "test_cohorts.py"}
+# These files read the same autograded submissions: built once per assignment (and worker), since
+# the files' tests of one assignment are one work unit.
+GRADING_BATCH = {
+    "test_grading_cycle.py",
+    "test_transfer.py",
+    "test_cohorts.py",
+    "test_capstone_transfer.py",
+}
 
 
 @pytest.fixture(scope="session", params=ASSIGNMENTS)
@@ -135,6 +140,7 @@ COURSE_TESTS = {
     "test_grading_cycle.py",  # model, blank and mistaken submissions through nbgrader autograde
     "test_jupyterhub.py",  # a class through a real JupyterHub: release to feedback, a browser
     "test_transfer.py",  # the lessons' code on the assignment cases, in the same autograde batch
+    "test_capstone_transfer.py",  # the capstone copied from several lessons, in the same batch
     "test_lessons_on_variants.py",  # every lesson and release run on fresh cohort variants
     "test_quick_start.py",  # the README's first command, opening JupyterLab
     "test_sandbox.py",  # hostile submissions autograded in the sandbox
