@@ -67,7 +67,9 @@ def test_time_or_size_alone_picks_another_customers_payout(gt):
     swap = gt["swap"]
     wallets = {t.address for t in tags if t.label == swap["service"]}
     t0 = int(ct.open_chain().tx(gt["join_txid"]).time.timestamp())
-    near = transfers[transfers["from"].isin(wallets) & transfers["time"].between(t0 - 3 * 3_600, t0 + 3 * 3_600)]
+    near = transfers[
+        transfers["from"].isin(wallets) & transfers["time"].between(t0 - 3 * 3_600, t0 + 3 * 3_600)
+    ]
     kept = {r.tx_hash: 1 - ct.value(r.units, r.asset, r.time, "USD", prices, decimals=r.decimals) / swap["btc_usd"]
             for r in near.itertuples()}  # fmt: skip
     after = near[near["time"] >= t0].sort_values("time")

@@ -541,7 +541,9 @@ def decoys(book, svc, service, wallets, t_btc, btc_usd, payout) -> tuple[list[di
         mark, scripted = len(book.rows), set(book.scripted)
         made = []
         for why, t, kept, chain, asset in _decoy_plan(mk.rng, terms, t_btc, t_out):
-            order = _other_order(book, mv, wallets, terms, why, t, btc_usd * (1 - kept), chain, asset)
+            order = _other_order(
+                book, mv, wallets, terms, why, t, btc_usd * (1 - kept), chain, asset
+            )
             order["kept"] = round(kept, 6)
             made.append(order)
         picks = naive_picks(book, wallets, t_btc, btc_usd, terms)
@@ -552,7 +554,9 @@ def decoys(book, svc, service, wallets, t_btc, btc_usd, payout) -> tuple[list[di
             return sorted(made, key=lambda d: d["time"]), picks
         del book.rows[mark:]
         book.scripted = scripted
-    check(False, "the swap's other customers never left the true payout the only evidence-based match")
+    check(
+        False, "the swap's other customers never left the true payout the only evidence-based match"
+    )
     return [], {}
 
 
@@ -701,7 +705,9 @@ def account_leg(book, svc, mk) -> dict:
     credited: dict[str, int] = {}  # what the suspect's side paid each deposit address by then
     for d in paid_in:
         if d["deposit_time"] <= report:
-            credited[d["deposit_address"]] = credited.get(d["deposit_address"], 0) + int(d["base_units"])
+            credited[d["deposit_address"]] = credited.get(d["deposit_address"], 0) + int(
+                d["base_units"]
+            )
     for address, paid in credited.items():
         holders.setdefault(exchange, []).append(
             {"chain": dst, "address": address, "asset": "USDT", "base_units": str(paid),
@@ -757,8 +763,11 @@ def account_leg(book, svc, mk) -> dict:
                 "usdt_usd": _cents(usdt_usd),
                 "usdt_uah": _cents(usdt_uah),
                 "evidence": EVIDENCE,
-                "terms": {"rate": terms["rate"], "fee": list(terms["fee"]),
-                          "pays_within_minutes": [x // 60 for x in terms["pays_within"]]},
+                "terms": {
+                    "rate": terms["rate"],
+                    "fee": list(terms["fee"]),
+                    "pays_within_minutes": [x // 60 for x in terms["pays_within"]],
+                },
                 "kept": round(1 - float(usdt_usd) / float(btc_usd), 6),
                 "decoys": others,
                 "naive_picks": picks,
