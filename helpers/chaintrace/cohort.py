@@ -168,7 +168,8 @@ def _random_seed() -> int:
 
 def capstone_designs(root=None) -> dict[str, tuple]:
     """Cohort name -> the design of its capstone case (typology, bridge and destination chain,
-    exchange), read from each cohort's ground truth under ``root``.
+    exchange, instant-swap service, mixer or CoinJoin, cash-out: a row of
+    ``chaintrace.sim.case_capstone.DESIGNS``), read from each cohort's ground truth under ``root``.
 
     >>> import tempfile
     >>> capstone_designs(tempfile.mkdtemp())  # no cohort yet
@@ -178,7 +179,9 @@ def capstone_designs(root=None) -> dict[str, tuple]:
     for truth in sorted(cohorts_root(root).glob("*/groundtruth/course/cases/capstone-01.json")):
         case = json.loads(truth.read_text(encoding="utf-8"))
         bridge = (case["bridge"]["design"], case["bridge"]["destination_chain"])
-        found[truth.parents[3].name] = (case["typology"], bridge, case["drop_exchange"])
+        found[truth.parents[3].name] = (case["typology"], bridge, case["drop_exchange"],
+                                        case["swap"]["service"], case["obfuscation"],
+                                        case["cashout"]["kind"])  # fmt: skip
     return found
 
 
@@ -186,19 +189,18 @@ def _balanced_seed(root: Path) -> int:
     """A random secret seed whose capstone design is one the cohorts already in ``root`` use
     least: a course's successive cohorts get every design in turn, in an order nobody chose.
 
-    Only the design is steered (an expected dozen draws at most); the seed stays a uniform
+    Only the design is steered (a hundred draws at most, on average); the seed stays a uniform
     random draw among those of that design, so it is as secret as any.
     """
     from collections import Counter
 
-    from .sim.case_capstone import DESIGNS, design
+    from .sim.case_capstone import DESIGNS, design, design_key
 
     used = Counter(capstone_designs(root).values())
     fewest = min(used[d] for d in DESIGNS)
     while True:
         seed = _random_seed()
-        chosen = design(seed)
-        if used[(chosen["typology"], chosen["bridge"], chosen["exchange"])] == fewest:
+        if used[design_key(design(seed))] == fewest:
             return seed
 
 
