@@ -128,8 +128,8 @@ def test_an_address_summary_prints_in_the_readers_language():
     with use("uk"):
         shown = str(summary)
     assert shown == (
-        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT: транзакцій — 2; отримано 0.00030000 BTC у 2 виходах, "
-        "витрачено 0.00010000 BTC у 1, баланс 0.00020000 BTC"
+        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT: транзакцій — 2; отримано 0,00030000 BTC у 2 виходах, "
+        "витрачено 0,00010000 BTC у 1, баланс 0,00020000 BTC"
     )
     with use("en"):
         assert str(summary).endswith("spent 0.00010000 BTC in 1, balance 0.00020000 BTC")

@@ -395,6 +395,7 @@ def test_a_ukrainian_request_values_each_deposit_in_uah_at_the_nbu_rate(
     ]
     day = row.split("|")[-2].strip()[:10]
     uah = value(answers["deposit_sats"], "BTC", day, "UAH", load_prices("course"), decimals=8)
-    assert f"| {uah:,.2f} |" in row and "UAH за офіційним курсом НБУ" in text
+    ukrainian_number = f"{uah:,.2f}".replace(",", "\u00a0").replace(".", ",")  # 1 234,56
+    assert f"| {ukrainian_number} |" in row and "UAH за офіційним курсом НБУ" in text
     english = draft_request(peel, exchange=answers["exchange"], rates=rates, clustering=clusters)
     assert "UAH" not in english  # a foreign exchange gets USD, as before

@@ -102,17 +102,19 @@ def test_str_and_html_in_the_readers_language_keep_the_data():
     english = str(tx)
     assert text.splitlines()[0] == f"Транзакція {tx.txid}"
     assert (
-        "блок 830,000, підтверджень: 3" in text and "комісія 0.00003000 BTC (12.0 sat/vB)" in text
+        "блок 830,000, підтверджень: 3" in text and "комісія 0,00003000 BTC (12.0 sat/vB)" in text
     )
     assert "не перевірено (зі слів сервера): fee" in text and "витрачено в" in text
     assert "входи (2):" in text and "виходи (3):" in text and "не підтверджена" in waiting
     assert "адреса входу" in page and "не витрачено" in page and "unspent" not in page
 
-    # the data itself (addresses, amounts, outpoints) is the same in both languages
+    # the data itself (addresses, amounts, outpoints) is the same in both languages; only the
+    # amounts' decimal mark is the reader's (a comma in Ukrainian)
     def data(shown: str) -> list[str]:  # the rows of inputs and outputs, without the words
         return [line.split("  -> ")[0] for line in shown.splitlines() if line.startswith("    ")]
 
-    assert data(text) == data(english) and len(data(text)) == 5
+    assert [row.replace(",", ".") for row in data(text)] == data(english)
+    assert len(data(text)) == 5 and all(" BTC" in row and "," in row for row in data(text))
 
 
 def test_coinbase_is_explained():

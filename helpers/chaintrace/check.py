@@ -454,6 +454,13 @@ class AnswerChecks:
     AssertionError: `hours` is not correct (checked against the bundled data's answer, to 2 decimal places). Look again at how you computed it.
     >>> AnswerChecks("99-demo", key, fingerprint="a cohort's variant")("hours", 2.0)
     … `hours`: these are your cohort's own data, not the bundled data: your answer is checked when your work is graded.
+
+    In Ukrainian (a course opened with ``--lang uk``, or a Ukrainian submission being graded):
+
+    >>> from chaintrace.messages import use
+    >>> with use("uk"):
+    ...     confirm("hours", 1.5)
+    ✓ Відповідь `hours` правильна.
     """
 
     assignment: str
@@ -481,12 +488,15 @@ class AnswerChecks:
                 f"`{name}` is not correct (checked against the bundled data's answer{precision}). "
                 "Look again at how you computed it."
             )
+        # printed in the reader's language: a test cell's output is what the trainee reads
         if verdict == CORRECT:
-            print(f"✓ `{name}` is correct.")
+            print(translate(f"✓ `{name}` is correct."))
             return
         print(
-            f"… `{name}`: these are your cohort's own data, not the bundled data: your answer is "
-            "checked when your work is graded."
+            translate(
+                f"… `{name}`: these are your cohort's own data, not the bundled data: your answer "
+                "is checked when your work is graded."
+            )
         )
 
     def recording(self) -> "AnswerChecks":

@@ -48,8 +48,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import units
 from .dataset import DatasetError, as_dataset, load_case  # noqa: F401 (load_case: doctests)
-from .messages import LANGUAGES, LOCALE, Catalogue, Entry, language, read_po, translate
+from .formats import number_text
+from .messages import LANGUAGES, LOCALE, Catalogue, Entry, language, read_po, translate, use
 from .report import exhibit_table, verify_exhibit
 from .trace import (
     FUNDED_BY,
@@ -619,10 +621,16 @@ ASKS = {
 
 
 def _money(sats: int, usd: float, close: float, lang: str = "en") -> tuple[str, str]:
-    btc = f"{sats / 1e8:.8f}"
+    """Bitcoins and dollars as the request's language writes numbers (``1.5``, ``1,5``)."""
+    with use(lang):
+        btc, usd_text, close_text = (
+            units.btc(sats, unit=False),
+            number_text(usd),
+            number_text(close),
+        )
     if pd.isna(usd):
         return btc, _say("(no price for that day)", lang)
-    return btc, _say("{usd} (at {close} USD/BTC)", lang, usd=f"{usd:,.2f}", close=f"{close:,.2f}")
+    return btc, _say("{usd} (at {close} USD/BTC)", lang, usd=usd_text, close=close_text)
 
 
 HOME_CURRENCY = {"uk": "UAH"}  # a request in a country's language also values in its currency
@@ -638,7 +646,8 @@ def _home_money(sats: int, day: str, prices, lang: str) -> str:
         amount = value(sats, "BTC", day, HOME_CURRENCY[lang], prices, decimals=8)
     except MoneyError:
         return _say("(no official rate for that day)", lang)
-    return f"{amount:,.2f}"
+    with use(lang):
+        return number_text(amount)
 
 
 def _exhibit_lines(exhibit, lang: str = "en") -> list[str]:
@@ -930,7 +939,7 @@ def draft_request(
             "Total: {btc} BTC in {n} deposit(s). Time window of the funds' movement: {first} to "
             "{last} (UTC).",
             lang,
-            btc=f"{int(rows['sats'].sum()) / 1e8:.8f}",
+            btc=_money(int(rows["sats"].sum()), math.nan, math.nan, lang)[0],
             n=len(rows),
             first=table["time_utc"].min(),
             last=rows["time_utc"].max(),

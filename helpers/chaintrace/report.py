@@ -95,7 +95,7 @@ def _meta(trace, dataset, title, case_id, examiner) -> dict[str, str]:
         "tool": f"chaintrace {_version()}",
         "parameters": ", ".join(f"{k}={v}" for k, v in trace.params.items()),
         "prices": "daily close USD per BTC from the dataset's prices.csv, on the UTC day of each hop",
-        "summary": trace.summary(),
+        "summary": trace.summary("en"),  # hashed bytes: never in the exporter's language
     }
     return {k: v for k, v in meta.items() if v != ""}
 

@@ -23,7 +23,10 @@ import numpy as np
 import pandas as pd
 
 from .dataset import load_case  # noqa: F401 (doctests)
+from .formats import number_text
 from .graph import TxGraph, build_graph, unique_ids
+from .messages import language, translate, use
+from .units import btc
 
 __all__ = [
     "Trace",
@@ -208,31 +211,60 @@ class Trace:
         return out[cols].sort_values("sats", ascending=False, kind="stable").reset_index(drop=True)
 
     # ------------------------------------------------------------------ words
-    def summary(self) -> str:
-        """What the trace found, in plain words."""
+    def summary(self, lang: str | None = None) -> str:
+        """What the trace found, in plain words, in ``lang`` (default: the reader's language,
+        :func:`chaintrace.messages.language`; numbers and bitcoins written as it writes them).
+        An exhibit file asks for ``"en"``: its bytes are hashed and must not depend on the
+        language of whoever exports it.
+
+        >>> t = trace_forward(load_case("ransom-01").payment_txid, hops=1)
+        >>> t.summary("en")[:40]
+        'Forward trace from transaction 62dd9de36'
+        >>> t.summary("uk")[:40]
+        'Відстеження вперед від транзакції 62dd9d'
+        """
+        with use(lang or language()):
+            return " ".join(self._summary_parts())
+
+    def _summary_parts(self) -> list[str]:
         frame = self.hops
         n_tx = frame.loc[frame["txid"] != "", "txid"].nunique()
-        head = (
-            f"{self.kind.capitalize()} trace from {self.start} in dataset {self.dataset_name!r}: "
-            f"{len(frame)} outputs in {n_tx} transactions, up to hop "
-            f"{int(frame['hop'].max()) if len(frame) else 0}"
-        )
-        if self.params.get("min_sats"):
-            head += f", ignoring outputs under {self.params['min_sats']:,} sats"
-        parts = [head + "."]
-        ends = self.endpoints()
-        for status, group in ends.groupby("status", sort=False):
-            total = int(group["sats"].sum())
-            named = group[group["label"] != ""].groupby("label")["sats"].sum()
-            names = ", ".join(f"{k} {v / 1e8:.8f} BTC" for k, v in named.nlargest(4).items())
-            parts.append(
-                f"{_STATUS_WORDS.get(status, status)}: {len(group)} output(s), "
-                f"{total / 1e8:.8f} BTC" + (f" ({names})" if names else "") + "."
+        # words of their own, translated before they fill a sentence (side by side, as fields
+        # they could not be told apart)
+        what = translate(_KIND_WORDS.get(self.kind, f"{self.kind.capitalize()} trace"))
+        name, outputs = self.dataset_name, len(frame)
+        last_hop = int(frame["hop"].max()) if len(frame) else 0
+        noun, _, start = self.start.partition(" ")  # "transaction <txid>", "output <txid:n>", ...
+        if self.kind == "paths" and " to " in start:
+            a, b = start.split(" to ", 1)
+            head = translate(
+                f"{what} from address {a} to {b} in dataset {name!r}: {outputs} outputs in "
+                f"{n_tx} transactions, up to hop {last_hop}"
             )
-        methods = frame["method"].unique().tolist()
-        parts.append("Links: " + "; ".join(methods) + ".")
-        parts.extend(self.notes)
-        return " ".join(parts)
+        else:
+            source = translate(_FROM.get(noun, f"from {noun}"))
+            head = translate(
+                f"{what} {source} {start} in dataset {name!r}: {outputs} outputs in "
+                f"{n_tx} transactions, up to hop {last_hop}"
+            )
+        if self.params.get("min_sats"):
+            min_sats = number_text(self.params["min_sats"], 0)
+            head += translate(f", ignoring outputs under {min_sats} sats")
+        parts = [head + "."]
+        for status, group in self.endpoints().groupby("status", sort=False):
+            words, count = _STATUS_WORDS.get(status, status), len(group)
+            amount = btc(int(group["sats"].sum()))
+            named = group[group["label"] != ""].groupby("label")["sats"].sum()
+            names = ", ".join(f"{k} {btc(int(v))}" for k, v in named.nlargest(4).items())
+            parts.append(
+                translate(f"{words}: {count} output(s), {amount} ({names}).")
+                if names
+                else translate(f"{words}: {count} output(s), {amount}.")
+            )
+        methods = "; ".join(translate(m) for m in frame["method"].unique().tolist())
+        parts.append(translate(f"Links: {methods}."))
+        parts.extend(translate(note) for note in self.notes)
+        return parts
 
     def __repr__(self) -> str:
         return f"<Trace {self.kind} from {self.start}: {len(self)} outputs>"
@@ -252,6 +284,19 @@ class Trace:
             f"{ends.to_html(index=False)}<h4>Hops</h4>{shown.to_html(index=False)}{more}"
         )
 
+
+_KIND_WORDS = {  # what summary() calls each kind of trace (its own words: they are translated)
+    "forward": "Forward trace",
+    "backward": "Backward trace",
+    "paths": "Paths trace",
+    "peel chain": "Peel chain trace",
+}
+
+_FROM = {  # where a trace starts, as summary() says it
+    "transaction": "from transaction",
+    "address": "from address",
+    "output": "from output",
+}
 
 _STATUS_WORDS = {
     "unspent": "Unspent (funds at rest)",

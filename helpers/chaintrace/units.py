@@ -14,21 +14,31 @@ what a person reads, and what a person types.
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from .messages import language
+
 SATS_PER_BTC = 100_000_000
 
 
 def btc(sats: int, unit: bool = True) -> str:
-    """Show an amount of satoshis as bitcoins with all eight decimals.
+    """Show an amount of satoshis as bitcoins with all eight decimals, for a reader: with a
+    decimal point in English, a decimal comma in Ukrainian (the reader's language,
+    :func:`chaintrace.messages.language`). Exact (no float), never grouped in thousands: every
+    digit of an on-chain amount stays in one run, as wallets and explorers show it.
 
     >>> btc(100_000_000)
     '1.00000000 BTC'
     >>> btc(-5_000, unit=False)
     '-0.00005000'
+    >>> from chaintrace.messages import use
+    >>> with use("uk"):
+    ...     btc(123_456_789_012)
+    '1234,56789012 BTC'
     """
     sats = int(sats)
     sign = "-" if sats < 0 else ""
     whole, frac = divmod(abs(sats), SATS_PER_BTC)
-    text = f"{sign}{whole:,}.{frac:08d}".replace(",", "")
+    point = "," if language() == "uk" else "."
+    text = f"{sign}{whole}{point}{frac:08d}"
     return f"{text} BTC" if unit else text
 
 
