@@ -41,6 +41,8 @@ c.Spawner.environment = {
     "CHAINTRACE_EXCHANGE": EXCHANGE,
     # Figures render to files, never to a window, on a server without a display.
     "MPLBACKEND": "Agg",
+    # The course's kernel (deploy/kernel): the libraries the lessons use, imported at its start.
+    "JUPYTER_PATH": str(COURSE / "deploy" / "kernel"),
 }
 
 
