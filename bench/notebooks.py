@@ -229,25 +229,39 @@ def main(argv: list[str]) -> int:
         help="course: the kernel run.py gives trainees (deploy/kernel: the lessons' libraries "
         "imported while the notebook opens); plain: ipykernel as installed",
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run every notebook on the other kernel, alternately, and report both",
+    )
     args = parser.parse_args(argv)
     # A trainee's kernel draws with matplotlib's inline backend (a PNG per figure shown);
     # MPLBACKEND=Agg, as the tests set it, would skip that drawing and hide its cost.
     os.environ.pop("MPLBACKEND", None)
-    use_kernel(args.kernel)
-    rows, loads = [], [_load()]
+    other = {"course": "plain", "plain": "course"}[args.kernel]
+    kinds = [args.kernel, other] if args.compare else [args.kernel]
+    rows, others, loads = [], [], [_load()]
     for path in notebooks(args.modules):
-        runs = [run(path) for _ in range(max(args.repeat, 1))]
-        row = summary(str(path.relative_to(ROOT)), runs)
-        rows.append(row)
-        loads += [r["load"] for r in runs]
-        print(
-            f"{row['notebook']:<58} ready {row['ready']:4.2f} s, first cell {row['first']:4.2f} s "
-            f"(CPU {row['first_cpu']:4.2f}), slowest {row['slowest']:5.2f} s "
-            f"(#{row['slowest_cell']}, CPU {row['slowest_cpu']:4.2f}), total {row['total']:5.1f} s,"
-            f" peak {row['peak_mib']:4.0f} MiB, load {row['load']:.1f}",
-            flush=True,
-        )
+        runs: dict[str, list] = {kind: [] for kind in kinds}
+        for _ in range(max(args.repeat, 1)):
+            for kind in kinds:  # alternately: both kernels meet the same load
+                use_kernel(kind)
+                runs[kind].append(run(path))
+        for kind, found in zip(kinds, (rows, others), strict=False):
+            row = summary(str(path.relative_to(ROOT)), runs[kind])
+            found.append(row)
+            loads += [r["load"] for r in runs[kind]]
+            print(
+                f"{row['notebook']:<58} {kind:>6}: ready {row['ready']:4.2f} s, first cell "
+                f"{row['first']:4.2f} s (CPU {row['first_cpu']:4.2f}), slowest "
+                f"{row['slowest']:5.2f} s (#{row['slowest_cell']}, CPU {row['slowest_cpu']:4.2f}),"
+                f" total {row['total']:5.1f} s, peak {row['peak_mib']:4.0f} MiB, "
+                f"load {row['load']:.1f}",
+                flush=True,
+            )
     lines = report(rows, loads, args)
+    if others:
+        lines += comparison(rows, others, other)
     changed = drift(rows, previous(REPORT))
     if changed:  # a dependency update, a data or code change moved the figures: say so, loudly
         lines += ["Changed since the previous measurement (the report this one replaces):", ""]
@@ -272,6 +286,35 @@ def use_kernel(kind: str) -> None:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         ([str(KERNELS)] if kind == "course" else []) + paths
     )
+
+
+def comparison(rows: list[dict], others: list[dict], kind: str) -> list[str]:
+    """The same notebooks on the other kernel, run alternately with the ones above."""
+    name = {"plain": "ipykernel as installed", "course": "the course's kernel"}[kind]
+    lines = [
+        f"The same notebooks on {name} (`--kernel {kind}`), each run alternately with the one "
+        "above, so both met the same load:",
+        "",
+        "| notebook | kernel start to ready (s) | first cell (s) | first cell CPU (s) | "
+        "most CPU in a cell (s) | total (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{r['notebook']}` | {r['ready']:.2f} | {r['first']:.2f} | {r['first_cpu']:.2f} | "
+        f"{r['max_cpu']:.2f} | {r['total']:.1f} |"
+        for r in others
+    ]
+    mine, theirs = sum(r["total"] for r in rows), sum(r["total"] for r in others)
+    lines += [
+        "",
+        f"Whole course on {name}: {theirs:.0f} s (against {mine:.0f} s above); the most CPU "
+        f"any cell took: {max(r['max_cpu'] for r in others):.2f} s; first cells "
+        f"{min(r['first_cpu'] for r in others):.2f} to {max(r['first_cpu'] for r in others):.2f}"
+        f" s of CPU; kernel start to ready {min(r['ready'] for r in others):.2f} to "
+        f"{max(r['ready'] for r in others):.2f} s.",
+        "",
+    ]
+    return lines
 
 
 def report(rows: list[dict], loads: list[float], args) -> list[str]:
