@@ -4,18 +4,24 @@ kernel (the first cell included), peak kernel memory under 1 GB, the whole cours
 solutions) under 2 minutes.
 
 Runs every lesson (``course/``) and model solution (``solutions/``) listed in
-``course/modules.toml`` on a fresh kernel, as a trainee opens it, then reports each notebook's
-slowest cell (wall clock, and the kernel's CPU time for that cell), its total time and the
-kernel's peak memory, and writes the table to ``bench/NOTEBOOKS.md`` with the versions, date,
-machine and load average it was measured under.
+``course/modules.toml`` on a fresh kernel, as a trainee opens it: by default the course's own
+kernel (``deploy/kernel``, what ``run.py course`` and the class server start; it imports numpy,
+pyarrow, pandas and pyplot before it says it is ready, while the notebook opens), so the time
+from the kernel's start to ready is reported beside the cells. Then reports each notebook's
+first and slowest cell (wall clock, and the kernel's CPU time for that cell), its total time
+and the kernel's peak memory, and writes the table to ``bench/NOTEBOOKS.md`` with the versions,
+date, machine and load average it was measured under.
 
-    .venv/bin/python bench/notebooks.py            # all notebooks (writes bench/NOTEBOOKS.md)
-    .venv/bin/python bench/notebooks.py 03 04      # only these modules
+    .venv/bin/python bench/notebooks.py                       # writes bench/NOTEBOOKS.md
+    .venv/bin/python bench/notebooks.py --compare --repeat 2  # also ipykernel as installed,
+                                                              # alternately; least of 2 runs
+    .venv/bin/python bench/notebooks.py 03 04                 # only these modules
 
 Wall-clock time depends on what else the machine runs: CPU time does much less, so a busy
 machine shows in the gap between the two (and in the recorded load). The table says whether
 each target was met, and warns when the load was too high for the wall times to be read as a
-trainee's.
+trainee's. Each run compares itself with the report it replaces and prints a WARNING when the
+versions changed or a notebook's costliest cell moved by over a third.
 """
 
 import argparse
