@@ -201,8 +201,9 @@ def previous_from(text: str) -> tuple[dict[str, str], dict[str, float]]:
     cpu, columns = {}, []
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if cells[0] == "notebook":
-            columns = [cells.index("first cell CPU (s)"), cells.index("its CPU (s)")]
+        if cells[0] == "notebook":  # a table's header: the main table has both columns
+            wanted = ("first cell CPU (s)", "its CPU (s)")
+            columns = [cells.index(c) for c in wanted] if set(wanted) <= set(cells) else []
         elif columns and cells[0].startswith("`") and len(cells) > max(columns):
             cpu[cells[0].strip("`")] = max(float(cells[n]) for n in columns)
     return names, cpu
