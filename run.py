@@ -34,6 +34,9 @@ LOCK = ROOT / "requirements.lock"
 FIRST_LESSON = "course/00-setup-and-orientation.ipynb"
 # Editions of the course: English in course/, a translation in <lang>/course/ (docs/translating.md).
 LANGUAGES = {"en": "English", "uk": "українська"}
+# The course's kernel: Python with numpy, pyarrow, pandas and matplotlib imported while the
+# notebook opens, so a lesson's first cell does not pay for them (bench/NOTEBOOKS.md).
+KERNELS = ROOT / "deploy" / "kernel"
 # Turn off JupyterLab's "get notified about Jupyter news?" prompt: the course runs offline.
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
@@ -166,6 +169,8 @@ def main(argv: list[str]) -> int:
     if what == "course":
         lang, extra = choose_language(extra, env)
         variables["CHAINTRACE_LANG"] = lang  # the toolkit's messages, in every kernel
+        paths = [str(KERNELS), variables.get("JUPYTER_PATH", "")]
+        variables["JUPYTER_PATH"] = os.pathsep.join(p for p in paths if p)  # the course's kernel
         if lang == "uk":
             say(
                 "відкриваю JupyterLab українською (англійською: --lang en); зупинити: Ctrl+C у цьому вікні"

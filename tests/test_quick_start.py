@@ -1,5 +1,6 @@
 """The README's first command really opens the course in JupyterLab."""
 
+import json
 import os
 import socket
 import subprocess
@@ -65,6 +66,11 @@ def test_course_command_serves_the_first_lesson(tmp_path):
             f"{base}/api/contents/course/00-setup-and-orientation.ipynb?token={token}&content=0"
         )
         assert status == 200 and b"00-setup-and-orientation" in body
+        status, body = get(f"{base}/api/kernelspecs?token={token}")
+        argv = json.loads(body)["kernelspecs"]["python3"]["spec"]["argv"]
+        assert any(a.startswith("--IPKernelApp.exec_lines=") for a in argv), (
+            "notebooks must start on the course's kernel (deploy/kernel), as bench/NOTEBOOKS.md measures"
+        )
         status, body = get(f"{base}/lab?token={token}")
         assert status == 200 and b"JupyterLab" in body
         lab.terminate()  # what closing the launcher's window does: the server must go with it

@@ -57,6 +57,10 @@ def course_server(spawner) -> None:
     role = "instructor" if is_instructor(spawner.user) else "trainee"
     configs = [SETTINGS / role, SETTINGS / "common"]
     spawner.environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(map(str, configs))
+    if role == "trainee":  # the course's kernel: the lessons' libraries imported at its start
+        spawner.environment["JUPYTER_PATH"] = str(COURSE / "deploy" / "kernel")
+    else:  # instructors autograde on ipykernel as installed, as the grading tests do
+        spawner.environment.pop("JUPYTER_PATH", None)
     if role == "instructor":
         spawner.notebook_dir = str(COURSE)  # Formgrader needs the course inside the server's root
 

@@ -545,12 +545,14 @@ class TxGraph:
         outs = np.asarray(outs, np.int64)
         if self._outside_txids and np.any(outs >= self.n_own_out):  # a few fetched: one by one
             return pa.array([self.out_label(o) for o in outs.tolist()], pa.string())
+        from .graphstore import arrow_ints, arrow_strings  # no pa.array: it imports pandas
+
         vout = self.out_vout[outs]
         top = int(vout.max()) + 1 if len(vout) else 1
         # a vout is a small number: look its text up rather than format every row
         txids = self.txid_texts(self.out_tx[outs])
-        digits = pa.array([str(v) for v in range(top)], txids.type).take(pa.array(vout))
-        return pc.binary_join_element_wise(txids, digits, pa.scalar(":", txids.type))
+        digits = arrow_strings([str(v) for v in range(top)], txids.type).take(arrow_ints(vout))
+        return pc.binary_join_element_wise(txids, digits, arrow_strings([":"], txids.type)[0])
 
     def out_addr_texts(self, outs) -> pa.Array:
         """Address text of the outputs ``outs`` (``""`` for OP_RETURN), as an Arrow array.

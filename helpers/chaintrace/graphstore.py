@@ -39,7 +39,7 @@ from .dataset import _RESTORE, Dataset, DatasetError, load_dataset  # noqa: F401
 
 __all__ = [
     "FILES", "SOURCE_COLUMNS", "tables", "write", "has_index", "load", "read_arrays",
-    "read_addresses", "hex_text", "cross_check",
+    "read_addresses", "hex_text", "arrow_ints", "arrow_strings", "cross_check",
 ]  # fmt: skip
 
 FOLDER = "graph"
@@ -76,6 +76,37 @@ def hex_text(raw: np.ndarray) -> pa.Array:
     offsets = np.arange(0, 64 * n + 1, 64, dtype=np.int64 if large else np.int32)
     kind = pa.large_string() if large else pa.string()
     return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
+
+
+# ``pa.array`` and ``pa.scalar`` import pandas (~0.4 s of CPU in a new process) to check whether
+# they were handed a pandas object; these build arrays from their buffers, so a question that
+# needs no table (a taint as a dict) never loads pandas.
+
+
+def arrow_ints(values) -> pa.Array:
+    """A numpy integer array as an Arrow int64 array (one copy at most, no pandas).
+
+    >>> arrow_ints(np.array([3, 1], np.int32)).to_pylist()
+    [3, 1]
+    """
+    values = np.ascontiguousarray(values, np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def arrow_strings(words: list[str], kind=None) -> pa.Array:
+    """Python strings as an Arrow string array (``kind``: ``pa.string()`` or
+    ``pa.large_string()``), without pandas.
+
+    >>> arrow_strings(["0", "12"]).to_pylist(), arrow_strings([":"])[0].as_py()
+    (['0', '12'], ':')
+    """
+    kind = kind or pa.string()
+    data = [word.encode() for word in words]
+    offsets = np.zeros(len(data) + 1, np.int64 if kind == pa.large_string() else np.int32)
+    np.cumsum([len(d) for d in data], out=offsets[1:])
+    return pa.Array.from_buffers(
+        kind, len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    )
 
 
 def _raw_txids(graph) -> np.ndarray:
