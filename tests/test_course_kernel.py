@@ -44,3 +44,17 @@ def test_an_isolated_kernel_as_the_grader_starts_imports_nothing():
         [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "None []"
+
+
+def test_trainees_kernels_on_the_class_server_draw_inline():
+    """ipykernel draws figures inline only when ``MPLBACKEND`` is unset: a server setting it
+    (e.g. to Agg, "for a machine without a display") leaves every trainee's plot blank."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    hub = ROOT / "deploy" / "jupyterhub" / "chaintrace_hub.py"
+    loader = PyFileConfigLoader(hub.name, path=str(hub.parent))
+    loader.config = Config()
+    config = loader.load_config()
+    assert "MPLBACKEND" not in config.Spawner.environment
+    assert config.Spawner.environment["CHAINTRACE_EXCHANGE"]  # the loader read the real file

@@ -39,8 +39,8 @@ c.Spawner.start_timeout = 120
 c.Spawner.environment = {
     "CHAINTRACE_COURSE": str(COURSE),
     "CHAINTRACE_EXCHANGE": EXCHANGE,
-    # Figures render to files, never to a window, on a server without a display.
-    "MPLBACKEND": "Agg",
+    # No MPLBACKEND: a notebook kernel draws inline (PNG in the page) unless it is set, and "Agg"
+    # would leave every plt.show() blank. The server has no display, and needs none for that.
 }
 
 
