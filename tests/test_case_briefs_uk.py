@@ -64,6 +64,8 @@ def check_cases(datasets_root):
         with use("uk"):  # the names (companies, groups, vendors) stay as the file has them
             shown = case.brief
         for name in names_in(written["brief"]):
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", name):  # a date: in the reader's form
+                name = ".".join(reversed(name.split("-")))
             assert name in shown or messages.translate(name, "uk") in shown, (
                 f"{case_id}: {name!r} is not in the Ukrainian brief"
             )
@@ -144,3 +146,16 @@ def test_a_draft_request_cites_the_case_file_as_written():
     with use("uk"):
         text = ct.draft_request(trace, exchange="Example Exchange", deposits=[to], case=case)
     assert "**Our reference:** ransom-01: Ransom paid by a freight company" in text
+
+
+def test_a_briefs_dates_are_written_as_the_reader_writes_them():
+    """The file says ``2024-03-08`` (ISO); a Ukrainian reader sees ``08.03.2024``; the data and
+    the English brief are unchanged."""
+    written = briefs.EVASION_BRIEF.format(exchange="Sobolex", designated="2024-03-08")
+    case = ct.Case.from_dict({"case_id": "evasion-09", "title": "t", "brief": written})
+    with use("en"):
+        assert case.brief == written
+    with use("uk"):
+        shown = case.brief
+    assert "08.03.2024" in shown and "2024-03-08" not in shown
+    assert case.written_brief == written and case.to_dict()["brief"] == written

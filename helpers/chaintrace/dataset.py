@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from types import MappingProxyType
 
 from . import paths
 from .errors import ChaintraceError
-from .messages import translate
+from .messages import language, translate
 
 __all__ = ["Dataset", "DatasetError", "Case", "load_dataset", "load_case", "as_dataset"]
 
@@ -478,6 +479,25 @@ def _utc_day(when) -> date:
 
 # ----------------------------------------------------------------------------- cases
 
+_ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+
+
+def _reader_dates(text: str) -> str:
+    """``text`` with each ISO date (``2024-03-08``, as a case file writes it) in the reader's
+    form (:func:`chaintrace.formats.date_text`); English text comes back as it is.
+
+    >>> from chaintrace.messages import use
+    >>> with use("uk"):
+    ...     _reader_dates("designated on 2024-03-08; txid 2024-03-08-ab stays")
+    'designated on 08.03.2024; txid 2024-03-08-ab stays'
+    """
+    if language() == "en":
+        return text
+    from .formats import date_text  # formats reads datasets: imported where it is used
+
+    return _ISO_DAY.sub(lambda day: date_text(day[0]), text)
+
+
 _CASE_FIELDS = ("case_id", "title", "typology", "brief", "reported", "dataset", "module")
 _WRITTEN = {"title": "written_title", "brief": "written_brief"}  # shown translated, kept as written
 
@@ -522,8 +542,9 @@ class Case:
     @property
     def brief(self) -> str:
         """What the victim or partner agency reports, in the reader's language (the file's:
-        :attr:`written_brief`)."""
-        return translate(self.written_brief)
+        :attr:`written_brief`): its dates as the reader writes them (``08.03.2024`` in
+        Ukrainian)."""
+        return _reader_dates(translate(self.written_brief))
 
     @classmethod
     def from_dict(cls, data: dict) -> Case:
