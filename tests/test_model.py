@@ -101,9 +101,12 @@ def test_str_and_html_in_the_readers_language_keep_the_data():
         waiting = str(make_tx(height=None, time=None, confirmations=0))
     english = str(tx)
     assert text.splitlines()[0] == f"Транзакція {tx.txid}"
-    assert (
-        "блок 830,000, підтверджень: 3" in text and "комісія 0,00003000 BTC (12.0 sat/vB)" in text
-    )
+    # the block height, fee rate and date in the Ukrainian forms (no-break space in thousands)
+    assert "01.03.2024 12:00:00 UTC, блок 830\u00a0000, підтверджень: 3" in text
+    assert "комісія 0,00003000 BTC (12,0 sat/vB)" in text and "(12,0 sat/vB)" in page
+    assert "830,000" not in text + page and "12.0 sat/vB" not in text + page
+    assert "2024-03-01 12:00:00 UTC, block 830,000, 3 confirmations" in english
+    assert "fee 0.00003000 BTC (12.0 sat/vB), 250 vB" in english
     assert "не перевірено (зі слів сервера): fee" in text and "витрачено в" in text
     assert "входи (2):" in text and "виходи (3):" in text and "не підтверджена" in waiting
     assert "адреса входу" in page and "не витрачено" in page and "unspent" not in page

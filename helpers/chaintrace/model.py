@@ -195,10 +195,18 @@ class Transaction:
     def _when(self) -> str:
         if self.time is None:
             return translate("unconfirmed (in the mempool)")
+        from .formats import date_text, number_text  # formats reads datasets: imported here
+
         return translate(
-            f"{self.time:%Y-%m-%d %H:%M:%S} UTC, block {self.height:,}, "
-            f"{self.confirmations:,} confirmations"
+            f"{date_text(self.time)} {self.time:%H:%M:%S} UTC, block {number_text(self.height, 0)}, "
+            f"{number_text(self.confirmations, 0)} confirmations"
         )
+
+    def _fee(self) -> str:
+        """The fee and its rate, in English with the reader's number forms (translated by the caller)."""
+        from .formats import number_text
+
+        return f"fee {btc(self.fee)} ({number_text(self.fee_rate, 1)} sat/vB), {self.vsize} vB"
 
     def __str__(self) -> str:
         """The transaction as ``print()`` shows it, in the reader's language (the data as is)."""
@@ -206,7 +214,7 @@ class Transaction:
         lines = [
             translate(f"Transaction {self.txid}"),
             f"  {self._when()}",
-            "  " + translate(f"fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB"),
+            "  " + translate(self._fee()),
             "  " + translate(f"inputs ({self.n_inputs}):") + coinbase,
         ]
         if self.unverified:  # an exhibit must not present a server's word as checked fact
@@ -246,8 +254,7 @@ class Transaction:
             for o in self.outputs
         )
         fee = (
-            f"fee {btc(self.fee)} ({self.fee_rate:.1f} sat/vB), {self.vsize} vB, "
-            f"in {btc(self.value_in)}, out {btc(self.value_out)}"
+            f"{self._fee()}, in {btc(self.value_in)}, out {btc(self.value_out)}"
         )
         return (
             "<div style='font-family:sans-serif'>"
