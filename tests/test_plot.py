@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -97,3 +99,17 @@ def test_plots_never_open_a_window(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show() called"))
     plot_flow(_peel())
     plot_timeline(_peel())
+
+
+def test_edge_amounts_in_the_readers_number_form():
+    """An edge's amount reads ``0.5000 BTC`` in English, ``0,5000 BTC`` in Ukrainian."""
+    from chaintrace.messages import use
+
+    trace = _peel()
+    with use("en"):
+        english = [t.get_text() for t in plot_flow(trace).texts if " BTC" in t.get_text()]
+    with use("uk"):
+        shown = [t.get_text() for t in plot_flow(trace).texts if " BTC" in t.get_text()]
+    assert english and len(shown) == len(english)
+    assert all(re.match(r"\d+\.\d{4} BTC\n", t) for t in english)
+    assert [t.replace(",", ".", 1) for t in shown] == english  # the same amounts, a comma

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .dataset import load_case  # noqa: F401 (doctests)
+from .formats import number_text
+from .messages import language
 
 __all__ = ["plot_flow", "plot_cluster", "plot_timeline", "OKABE_ITO", "CATEGORY_COLOURS"]
 
@@ -84,8 +86,21 @@ def _short(address: str) -> str:
 
 
 def _btc(sats: float) -> str:
+    """An edge's amount, short, in the reader's number form: bitcoins to four decimals, never
+    grouped (as :func:`chaintrace.btc`), or satoshis grouped in thousands when under 0.001 BTC.
+
+    >>> from chaintrace.messages import use
+    >>> _btc(123_456_789_012), _btc(12_345)
+    ('1234.5679 BTC', '12,345 sat')
+    >>> with use("uk"):
+    ...     _btc(123_456_789_012), _btc(12_345)
+    ('1234,5679 BTC', '12\xa0345 sat')
+    """
     btc = sats / 1e8
-    return f"{btc:.4f} BTC" if btc >= 0.001 else f"{int(sats):,} sat"
+    if btc < 0.001:
+        return f"{number_text(int(sats), 0)} sat"
+    point = "," if language() == "uk" else "."
+    return f"{btc:.4f}".replace(".", point) + " BTC"
 
 
 # ----------------------------------------------------------------------------- flow graph
