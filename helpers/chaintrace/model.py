@@ -253,9 +253,7 @@ class Transaction:
             f"<td>{'<code>' + e(o.spent_txid[:12]) + f'…:{o.spent_vin}</code>' if o.spent else unspent}</td></tr>"
             for o in self.outputs
         )
-        fee = (
-            f"{self._fee()}, in {btc(self.value_in)}, out {btc(self.value_out)}"
-        )
+        fee = f"{self._fee()}, in {btc(self.value_in)}, out {btc(self.value_out)}"
         return (
             "<div style='font-family:sans-serif'>"
             f"<b>{say('Transaction')}</b> <code>{e(self.txid)}</code><br>{e(self._when())}<br>"
