@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -399,3 +401,27 @@ def test_a_ukrainian_request_values_each_deposit_in_uah_at_the_nbu_rate(
     assert f"| {ukrainian_number} |" in row and "UAH за офіційним курсом НБУ" in text
     english = draft_request(peel, exchange=answers["exchange"], rates=rates, clustering=clusters)
     assert "UAH" not in english  # a foreign exchange gets USD, as before
+
+
+def test_grades_and_caveats_take_the_readers_number_form(peel, rates, clusters, table, answers):
+    """A Ukrainian table and request write ``0,95`` and ``99,9 %``; English keeps ``0.95`` and
+    ``99.9 %``; reading a Ukrainian table back in English restores the English numbers."""
+    sure = 100 * rates.loc["vote, confidence >= 0.95", "precision"]
+    uk = reliability_table(peel, rates=rates, clustering=clusters, lang="uk")
+    cited = table["grade"].str.contains(f"{sure:.1f} %", regex=False)
+    assert cited.any() and table["grade"][cited].str.contains(">= 0.95", regex=False).all()
+    assert uk["grade"][cited].str.contains(f"{sure:.1f} %".replace(".", ","), regex=False).all()
+    assert uk["grade"][cited].str.contains(">= 0,95", regex=False).all()
+    assert not uk["grade"].str.contains(r"\d\.\d").any()
+    assert draft_request(uk, exchange=answers["exchange"], lang="en") == draft_request(
+        table, exchange=answers["exchange"], lang="en"
+    )
+    text = draft_request(table, exchange=answers["exchange"], lang="uk")
+    caveats = text.split("## Застереження")[1] if "## Застереження" in text else text
+    measured = [line for line in caveats.splitlines() if "%" in line and line.startswith("- ")]
+    assert measured and not any(
+        re.search(r"\d\.\d", re.sub("`[^`]*`", "", line)) for line in measured
+    )
+    assert any(re.search(r"\d,\d %", line) for line in measured)
+    english = draft_request(table, exchange=answers["exchange"], lang="en")
+    assert re.search(r"measured precision \d+\.\d %", english)

@@ -542,9 +542,47 @@ def _in_language(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` with its words (whatever language they are in) in ``lang``."""
     for column in WORDS:
         if column in frame.columns:
-            said = {w: translate(_english(w), lang) for w in frame[column].unique() if w}
+            said = {w: _in(column, w, lang) for w in frame[column].unique() if w}
             frame[column] = [said.get(w, w) for w in frame[column]]
     return frame
+
+
+def _in(column: str, words: str, lang: str) -> str:
+    """One cell of a column of words in ``lang``, its measured numbers in that language's form."""
+    head, _, tail = words.rpartition("; ")
+    if column == "attribution" and _english(f"; {tail}").startswith("; clustering pair precision"):
+        # the cluster's measured precision follows the source (a URL) with no text between
+        # them: translated on its own, it cannot be taken for part of the source
+        return _in(column, head, lang) + _numbered(f"; {tail}", lang)
+    if column == "grade":
+        return _numbered(words, lang)
+    return translate(_english(words), lang)
+
+
+def _numbered(words: str, lang: str) -> str:
+    """Words with measured numbers (``99.9 %``) in ``lang``, the numbers in its form."""
+    english = _numbers_in(_english(words), "en")
+    return _numbers_in(translate(english, lang), lang)
+
+
+def _numbers_in(text: str, lang: str) -> str:
+    """``text`` with its decimal numbers (a grade's ``0.95``, ``99.9``) in ``lang``'s form.
+
+    >>> _numbers_in("confidence >= 0.95; right 99.9 % of the time", "uk")
+    'confidence >= 0,95; right 99,9 % of the time'
+    >>> _numbers_in("впевненість >= 0,95", "en")
+    'впевненість >= 0.95'
+    """
+    return re.sub(r"\d+[.,]\d+", lambda m: _number(m[0].replace(",", "."), lang), text)
+
+
+def _number(x, lang: str, digits: int | None = None) -> str:
+    """``x`` in ``lang``'s number form (:func:`chaintrace.formats.number_text`), with ``digits``
+    decimals (default: as many as ``x`` written as text has)."""
+    if digits is None:
+        digits = len(str(x).partition(".")[2])
+    with use(lang):
+        return number_text(float(x), digits)
 
 
 def _add_votes(trace, frame: pd.DataFrame, precision: pd.Series) -> None:
@@ -706,9 +744,9 @@ def _provenance(table: pd.DataFrame, lang: str = "en") -> list[str]:
 def _vote_words(agrees, low: float, high: float, lang: str = "en") -> str:
     if agrees is None:
         return _say("the other change heuristics cast no vote", lang)
-    span = f"{low:.2f}"
-    if span != f"{high:.2f}":
-        span = _say("{low} to {high}", lang, low=span, high=f"{high:.2f}")
+    span = _number(low, lang, 2)
+    if span != _number(high, lang, 2):
+        span = _say("{low} to {high}", lang, low=span, high=_number(high, lang, 2))
     if agrees:
         return _say("the change heuristics' vote agrees (confidence {span})", lang, span=span)
     return _say("the change heuristics' vote DISAGREES (confidence {span})", lang, span=span)
@@ -720,13 +758,13 @@ def _inferred_line(group: pd.DataFrame, lang: str) -> str:
     if pd.isna(r.precision):
         measured = _say("no measured error rate", lang)
     elif math.isnan(r.wrong_1_in):
-        measured = _say("measured precision {p} %", lang, p=f"{100 * r.precision:.1f}")
+        measured = _say("measured precision {p} %", lang, p=_number(100 * r.precision, lang, 1))
     else:
         measured = _say(
             "measured precision {p} %, wrong about 1 time in {n}",
             lang,
-            p=f"{100 * r.precision:.1f}",
-            n=f"{r.wrong_1_in:,.0f}",
+            p=_number(100 * r.precision, lang, 1),
+            n=_number(r.wrong_1_in, lang, 0),
         )
     conf = group["vote_confidence"]
     fields = {
@@ -768,7 +806,7 @@ def _caveats(table: pd.DataFrame, rows: pd.DataFrame, lang: str = "en") -> list[
                 "taint model, not a fact of the ledger.",
                 lang,
                 hops=", ".join(str(h) for h in sorted(mixed["hop"].unique())),
-                share=f"{mixed['funded_share'].min():.0%}",
+                share=f"{_number(100 * mixed['funded_share'].min(), lang, 0)}%",
             )
         )
     for r in rows.drop_duplicates("address").itertuples(index=False):
