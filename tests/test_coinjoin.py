@@ -1,5 +1,6 @@
 """CoinJoin detection on hand-built rounds, look-alikes, and the course data's ground truth."""
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -250,3 +251,30 @@ def test_course_rounds_found_without_false_positives():
     assert (table["is_coinjoin"] == true_cj).all()
     tx0 = table["typology"] == "whirlpool_tx0"
     assert ((table["kind"] == "whirlpool_tx0") == tx0).all()
+
+
+def test_every_reason_reads_in_the_readers_language():
+    """A trainee who chose Ukrainian reads each verdict's reason in Ukrainian, amounts with a
+    decimal comma; English keeps its words."""
+    from chaintrace.messages import use
+
+    one_payer = tx("7", [(addr("a"), 50_000, "p2wpkh")], [(addr("b"), 40_000, "p2wpkh")])
+    made = {
+        "whirlpool": whirlpool,
+        "wasabi": wasabi,
+        "wasabi2": wasabi2,
+        "joinmarket": joinmarket,
+        "none": lambda: one_payer,
+    }
+    for kind, make in made.items():
+        with use("en"):
+            english = is_coinjoin(make()).reason
+        with use("uk"):
+            verdict = is_coinjoin(make())
+        assert verdict.reason != english and re.search("[а-яіїєґ]{4}", verdict.reason), kind
+        assert not re.search(r"\b(inputs|outputs|equal|of the|at most|payer)\b", verdict.reason)
+        assert str(verdict) == f"{verdict.txid}: {verdict.reason}"
+        if "BTC" in english:
+            assert re.search(r"\d,\d{8} BTC", verdict.reason), verdict.reason
+    with use("uk"):
+        assert is_coinjoin(wasabi(denom=5_000_000)).reason.startswith("Схоже на CoinJoin")

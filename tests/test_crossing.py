@@ -241,3 +241,20 @@ def test_freezable_sums_custodians_and_issuers_per_holder(ledger):
     assert totals.loc["Tether", "usd"] == 498.0 and totals.loc["Tether", "uah"] == 498.0 * 38
     assert totals.loc["Arcway", "usd"] == 1_000.0  # what the custodian was paid up to `at`
     assert "bsc" not in set(table["chain"])  # no blacklist: nobody can freeze it on chain
+
+
+def test_where_the_money_came_from_reads_in_the_readers_language(ledger):
+    """``funds_from`` is a sentence a trainee reads: Ukrainian under ``uk``, the addresses and
+    chain names as the ledger has them; English under ``en``."""
+    from chaintrace.messages import use
+
+    legs = {"lock": _h(1, "tron"), "burn": _h(4, "bsc"), "intent": _h(5, "bsc")}
+    with use("en"):
+        english = {k: crossing.follow_crossing(ledger, h).funds_from for k, h in legs.items()}
+    with use("uk"):
+        shown = {k: crossing.follow_crossing(ledger, h).funds_from for k, h in legs.items()}
+    assert english["burn"] == "newly minted (from the zero address)"
+    assert shown["burn"] == "щойно випущено (з нульової адреси)"
+    assert VAULT_E in shown["lock"] and shown["lock"].startswith("сховище моста в мережі ")
+    assert shown["intent"].startswith("власні кошти релеєра (")
+    assert shown["intent"].split("(")[1] == english["intent"].split("(")[1]  # the same address

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .graph import SCRIPT_TYPES
+from .messages import translate
 from .model import Transaction
 from .txtables import TxTables, tables
 from .units import btc
@@ -130,7 +131,8 @@ def is_coinjoin(tx: Transaction) -> CoinJoinVerdict:
         )
     f = _shape_of(tx)
     kind = _kind_of_one(tx, f)
-    reason = _REASONS[kind](tx, f.value, f.k)
+    # the reason is read by a trainee (print(verdict.reason)): in the reader's language
+    reason = translate(_REASONS[kind](tx, f.value, f.k))
     return CoinJoinVerdict(tx.txid, kind_is_coinjoin(kind), kind, reason, f.value, f.k)
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .account import AccountError, _keys, account_key, prepare
+from .messages import translate
 
 __all__ = ["Crossing", "follow_crossing", "crossings", "transaction_legs", "swap_summary",
            "swap_candidates", "DESIGNS"]  # fmt: skip
@@ -92,11 +93,12 @@ def _design(source, destination) -> tuple[str, str]:
 
 
 def _funds_from(design: str, destination: dict) -> str:
+    """Who paid the destination leg, in the reader's language (:mod:`chaintrace.messages`)."""
     if destination["from"] in ZERO:
-        return "newly minted (from the zero address)"
+        return translate("newly minted (from the zero address)")
     if design == "intent":
-        return f"the relayer's own funds ({destination['from']})"
-    return f"the bridge's vault on {destination['chain']} ({destination['from']})"
+        return translate(f"the relayer's own funds ({destination['from']})")
+    return translate(f"the bridge's vault on {destination['chain']} ({destination['from']})")
 
 
 def follow_crossing(transfers: pd.DataFrame, tx_hash: str) -> Crossing:
