@@ -1,6 +1,7 @@
 """The generator: determinism and the rules a node enforces, on a small fresh economy."""
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from chaintrace import encoding, rawtx
 from chaintrace.sim import generate, raw_transaction
@@ -114,3 +115,29 @@ def test_blocks_are_a_calendar(small):
 def test_too_small_request_is_refused(tmp_path):
     with pytest.raises(ValueError, match="200 or more"):
         generate(1, 10, tmp_path / "x", tmp_path / "y")
+
+
+def test_tables_written_a_row_group_at_a_time_hold_the_same_rows(small, tmp_path, monkeypatch):
+    # Scale datasets are written one Parquet row group at a time (memory follows the group, not
+    # the table); groups of 700 rows make every boundary of that path run on a small economy.
+    from chaintrace.sim import writer
+
+    asked = []
+    write_parquet = writer.write_parquet
+
+    def spy(path, n_rows, rows, level=9):
+        write_parquet(path, n_rows, lambda a, b: asked.append(b - a) or rows(a, b), level)
+
+    monkeypatch.setattr(writer, "ROW_GROUP", 700)
+    monkeypatch.setattr(writer, "write_parquet", spy)
+    generate(42, 1_500, tmp_path / "g", tmp_path / "tg", name="small")
+    assert max(asked) == 700 and len(asked) > 10
+    for folder, files in (("a", "g"), ("ta", "tg")):
+        whole, grouped = small / folder, tmp_path / files
+        assert sorted(_files(whole)) == sorted(_files(grouped))
+        for name in _files(whole):
+            if name.endswith(".parquet"):
+                left, right = pd.read_parquet(whole / name), pd.read_parquet(grouped / name)
+                pd.testing.assert_frame_equal(left, right, check_exact=True)
+    meta = pq.ParquetFile(tmp_path / "g" / "outputs.parquet").metadata
+    assert meta.num_row_groups == -(-meta.num_rows // 700) > 1

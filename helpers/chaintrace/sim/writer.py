@@ -278,8 +278,7 @@ def shared(chain: Chain, name: str):
 
 
 def _input_vin(chain: Chain) -> np.ndarray:
-    counts = np.fromiter(map(len, chain.ledger.t_inputs), np.int64, len(chain.ledger.t_inputs))
-    counts = counts[np.asarray(chain.order)]
+    counts = shared(chain, "n_inputs")[np.asarray(chain.order)]
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     return np.arange(int(counts.sum()), dtype=np.int64) - starts
 
@@ -298,12 +297,17 @@ _SHARED = {
     "input_vin": _input_vin,
     "spend_names": lambda c: pa.array(c.spend_names, pa.string()),
     "spend_codes": lambda c: np.frombuffer(c.spend_code, np.uint8),
+    # per transaction id; read here so the writers never touch the ledger's lists of lists
+    "n_inputs": lambda c: np.fromiter(map(len, c.ledger.t_inputs), np.int64),
+    "n_outputs": lambda c: np.fromiter(map(len, c.ledger.t_outputs), np.int64),
+    "book_entity": lambda c: np.asarray(c.eco.book.entity),
+    "book_beneficiary": lambda c: np.asarray(c.eco.book.beneficiary),
 }
 # what the table writers read: made in the parent before it forks them
 SHARED_BEFORE_FORK = (
     "txids", "addresses", "visible_types", "output_order", "input_tx", "input_order",
-    "input_vin", "spend_names", "spend_codes",
-    "o_addr", "o_tx", "o_vout", "o_value", "o_spent", "o_vin", "t_sequence",
+    "input_vin", "spend_names", "spend_codes", "n_inputs", "n_outputs", "book_entity",
+    "book_beneficiary", "t_height", "t_entity", "t_change", "o_addr", "o_tx", "o_vout", "o_value", "o_spent", "o_vin", "t_sequence",
 )  # fmt: skip
 
 
@@ -352,9 +356,9 @@ def transactions_rows(chain: Chain, a: int, b: int) -> pa.Table:
 
     eco, led = chain.eco, chain.ledger
     order = np.asarray(chain.order)[a:b]
-    height = np.asarray(led.t_height, dtype=np.int64)[order]
-    n_in = np.fromiter((len(led.t_inputs[t]) for t in order), np.int64, len(order))
-    n_out = np.fromiter((len(led.t_outputs[t]) for t in order), np.int64, len(order))
+    height = shared(chain, "t_height").astype(np.int64)[order]
+    n_in = shared(chain, "n_inputs")[order]
+    n_out = shared(chain, "n_outputs")[order]
     i32, i64 = pa.int32(), pa.int64()
     cols = {
         "txid": _col(shared(chain, "txids"), order, pa.string()),
@@ -448,11 +452,11 @@ def truth_rows(chain: Chain) -> dict[str, tuple[int, object]]:
     def addresses(a, b):
         return _table(
             {
-                "address": book.address[a:b],
-                "entity_id": book.entity[a:b],
+                "address": shared(chain, "addresses").slice(a, b - a),
+                "entity_id": shared(chain, "book_entity")[a:b],
                 "role": book.role[a:b],
                 "script_type": book.true_type[a:b],
-                "beneficiary_id": book.beneficiary[a:b],
+                "beneficiary_id": shared(chain, "book_beneficiary")[a:b],
             },
             {"address": s, "entity_id": i32, "role": s, "script_type": s, "beneficiary_id": i32},
         )
@@ -462,9 +466,9 @@ def truth_rows(chain: Chain) -> dict[str, tuple[int, object]]:
         return pa.table(
             {
                 "txid": _col(shared(chain, "txids"), order, s),
-                "entity_id": _col(led.t_entity, order, i32),
+                "entity_id": _col(shared(chain, "t_entity"), order, i32),
                 "typology": pa.array([led.t_typology[t] for t in order], s),
-                "change_vout": _col(led.t_change, order, i32),
+                "change_vout": _col(shared(chain, "t_change"), order, i32),
             }
         )
 
