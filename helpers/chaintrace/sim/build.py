@@ -101,21 +101,12 @@ def _write_tables(chain, out, truth, parallel: bool) -> None:
         _JOB.clear()
 
 
-def _engine_index(out) -> None:
-    """The ``graph/`` files (:mod:`chaintrace.graphstore`), derived from the written tables."""
-    import pyarrow.parquet as pq
-
-    from .. import graphstore
-
-    frames = [  # only the columns the index needs: decoding the rest would double the memory
-        pq.read_table(out.path(f"{k}.parquet"), columns=columns).to_pandas()
-        for k, columns in graphstore.SOURCE_COLUMNS.items()
-    ]
-    index = graphstore.tables(*frames)
-    del frames
+def _engine_index(chain, out) -> None:
+    """The ``graph/`` files (:mod:`chaintrace.graphstore`), from the chain's arrays."""
+    index = writer.index_tables(chain)
     for rel in list(index):
-        # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
         table = index.pop(rel)
+        # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
         writer.write_parquet(out.path(rel), table.num_rows, lambda a, b: table.slice(a, b - a), 1)
         del table
 
@@ -146,6 +137,7 @@ def _build(seed, n_transactions, out, truth, name, progress, cases) -> dict:
     chain = writer.Chain(eco, progress)
     rng = random.Random(f"chaintrace-extras-{seed}")
     _write_tables(chain, out, truth, len(eco.ledger.t_height) >= PARALLEL_FROM)
+    _engine_index(chain, out)
     data: dict[str, bytes] = {}  # the small files, written at the end
     truth_files: dict[str, bytes] = {}
     dates = [date_text(START_TIME + 86_400 * d) for d in range(len(eco.prices))]
@@ -198,11 +190,6 @@ def _build(seed, n_transactions, out, truth, name, progress, cases) -> dict:
     }
     for rel, blob in data.items():
         out.put(rel, blob)
-    # The economy is no longer needed: release it before the engine index reads the tables
-    # back (~1 GB at 10^6 transactions), so the two never take memory at the same time.
-    del eco, chain, led, rows, actors, acct, account_files, stable, xchain, data, truth_files
-    gc.collect()
-    _engine_index(out)
     return {**summary, "files": out.files()}
 
 
