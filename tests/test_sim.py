@@ -117,30 +117,29 @@ def test_too_small_request_is_refused(tmp_path):
         generate(1, 10, tmp_path / "x", tmp_path / "y")
 
 
-def test_tables_written_a_row_group_at_a_time_hold_the_same_rows(small, tmp_path, monkeypatch):
+def test_tables_written_a_row_group_at_a_time_hold_the_same_rows(tmp_path, monkeypatch):
     # Scale datasets are written one Parquet row group at a time (memory follows the group, not
     # the table); groups of 700 rows make every boundary of that path run on a small economy.
-    from chaintrace.sim import writer
+    from chaintrace.sim import build, writer
 
-    asked = []
-    write_parquet = writer.write_parquet
-
-    def spy(path, n_rows, rows, level=9):
-        write_parquet(path, n_rows, lambda a, b: asked.append(b - a) or rows(a, b), level)
-
+    chain = writer.Chain(build.simulate(42, 1_500, cases=False))
     monkeypatch.setattr(writer, "ROW_GROUP", 700)
-    monkeypatch.setattr(writer, "write_parquet", spy)
-    generate(42, 1_500, tmp_path / "g", tmp_path / "tg", name="small")
-    assert max(asked) == 700 and len(asked) > 10
-    for folder, files in (("a", "g"), ("ta", "tg")):
-        whole, grouped = small / folder, tmp_path / files
-        assert sorted(_files(whole)) == sorted(_files(grouped))
-        for name in _files(whole):
-            if name.endswith(".parquet"):
-                left, right = pd.read_parquet(whole / name), pd.read_parquet(grouped / name)
-                pd.testing.assert_frame_equal(left, right, check_exact=True)
-    meta = pq.ParquetFile(tmp_path / "g" / "outputs.parquet").metadata
-    assert meta.num_row_groups == -(-meta.num_rows // 700) > 1
+    made = {f"chain {k}": v for k, v in writer.table_rows(chain).items()}
+    made.update({f"truth {k}": v for k, v in writer.truth_rows(chain).items()})
+    for name, (n, rows) in made.items():
+        asked: list[int] = []
+
+        def spy(a, b, rows=rows, asked=asked):
+            asked.append(b - a)
+            return rows(a, b)
+
+        writer.write_parquet(tmp_path / "t.parquet", n, spy)
+        assert max(asked) <= 700 and sum(asked) == n, name
+        meta = pq.ParquetFile(tmp_path / "t.parquet").metadata
+        assert meta.num_row_groups == len(asked) == -(-n // 700), name
+        grouped = pq.read_table(tmp_path / "t.parquet")
+        assert grouped.equals(rows(0, n)), name
+    assert made["chain outputs"][0] > 2 * 700
 
 
 def test_engine_index_made_from_the_economy_is_the_one_the_tables_give(small):

@@ -6,7 +6,6 @@
 
 import gc
 import random
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -103,12 +102,9 @@ def _write_tables(chain, out, truth, parallel: bool) -> None:
 
 def _engine_index(chain, out) -> None:
     """The ``graph/`` files (:mod:`chaintrace.graphstore`), from the chain's arrays."""
-    index = writer.index_tables(chain)
-    for rel in list(index):
-        table = index.pop(rel)
+    for rel, table in writer.index_tables(chain).items():
         # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
-        writer.write_parquet(out.path(rel), table.num_rows, lambda a, b: table.slice(a, b - a), 1)
-        del table
+        writer.write_table(out.path(rel), table, level=1)
 
 
 def build(

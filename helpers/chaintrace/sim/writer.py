@@ -255,6 +255,11 @@ def write_parquet(path, n_rows: int, rows, level: int = 9) -> None:
             out.close()
 
 
+def write_table(path, table: pa.Table, level: int = 9) -> None:
+    """A whole table to ``path``, as :func:`write_parquet` writes it (the same row groups)."""
+    write_parquet(path, table.num_rows, lambda a, b: table.slice(a, b - a), level)
+
+
 def _col(values, index, type_, null=None) -> pa.Array:
     """``values[index]`` as an Arrow array of ``type_`` (null where the ``null`` mask is set)."""
     arr = values.take(pa.array(index, mask=null)) if isinstance(values, pa.Array) else None
