@@ -102,9 +102,12 @@ def _write_tables(chain, out, truth, parallel: bool) -> None:
 
 def _engine_index(chain, out) -> None:
     """The ``graph/`` files (:mod:`chaintrace.graphstore`), from the chain's arrays."""
+    # the tables are written: of the arrays made for them, keep only what the index reads
+    writer.release_shared(chain, writer.INDEX_READS)
     for rel, table in writer.index_tables(chain).items():
         # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
         writer.write_table(out.path(rel), table, level=1)
+    writer.release_shared(chain)
 
 
 def build(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..encoding import sha256d
@@ -268,6 +269,13 @@ def _col(values, index, type_, null=None) -> pa.Array:
     return arr.cast(type_) if arr.type != type_ else arr
 
 
+def release_shared(chain: Chain, keep=()) -> None:
+    """Drop the arrays :func:`shared` made, except ``keep`` (their memory goes back)."""
+    cache = chain.__dict__.get("_shared", {})
+    for name in [n for n in cache if n not in keep]:
+        del cache[name]
+
+
 def shared(chain: Chain, name: str):
     """Arrays several tables read, made once per chain (``ledger.<name>`` as numpy; a few
     orders and texts as numpy or Arrow): made before the table writers fork, they are read
@@ -314,6 +322,14 @@ SHARED_BEFORE_FORK = (
     "input_vin", "spend_names", "spend_codes", "n_inputs", "n_outputs", "book_entity",
     "book_beneficiary", "t_height", "t_entity", "t_change", "t_version", "t_locktime",
     "o_addr", "o_tx", "o_vout", "o_value", "o_spent", "o_vin", "t_sequence",
+)  # fmt: skip
+
+
+# what index_tables reads of them (the rest is dropped once the tables are written)
+INDEX_READS = (
+    "addresses", "visible_types", "output_order", "input_order", "input_tx", "n_inputs",
+    "n_outputs", "o_addr", "o_value", "o_vout", "t_height", "t_locktime", "t_sequence",
+    "t_version",
 )  # fmt: skip
 
 
@@ -451,11 +467,12 @@ def index_tables(chain: Chain) -> dict[str, pa.Table]:
     from ..graphstore import FILES
     from .calendar import START_HEIGHT
 
-    led, book = chain.ledger, chain.eco.book
+    book = chain.eco.book
     order = np.asarray(chain.order)
     height = shared(chain, "t_height")[order]
     n_in, n_out = shared(chain, "n_inputs")[order], shared(chain, "n_outputs")[order]
     raw = np.frombuffer(chain._raw, np.uint8).reshape(-1, 32)[order, ::-1]  # display order
+    raw = np.ascontiguousarray(raw)
     o_ids = shared(chain, "output_order")
     row_of = np.empty(len(o_ids), np.int64)  # output id -> row of the outputs table
     row_of[o_ids] = np.arange(len(o_ids))
@@ -465,15 +482,15 @@ def index_tables(chain: Chain) -> dict[str, pa.Table]:
     seen = ids[np.argsort(first, kind="stable")]  # address ids by first appearance
     number = np.full(len(book) + 1, -1, np.int64)  # the last entry: OP_RETURN (addr -1)
     number[seen] = np.arange(len(seen))
-    code = {t: SCRIPT_TYPES.index(TRUE_TYPES[t][0]) for t in set(book.true_type)}
-    type_of = np.array([code[t] for t in book.true_type] + [SCRIPT_TYPES.index("op_return")])
+    # script type code of every address id (and OP_RETURN last), from the visible types' text
+    type_of = pc.index_in(shared(chain, "visible_types"), pa.array(SCRIPT_TYPES))
+    type_of = type_of.to_numpy(zero_copy_only=False)
     inputs = shared(chain, "input_order")
-    del led
     return {
         FILES[0]: pa.table(
             {
                 "txid": pa.FixedSizeBinaryArray.from_buffers(
-                    pa.binary(32), len(raw), [None, pa.py_buffer(raw.tobytes())]
+                    pa.binary(32), len(raw), [None, pa.py_buffer(raw)]
                 ),
                 "time": pa.array(np.asarray(chain.eco.times, np.int64)[height - START_HEIGHT]),
                 "height": pa.array(height, pa.int32()),
