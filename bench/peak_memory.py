@@ -74,16 +74,22 @@ def main(argv=None) -> int:
     load = os.getloadavg()[0]
     proc = subprocess.Popen(args.command)
     peak, peak_at, peak_n, largest, logged, stopped = 0, 0.0, 0, 0, 0.0, False
+    main_peak = 0  # RSS of the command's own process (the generator), without its workers
     while proc.poll() is None:
         pids = tree(proc.pid)
         sizes = [pss_rss(p) for p in pids]
         total = sum(s[0] for s in sizes)
         largest = max([largest] + [s[1] for s in sizes])
+        main_peak = max(main_peak, sizes[0][1] if sizes else 0)
         if total > peak:
             peak, peak_at, peak_n = total, time.time() - began, len(pids)
         if args.log and time.time() - logged >= 5:
             with args.log.open("a") as log:
-                log.write(f"{time.time() - began:.0f} s: {total / GIB:.2f} GiB in {len(pids)}\n")
+                log.write(
+                    f"{time.time() - began:.0f} s: {total / GIB:.2f} GiB in {len(pids)} "
+                    f"(main RSS {sizes[0][1] / GIB if sizes else 0:.2f} GiB); "
+                    f"load {os.getloadavg()[0]:.1f}\n"
+                )
             logged = time.time()
         if args.stop_at_gib and total > args.stop_at_gib * GIB and not stopped:
             print(f"peak_memory: {total / GIB:.2f} GiB, over the limit: stopping", file=sys.stderr)
@@ -99,7 +105,8 @@ def main(argv=None) -> int:
         f"peak_memory: exit {proc.returncode}; {time.time() - began:.1f} s wall, CPU "
         f"{used.ru_utime:.1f} s user + {used.ru_stime:.1f} s system; peak PSS of the tree "
         f"{peak / GIB:.2f} GiB ({peak_n} processes, {peak_at:.0f} s in); largest single RSS "
-        f"{largest / GIB:.2f} GiB; load average {load:.1f} at the start, "
+        f"{largest / GIB:.2f} GiB; main process RSS {main_peak / GIB:.2f} GiB; "
+        f"load average {load:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end",
         file=sys.stderr,
     )

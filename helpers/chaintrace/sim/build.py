@@ -6,7 +6,6 @@
 
 import gc
 import random
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -60,63 +59,55 @@ def simulate(seed: int, n_transactions: int, progress=None, cases=True) -> Econo
 
 # above this many transactions the tables are built and compressed in two processes
 PARALLEL_FROM = 100_000
-_JOB: dict = {}  # what forked workers inherit (the finished chain)
+_JOB: dict = {}  # what forked workers inherit (the finished chain, the folders being written)
 
 
-def _tables_job(keys: tuple[str, ...]) -> dict[str, bytes]:
-    chain = _JOB["chain"]
-    out = {
-        f"{k}.parquet": writer.parquet_bytes(t) for k, t in writer.chain_tables(chain, keys).items()
-    }
+def _tables_job(keys: tuple[str, ...]) -> None:
+    """Write the tables named in ``keys`` ("truth": the ground-truth tables) to their files."""
+    chain, out, truth = _JOB["chain"], _JOB["out"], _JOB["truth"]
+    for name, (n, rows) in writer.table_rows(chain).items():
+        if name in keys:
+            writer.write_parquet(out.path(f"{name}.parquet"), n, rows)
     if "truth" in keys:
-        truth = writer.truth_tables(chain)
-        out.update({f"truth/{k}.parquet": writer.parquet_bytes(t) for k, t in truth.items()})
-    return out
+        for name, (n, rows) in writer.truth_rows(chain).items():
+            writer.write_parquet(truth.path(f"{name}.parquet"), n, rows)
 
 
-def _write_tables(chain, parallel: bool) -> dict[str, bytes]:
+def _write_tables(chain, out, truth, parallel: bool) -> None:
+    """The chain tables into ``out`` and the ground-truth tables into ``truth`` (Trees)."""
     # two balanced halves: outputs (the biggest table) alone, everything else together
     jobs = [("outputs",), ("blocks", "transactions", "inputs", "truth")]
-    if not parallel:
-        return {k: v for job in jobs for k, v in _tables_job_with(chain, job).items()}
-    import multiprocessing
-
-    for name in writer.SHARED_BEFORE_FORK:  # read by both writers: made once, shared
-        writer.shared(chain, name)
-    _JOB["chain"] = chain
-    # A forked writer's garbage collections would write to every object the economy holds,
-    # copying its pages: frozen objects are left alone (gc.freeze, made for this).
-    gc.collect()
-    gc.freeze()
+    _JOB.update(chain=chain, out=out, truth=truth)
     try:
-        with multiprocessing.get_context("fork").Pool(2) as pool:
-            parts = pool.map(_tables_job, jobs)
-    finally:
-        gc.unfreeze()
-        _JOB.clear()
-    return {k: v for part in parts for k, v in part.items()}
+        if not parallel:
+            for job in jobs:
+                _tables_job(job)
+            return
+        import multiprocessing
 
-
-def _tables_job_with(chain, keys):
-    _JOB["chain"] = chain
-    try:
-        return _tables_job(keys)
+        for name in writer.SHARED_BEFORE_FORK:  # read by both writers: made once, shared
+            writer.shared(chain, name)
+        # A forked writer's garbage collections would write to every object the economy holds,
+        # copying its pages: frozen objects are left alone (gc.freeze, made for this).
+        gc.collect()
+        gc.freeze()
+        try:
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                pool.map(_tables_job, jobs)
+        finally:
+            gc.unfreeze()
     finally:
         _JOB.clear()
 
 
-def _engine_index(data: dict[str, bytes]) -> dict[str, bytes]:
-    """The ``graph/`` files (:mod:`chaintrace.graphstore`), derived from the written tables."""
-    import pyarrow.parquet as pq
-
-    from .. import graphstore
-
-    frames = [  # only the columns the index needs: decoding the rest would double the memory
-        pq.read_table(pa.BufferReader(data[f"{k}.parquet"]), columns=columns).to_pandas()
-        for k, columns in graphstore.SOURCE_COLUMNS.items()
-    ]
-    # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
-    return {k: writer.parquet_bytes(t, level=1) for k, t in graphstore.tables(*frames).items()}
+def _engine_index(chain, out) -> None:
+    """The ``graph/`` files (:mod:`chaintrace.graphstore`), from the chain's arrays."""
+    # the tables are written: of the arrays made for them, keep only what the index reads
+    writer.release_shared(chain, writer.INDEX_READS)
+    for rel, table in writer.index_tables(chain).items():
+        # level 1: raw txids do not compress at any level, and level 9 costs seconds at 10^6
+        writer.write_table(out.path(rel), table, level=1)
+    writer.release_shared(chain)
 
 
 def build(
@@ -128,13 +119,26 @@ def build(
     progress=None,
     cases: bool = True,
 ) -> dict:
+    out, truth = writer.Tree(out_dir), writer.Tree(truth_dir)
+    try:
+        summary = _build(seed, n_transactions, out, truth, name, progress, cases)
+        out.close()
+        truth.close()
+    except BaseException:
+        out.abandon()
+        truth.abandon()
+        raise
+    return summary
+
+
+def _build(seed, n_transactions, out, truth, name, progress, cases) -> dict:
     eco = simulate(seed, n_transactions, progress, cases)
     chain = writer.Chain(eco, progress)
     rng = random.Random(f"chaintrace-extras-{seed}")
-    tables = _write_tables(chain, len(eco.ledger.t_height) >= PARALLEL_FROM)
-    data = {k: v for k, v in tables.items() if not k.startswith("truth/")}
-    truth = {k.removeprefix("truth/"): v for k, v in tables.items() if k.startswith("truth/")}
-    del tables
+    _write_tables(chain, out, truth, len(eco.ledger.t_height) >= PARALLEL_FROM)
+    _engine_index(chain, out)
+    data: dict[str, bytes] = {}  # the small files, written at the end
+    truth_files: dict[str, bytes] = {}
     dates = [date_text(START_TIME + 86_400 * d) for d in range(len(eco.prices))]
     data["prices.csv"] = extras.prices_csv(dates, eco.prices)
     tags = extras.tag_list(eco, rng)
@@ -143,7 +147,9 @@ def build(
     # these same tags): its own file and ground truth, since the tags move with any case's addresses
     for case_id, (claims, answers) in sorted(eco.notes.get("osint", {}).get("corpora", {}).items()):
         data[f"osint/{case_id}.jsonl"] = osint.jsonl(claims)
-        truth[f"osint/{case_id}.json"] = writer.json_bytes({"case_id": case_id, "claims": answers})
+        truth_files[f"osint/{case_id}.json"] = writer.json_bytes(
+            {"case_id": case_id, "claims": answers}
+        )
     # its own stream: the tags above draw once per address, so a case's addresses would move it
     rows, actors, acct = extras.account_ledger(eco, random.Random(f"chaintrace-account-{seed}"))
     # the account chains draw from their own RNGs: built before the lists (which name their
@@ -161,11 +167,13 @@ def build(
         brief.setdefault("module", CASE_MODULES.get(case_id, ""))
         brief["dataset"] = name
         data[f"cases/{case_id}.json"] = writer.json_bytes(brief)
-        truth[f"cases/{case_id}.json"] = writer.json_bytes(
+        truth_files[f"cases/{case_id}.json"] = writer.json_bytes(
             {"case_id": case_id, "dataset": name, **chain.resolve(case["truth"])}
         )
+    for rel, blob in truth_files.items():
+        truth.put(rel, blob)
     if cases:  # the scale profile has no cases to keep out of it, and no lesson needs it
-        data["labelled/reference-wallets.csv"] = reference.reference_csv(truth, seed)
+        data["labelled/reference-wallets.csv"] = reference.reference_csv(truth.read(), seed)
     led = eco.ledger
     summary = {
         "name": name,
@@ -179,14 +187,9 @@ def build(
         "days": eco.n_days,
         "cases": sorted(eco.cases),
     }
-    # The economy is no longer needed: release it before the engine index reads the tables
-    # back (~1 GB at 10^6 transactions), so the two never take memory at the same time.
-    del eco, chain, led, rows, actors, acct, account_files, stable, xchain
-    gc.collect()
-    data.update(_engine_index(data))
-    writer.write_tree(Path(out_dir), data)
-    writer.write_tree(Path(truth_dir), truth)
-    return {**summary, "files": sorted(data)}
+    for rel, blob in data.items():
+        out.put(rel, blob)
+    return {**summary, "files": out.files()}
 
 
 def _transfers_table(rows) -> pa.Table:

@@ -11,10 +11,12 @@ zstd compression, a fixed row order and no timestamps, so the same seed gives th
 import hashlib
 import json
 import struct
+from array import array
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..encoding import sha256d
@@ -59,37 +61,75 @@ def _merkle(hashes: list[bytes]) -> bytes:
     return level[0]
 
 
-def _bip69_inputs(led, raw: list[bytes], t: int) -> None:
+def _bip69_inputs(led, raw, t: int) -> None:
     """Put tx ``t``'s inputs in BIP-69 order: previous txid (as displayed), then output index.
 
     Wallets that sort (Electrum, Samourai) do it when they sign; here txids exist only once
     the earlier transactions are serialised, so the writer sorts, in block order.
+    ``raw(t)`` is tx ``t``'s txid in internal byte order.
     """
-    ins = sorted(led.t_inputs[t], key=lambda o: (raw[led.o_tx[o]][::-1], led.o_vout[o]))
+    ins = sorted(led.t_inputs[t], key=lambda o: (raw(led.o_tx[o])[::-1], led.o_vout[o]))
     led.t_inputs[t] = ins
     for vin, o in enumerate(ins):
         led.o_vin[o] = vin
 
 
+class Txids:
+    """The display txids of a chain (``txids[t]`` is tx ``t``'s 64-hex txid), held as raw bytes.
+
+    32 bytes per transaction instead of a Python string each (~113 bytes): at 10^7
+    transactions that is 0.3 GB instead of 1.1 GB, and the text column is made in bulk.
+    """
+
+    def __init__(self, raw: bytearray):
+        self._raw = raw
+
+    def __len__(self) -> int:
+        return len(self._raw) // 32
+
+    def __getitem__(self, t: int) -> str:
+        return self._raw[32 * t : 32 * t + 32][::-1].hex()
+
+    def array(self) -> pa.Array:
+        """Every txid as an Arrow string array (made 2^20 at a time: bounded extra memory)."""
+        n = len(self)
+        text = np.empty(64 * n, np.uint8)
+        raw = np.frombuffer(self._raw, np.uint8).reshape(n, 32)
+        for a in range(0, n, ROW_GROUP):
+            b = min(n, a + ROW_GROUP)
+            hexed = raw[a:b, ::-1].tobytes().hex().encode()
+            text[64 * a : 64 * b] = np.frombuffer(hexed, np.uint8)
+        offsets = np.arange(0, 64 * n + 1, 64, dtype=np.int32)
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))
+
+
 class Chain:
-    """Txids, sizes and block hashes of a ledger, computed in block order."""
+    """Txids, sizes and block hashes of a ledger, computed in block order.
+
+    Per-transaction figures are kept in compact arrays (``array.array``, 8 bytes each), not
+    lists of Python ints, so a chain of 10^7 transactions adds ~1 GB, not ~4 GB, to the economy.
+    """
 
     def __init__(self, eco, progress=None):
         self.eco = eco
         led = eco.ledger
         n = len(led.t_height)
-        self.txid = [""] * n
-        self._raw = [b""] * n  # txids in internal (little-endian) byte order
-        self.size = [0] * n
-        self.vsize = [0] * n
-        self.weight = [0] * n
-        self.position = [0] * n
-        self.order: list[int] = []
+        self._raw = bytearray(32 * n)  # txids in internal (little-endian) byte order
+        self.txid = Txids(self._raw)
+        self.size = array("q", bytes(8 * n))
+        self.vsize = array("q", bytes(8 * n))
+        self.weight = array("q", bytes(8 * n))
+        self.position = array("q", bytes(8 * n))
+        self.order = array("q")
         self.block_hash: list[str] = []
         book = eco.book
-        # spend type of every output, from its address's true type (-1: OP_RETURN, never spent)
-        kinds = {t: SPEND_TYPE[t] for t in set(book.true_type)}
-        self.spend_type = [kinds[book.true_type[a]] if a >= 0 else "" for a in led.o_addr]
+        # spend type of every output, from its address's true type (-1: OP_RETURN, never spent),
+        # as a code into SPEND_NAMES (one byte per output rather than a pointer)
+        names = sorted({SPEND_TYPE[t] for t in set(book.true_type)}) + [""]
+        self.spend_names = names
+        code = {t: names.index(SPEND_TYPE[t]) for t in set(book.true_type)}
+        true_type, none = book.true_type, len(names) - 1
+        self.spend_code = bytes(code[true_type[a]] if a >= 0 else none for a in led.o_addr)
         prev_hash = bytes(32)
         for b, block in enumerate(led.blocks):
             wtxids = [bytes(32)]
@@ -101,8 +141,8 @@ class Chain:
             self._serialise(cb)
             for pos, t in enumerate(block):
                 self.position[t] = pos
-                self.order.append(t)
-            root = _merkle([self._raw[t] for t in block])
+            self.order.extend(block)
+            root = _merkle([self._raw_of(t) for t in block])
             digest = sha256d(prev_hash + root + eco.times[b].to_bytes(8, "little"))
             # no proof of work was done: the leading zeros only make it look like a block hash
             self.block_hash.append("0" * 19 + digest[::-1].hex()[19:])
@@ -112,18 +152,33 @@ class Chain:
         if progress:
             progress(len(led.blocks), len(led.blocks), "computing txids")
 
+    @property
+    def spend_type(self) -> list[str]:
+        """The spend type of every output ("" for OP_RETURN), by output id."""
+        return [self.spend_names[c] for c in self.spend_code]
+
+    def spend_type_array(self) -> pa.Array:
+        """:attr:`spend_type` as Arrow strings (made from the codes, not from Python strings)."""
+        names = pa.array(self.spend_names, pa.string())
+        return names.take(pa.array(np.frombuffer(self.spend_code, np.uint8)))
+
+    def _raw_of(self, t: int) -> bytes:
+        return bytes(self._raw[32 * t : 32 * t + 32])
+
     def _serialise(self, t: int) -> bytes:
         led, spk = self.ledger, self.eco.book.script_pubkey
-        raw, o_tx, o_vout, kinds = self._raw, led.o_tx, led.o_vout, self.spend_type
+        raw, o_tx, o_vout = self._raw, led.o_tx, led.o_vout
+        names, codes = self.spend_names, self.spend_code
         seq = struct.pack("<I", led.t_sequence[t])
         if t in led.sorted_inputs:
-            _bip69_inputs(led, raw, t)
+            _bip69_inputs(led, self._raw_of, t)
         if led.t_inputs[t]:
             ins = []
             for out in led.t_inputs[t]:
                 vout = struct.pack("<I", o_vout[out])
-                prev = raw[o_tx[out]]
-                sig, wit = unlock(kinds[out], prev[::-1] + vout)
+                p = 32 * o_tx[out]
+                prev = bytes(raw[p : p + 32])
+                sig, wit = unlock(names[codes[out]], prev[::-1] + vout)
                 ins.append((prev + vout + sig + seq, wit))
         else:
             ins = [(_COINBASE_PREV + varint_sig(led.t_height[t]) + seq, _COINBASE_WITNESS)]
@@ -132,12 +187,11 @@ class Chain:
             for o in led.t_outputs[t]
         ]
         base, full = transaction(led.t_version[t], led.t_locktime[t], ins, outs)
-        txid = sha256d(base)
-        raw[t] = txid
-        self.txid[t] = txid[::-1].hex()
+        raw[32 * t : 32 * t + 32] = sha256d(base)
         self.size[t] = len(full)
-        self.weight[t] = 3 * len(base) + len(full)
-        self.vsize[t] = -(-self.weight[t] // 4)
+        weight = 3 * len(base) + len(full)
+        self.weight[t] = weight
+        self.vsize[t] = -(-weight // 4)
         return sha256d(full)
 
     @property
@@ -160,11 +214,51 @@ def _table(columns: dict, types: dict) -> pa.Table:
     return pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
 
 
+# rows per Parquet row group: pyarrow's default, so a table written a row group at a time has
+# the bytes ``pq.write_table`` gives the whole table (and memory follows the group, not the table)
+ROW_GROUP = 1024 * 1024
+_PARQUET = {"compression": "zstd", "store_schema": False}
+
+
 def parquet_bytes(table: pa.Table, level: int = 9) -> bytes:
     """Deterministic Parquet bytes (zstd at ``level``, statistics on, no pandas metadata)."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", compression_level=level, store_schema=False)
+    pq.write_table(table, sink, compression_level=level, **_PARQUET)
     return sink.getvalue().to_pybytes()
+
+
+def write_parquet(path, n_rows: int, rows, level: int = 9) -> None:
+    """Write a table of ``n_rows`` rows to ``path``, one row group at a time.
+
+    ``rows(a, b)`` makes rows ``a`` to ``b - 1`` as an Arrow table; it is called for at most
+    :data:`ROW_GROUP` rows at once, so only one group is ever held. The bytes equal those of
+    :func:`parquet_bytes` on the whole table:
+
+    >>> import tempfile, pathlib
+    >>> t = pa.table({"n": pa.array(range(5), pa.int64())})
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> write_parquet(f, 5, lambda a, b: t.slice(a, b - a))
+    >>> f.read_bytes() == parquet_bytes(t)
+    True
+    """
+    if n_rows <= ROW_GROUP:
+        pq.write_table(rows(0, n_rows), str(path), compression_level=level, **_PARQUET)
+        return
+    out = None
+    try:
+        for a in range(0, n_rows, ROW_GROUP):
+            group = rows(a, min(n_rows, a + ROW_GROUP))
+            if out is None:
+                out = pq.ParquetWriter(str(path), group.schema, compression_level=level, **_PARQUET)
+            out.write_table(group)
+    finally:
+        if out is not None:
+            out.close()
+
+
+def write_table(path, table: pa.Table, level: int = 9) -> None:
+    """A whole table to ``path``, as :func:`write_parquet` writes it (the same row groups)."""
+    write_parquet(path, table.num_rows, lambda a, b: table.slice(a, b - a), level)
 
 
 def _col(values, index, type_, null=None) -> pa.Array:
@@ -173,6 +267,13 @@ def _col(values, index, type_, null=None) -> pa.Array:
     if arr is None:
         arr = pa.array(np.asarray(values)[index], type=type_, mask=null)
     return arr.cast(type_) if arr.type != type_ else arr
+
+
+def release_shared(chain: Chain, keep=()) -> None:
+    """Drop the arrays :func:`shared` made, except ``keep`` (their memory goes back)."""
+    cache = chain.__dict__.get("_shared", {})
+    for name in [n for n in cache if n not in keep]:
+        del cache[name]
 
 
 def shared(chain: Chain, name: str):
@@ -189,8 +290,14 @@ def shared(chain: Chain, name: str):
     return cache[name]
 
 
+def _input_vin(chain: Chain) -> np.ndarray:
+    counts = shared(chain, "n_inputs")[np.asarray(chain.order)]
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(int(counts.sum()), dtype=np.int64) - starts
+
+
 _SHARED = {
-    "txids": lambda c: pa.array(c.txid),
+    "txids": lambda c: c.txid.array(),
     "addresses": lambda c: pa.array(c.eco.book.address + [""]),
     "visible_types": lambda c: _visible_types(c.eco.book),
     "output_order": lambda c: np.fromiter(
@@ -200,26 +307,54 @@ _SHARED = {
     "input_order": lambda c: np.fromiter(
         (o for t in c.order for o in c.ledger.t_inputs[t]), np.int64
     ),
+    "input_vin": _input_vin,
+    "spend_names": lambda c: pa.array(c.spend_names, pa.string()),
+    "spend_codes": lambda c: np.frombuffer(c.spend_code, np.uint8),
+    # per transaction id; read here so the writers never touch the ledger's lists of lists
+    "n_inputs": lambda c: np.fromiter(map(len, c.ledger.t_inputs), np.int64),
+    "n_outputs": lambda c: np.fromiter(map(len, c.ledger.t_outputs), np.int64),
+    "book_entity": lambda c: np.asarray(c.eco.book.entity),
+    "book_beneficiary": lambda c: np.asarray(c.eco.book.beneficiary),
 }
-# what the outputs and inputs writers read: made in the parent before it forks them
+# what the table writers read: made in the parent before it forks them
 SHARED_BEFORE_FORK = (
     "txids", "addresses", "visible_types", "output_order", "input_tx", "input_order",
-    "o_addr", "o_tx", "o_vout", "o_value", "o_spent", "o_vin",
+    "input_vin", "spend_names", "spend_codes", "n_inputs", "n_outputs", "book_entity",
+    "book_beneficiary", "t_height", "t_entity", "t_change", "t_version", "t_locktime",
+    "o_addr", "o_tx", "o_vout", "o_value", "o_spent", "o_vin", "t_sequence",
 )  # fmt: skip
 
 
-def chain_tables(chain: Chain, only=None) -> dict[str, pa.Table]:
-    """blocks, transactions, outputs and inputs as Arrow tables, in block order.
+# what index_tables reads of them (the rest is dropped once the tables are written)
+INDEX_READS = (
+    "addresses", "visible_types", "output_order", "input_order", "input_tx", "n_inputs",
+    "n_outputs", "o_addr", "o_value", "o_vout", "t_height", "t_locktime", "t_sequence",
+    "t_version",
+)  # fmt: skip
 
-    ``only`` names the tables to build (default all), so a worker process builds just its own.
+
+def table_rows(chain: Chain) -> dict[str, tuple[int, object]]:
+    """blocks, transactions, outputs and inputs: name -> (rows, ``rows(a, b)`` maker).
+
+    Rows are in block order; :func:`write_parquet` asks for them a row group at a time.
     """
-    makers = {
-        "blocks": blocks_table,
-        "transactions": transactions_table,
-        "outputs": outputs_table,
-        "inputs": inputs_table,
+    led = chain.ledger
+    return {
+        "blocks": (len(led.blocks), lambda a, b: blocks_table(chain).slice(a, b - a)),
+        "transactions": (len(chain.order), lambda a, b: transactions_rows(chain, a, b)),
+        "outputs": (len(shared(chain, "output_order")), lambda a, b: outputs_rows(chain, a, b)),
+        "inputs": (len(shared(chain, "input_order")), lambda a, b: inputs_rows(chain, a, b)),
     }
-    return {k: f(chain) for k, f in makers.items() if only is None or k in only}
+
+
+def chain_tables(chain: Chain, only=None) -> dict[str, pa.Table]:
+    """blocks, transactions, outputs and inputs as whole Arrow tables, in block order.
+
+    ``only`` names the tables to build (default all). The generator writes them a row group
+    at a time instead (:func:`table_rows`); this is the same rows at once, for small chains.
+    """
+    made = table_rows(chain)
+    return {k: f(0, n) for k, (n, f) in made.items() if only is None or k in only}
 
 
 def blocks_table(chain: Chain) -> pa.Table:
@@ -237,16 +372,18 @@ def blocks_table(chain: Chain) -> pa.Table:
     )
 
 
-def transactions_table(chain: Chain) -> pa.Table:
+def transactions_rows(chain: Chain, a: int, b: int) -> pa.Table:
+    """Rows ``a`` to ``b - 1`` of the transactions table (in block order)."""
     from .calendar import START_HEIGHT
 
     eco, led = chain.eco, chain.ledger
-    order = np.asarray(chain.order, dtype=np.int64)
-    height = np.asarray(led.t_height, dtype=np.int64)[order]
-    n_in = np.fromiter(map(len, led.t_inputs), np.int64, len(led.t_inputs))[order]
+    order = np.asarray(chain.order)[a:b]
+    height = shared(chain, "t_height").astype(np.int64)[order]
+    n_in = shared(chain, "n_inputs")[order]
+    n_out = shared(chain, "n_outputs")[order]
     i32, i64 = pa.int32(), pa.int64()
     cols = {
-        "txid": _col(pa.array(chain.txid), order, pa.string()),
+        "txid": _col(shared(chain, "txids"), order, pa.string()),
         "height": pa.array(height, i32),
         "position": _col(chain.position, order, i32),
         "time": pa.array(np.asarray(eco.times, np.int64)[height - START_HEIGHT], i64),
@@ -257,7 +394,7 @@ def transactions_table(chain: Chain) -> pa.Table:
         "weight": _col(chain.weight, order, i32),
         "fee": _col(led.t_fee, order, i64),
         "n_inputs": pa.array(n_in, i32),
-        "n_outputs": _col(list(map(len, led.t_outputs)), order, i32),
+        "n_outputs": pa.array(n_out, i32),
         "coinbase": pa.array(n_in == 0, pa.bool_()),
     }
     return pa.table(cols)
@@ -269,9 +406,10 @@ def _visible_types(book) -> pa.Array:
     return pa.array([names[t] for t in book.true_type] + ["op_return"])
 
 
-def outputs_table(chain: Chain) -> pa.Table:
+def outputs_rows(chain: Chain, a: int, b: int) -> pa.Table:
+    """Rows ``a`` to ``b - 1`` of the outputs table (in block order, then vout)."""
     led, book = chain.ledger, chain.eco.book
-    o_ids = shared(chain, "output_order")
+    o_ids = shared(chain, "output_order")[a:b]
     addr = shared(chain, "o_addr").astype(np.int64)[o_ids]
     addr[addr < 0] = len(book)
     spent = shared(chain, "o_spent").astype(np.int64)[o_ids]
@@ -294,63 +432,143 @@ def outputs_table(chain: Chain) -> pa.Table:
     )
 
 
-def inputs_table(chain: Chain) -> pa.Table:
-    led = chain.ledger
-    tx = shared(chain, "input_tx")
-    outs = shared(chain, "input_order")
-    vin = np.fromiter((v for t in chain.order for v in range(len(led.t_inputs[t]))), np.int64)
+def inputs_rows(chain: Chain, a: int, b: int) -> pa.Table:
+    """Rows ``a`` to ``b - 1`` of the inputs table (in block order, then vin)."""
+    tx = shared(chain, "input_tx")[a:b]
+    outs = shared(chain, "input_order")[a:b]
     addr = shared(chain, "o_addr").astype(np.int64)[outs]
     txids = shared(chain, "txids")
     s = pa.string()
     return pa.table(
         {
             "txid": _col(txids, tx, s),
-            "vin": pa.array(vin, pa.int32()),
+            "vin": pa.array(shared(chain, "input_vin")[a:b], pa.int32()),
             "prev_txid": _col(txids, shared(chain, "o_tx").astype(np.int64)[outs], s),
             "prev_vout": _col(shared(chain, "o_vout"), outs, pa.int32()),
             "address": _col(shared(chain, "addresses"), addr, s),
             "value": _col(shared(chain, "o_value"), outs, pa.int64()),
             "script_type": _col(shared(chain, "visible_types"), addr, s),
-            "sequence": _col(led.t_sequence, tx, pa.int64()),
-            "spend_type": _col(pa.array(chain.spend_type), outs, s),
+            "sequence": _col(shared(chain, "t_sequence"), tx, pa.int64()),
+            "spend_type": _col(shared(chain, "spend_names"), shared(chain, "spend_codes")[outs], s),
         }
     )
 
 
-def truth_tables(chain: Chain) -> dict[str, pa.Table]:
-    """Ground truth: entities, every address's owner, every transaction's spender and change."""
+def index_tables(chain: Chain) -> dict[str, pa.Table]:
+    """The engine index (``graph/``, :func:`chaintrace.graphstore.tables`) from the chain's own
+    arrays: the same ids (transactions, outputs and inputs in table order, addresses numbered
+    by first appearance in chain order), without reading the written tables back as text.
+
+    Reading the txid and address columns back took ~1.8 GB at 10^6 transactions (~18 GB at
+    10^7); this takes a few integer arrays. ``tests/test_sim.py`` checks it against
+    ``graphstore.tables`` on the written tables.
+    """
+    from ..graph import SCRIPT_TYPES
+    from ..graphstore import FILES
+    from .calendar import START_HEIGHT
+
+    book = chain.eco.book
+    order = np.asarray(chain.order)
+    height = shared(chain, "t_height")[order]
+    n_in, n_out = shared(chain, "n_inputs")[order], shared(chain, "n_outputs")[order]
+    raw = np.frombuffer(chain._raw, np.uint8).reshape(-1, 32)[order, ::-1]  # display order
+    raw = np.ascontiguousarray(raw)
+    o_ids = shared(chain, "output_order")
+    row_of = np.empty(len(o_ids), np.int64)  # output id -> row of the outputs table
+    row_of[o_ids] = np.arange(len(o_ids))
+    addr = shared(chain, "o_addr")[o_ids]
+    paid = addr >= 0
+    ids, first = np.unique(addr[paid], return_index=True)
+    seen = ids[np.argsort(first, kind="stable")]  # address ids by first appearance
+    number = np.full(len(book) + 1, -1, np.int64)  # the last entry: OP_RETURN (addr -1)
+    number[seen] = np.arange(len(seen))
+    # script type code of every address id (and OP_RETURN last), from the visible types' text
+    type_of = pc.index_in(shared(chain, "visible_types"), pa.array(SCRIPT_TYPES))
+    type_of = type_of.to_numpy(zero_copy_only=False)
+    inputs = shared(chain, "input_order")
+    return {
+        FILES[0]: pa.table(
+            {
+                "txid": pa.FixedSizeBinaryArray.from_buffers(
+                    pa.binary(32), len(raw), [None, pa.py_buffer(raw)]
+                ),
+                "time": pa.array(np.asarray(chain.eco.times, np.int64)[height - START_HEIGHT]),
+                "height": pa.array(height, pa.int32()),
+                "version": pa.array(shared(chain, "t_version")[order], pa.int32()),
+                "locktime": pa.array(shared(chain, "t_locktime")[order], pa.int64()),
+                "coinbase": pa.array(n_in == 0, pa.bool_()),
+                "n_inputs": pa.array(n_in, pa.int32()),
+                "n_outputs": pa.array(n_out, pa.int32()),
+            }
+        ),
+        FILES[1]: pa.table(
+            {
+                "value": pa.array(shared(chain, "o_value")[o_ids], pa.int64()),
+                "vout": pa.array(shared(chain, "o_vout")[o_ids], pa.int32()),
+                "address": pa.array(number[addr], pa.int32()),
+                "script_type": pa.array(type_of[addr], pa.int8()),
+            }
+        ),
+        FILES[2]: pa.table(
+            {
+                "spends": pa.array(row_of[inputs], pa.int64()),
+                "sequence": pa.array(shared(chain, "t_sequence")[shared(chain, "input_tx")]),
+            }
+        ),
+        FILES[3]: pa.table({"address": shared(chain, "addresses").take(pa.array(seen))}),
+    }
+
+
+def truth_rows(chain: Chain) -> dict[str, tuple[int, object]]:
+    """Ground truth: entities, every address's owner, every transaction's spender and change
+    (name -> (rows, ``rows(a, b)`` maker), as :func:`table_rows`)."""
     eco, led, book = chain.eco, chain.ledger, chain.eco.book
     i32, s = pa.int32(), pa.string()
-    entities = _table(
-        {
-            "entity_id": [e.id for e in eco.entities],
-            "name": [e.name for e in eco.entities],
-            "kind": [e.kind for e in eco.entities],
-            "wallet": [e.profile.name for e in eco.entities],
-        },
-        {"entity_id": i32, "name": s, "kind": s, "wallet": s},
-    )
-    addresses = _table(
-        {
-            "address": book.address,
-            "entity_id": book.entity,
-            "role": book.role,
-            "script_type": book.true_type,
-            "beneficiary_id": book.beneficiary,
-        },
-        {"address": s, "entity_id": i32, "role": s, "script_type": s, "beneficiary_id": i32},
-    )
-    order = chain.order
-    transactions = _table(
-        {
-            "txid": [chain.txid[t] for t in order],
-            "entity_id": [led.t_entity[t] for t in order],
-            "typology": [led.t_typology[t] for t in order],
-            "change_vout": [led.t_change[t] for t in order],
-        },
-        {"txid": s, "entity_id": i32, "typology": s, "change_vout": i32},
-    )
-    return {"entities": entities, "addresses": addresses, "transactions": transactions}
+
+    def entities(a, b):
+        return _table(
+            {
+                "entity_id": [e.id for e in eco.entities[a:b]],
+                "name": [e.name for e in eco.entities[a:b]],
+                "kind": [e.kind for e in eco.entities[a:b]],
+                "wallet": [e.profile.name for e in eco.entities[a:b]],
+            },
+            {"entity_id": i32, "name": s, "kind": s, "wallet": s},
+        )
+
+    def addresses(a, b):
+        return _table(
+            {
+                "address": shared(chain, "addresses").slice(a, b - a),
+                "entity_id": shared(chain, "book_entity")[a:b],
+                "role": book.role[a:b],
+                "script_type": book.true_type[a:b],
+                "beneficiary_id": shared(chain, "book_beneficiary")[a:b],
+            },
+            {"address": s, "entity_id": i32, "role": s, "script_type": s, "beneficiary_id": i32},
+        )
+
+    def transactions(a, b):
+        order = np.asarray(chain.order)[a:b]
+        return pa.table(
+            {
+                "txid": _col(shared(chain, "txids"), order, s),
+                "entity_id": _col(shared(chain, "t_entity"), order, i32),
+                "typology": pa.array([led.t_typology[t] for t in order], s),
+                "change_vout": _col(shared(chain, "t_change"), order, i32),
+            }
+        )
+
+    return {
+        "entities": (len(eco.entities), entities),
+        "addresses": (len(book.address), addresses),
+        "transactions": (len(chain.order), transactions),
+    }
+
+
+def truth_tables(chain: Chain) -> dict[str, pa.Table]:
+    """:func:`truth_rows` as whole tables."""
+    return {k: f(0, n) for k, (n, f) in truth_rows(chain).items()}
 
 
 # ---------------------------------------------------------------------------- files
@@ -364,19 +582,88 @@ def sha256_manifest(files: dict[str, bytes]) -> str:
     return "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in sorted(files))
 
 
+class Tree:
+    """A dataset folder being written: files go to a staging folder beside ``root``, then
+    :meth:`close` adds their ``SHA256SUMS`` and puts the folder in place of ``root``.
+
+    Big tables are written straight to :meth:`path` (a row group at a time), small files with
+    :meth:`put`, so no file need be held whole in memory. A run that fails leaves ``root`` as
+    it was. Raises ``FileExistsError`` at once if ``root`` holds something else than a
+    chaintrace dataset.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "d"
+    >>> tree = Tree(root); tree.put("a.txt", b"x"); tree.close()
+    >>> (root / "SHA256SUMS").read_text() == sha256_manifest({"a.txt": b"x"})
+    True
+    """
+
+    def __init__(self, root):
+        import shutil
+
+        self.root = Path(root)
+        if self.root.exists():
+            if not (self.root / "SHA256SUMS").exists() and any(self.root.iterdir()):
+                raise FileExistsError(
+                    f"{self.root} exists and is not a chaintrace dataset (no SHA256SUMS); "
+                    "choose an empty or new folder"
+                )
+        self.staging = self.root.with_name(f".{self.root.name}.partial")
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+
+    def path(self, rel: str) -> Path:
+        """Where to write the file ``rel`` (its folder made)."""
+        path = self.staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def put(self, rel: str, data: bytes) -> None:
+        self.path(rel).write_bytes(data)
+
+    def files(self) -> list[str]:
+        """The relative paths written so far (``/``-separated)."""
+        return sorted(p.relative_to(self.staging).as_posix() for p in self._paths())
+
+    def read(self) -> dict[str, bytes]:
+        """Every file written so far (for small datasets: the whole tree in memory)."""
+        return {rel: (self.staging / rel).read_bytes() for rel in self.files()}
+
+    def _paths(self):
+        return (p for p in self.staging.rglob("*") if p.is_file())
+
+    def close(self) -> None:
+        """Write ``SHA256SUMS`` (hashing the files as written) and replace ``root``."""
+        import shutil
+
+        sums = {}
+        for rel in self.files():
+            digest = hashlib.sha256()
+            with (self.staging / rel).open("rb") as f:
+                while chunk := f.read(1 << 22):
+                    digest.update(chunk)
+            sums[rel] = digest.hexdigest()
+        (self.staging / "SHA256SUMS").write_text(
+            "".join(f"{sums[rel]}  {rel}\n" for rel in sorted(sums))
+        )
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.staging.rename(self.root)
+
+    def abandon(self) -> None:
+        """Remove what was written (the run failed); ``root`` is left as it was."""
+        import shutil
+
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
 def write_tree(root: Path, files: dict[str, bytes]) -> None:
     """Replace ``root`` by exactly ``files`` plus their ``SHA256SUMS``."""
-    import shutil
-
-    root = Path(root)
-    if root.exists():
-        if not (root / "SHA256SUMS").exists() and any(root.iterdir()):
-            raise FileExistsError(
-                f"{root} exists and is not a chaintrace dataset (no SHA256SUMS); "
-                "choose an empty or new folder"
-            )
-        shutil.rmtree(root)
-    for rel, data in {**files, "SHA256SUMS": sha256_manifest(files).encode()}.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    tree = Tree(root)
+    try:
+        for rel, data in files.items():
+            tree.put(rel, data)
+        tree.close()
+    except BaseException:
+        tree.abandon()
+        raise
