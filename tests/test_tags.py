@@ -594,3 +594,23 @@ def test_a_damaged_memory_is_ignored(tmp_path, monkeypatch):
     for saved in (tmp_path / "tagpacks").glob("*.json"):
         saved.write_text('{"tags": [{"no such field": 1}]}')
     assert load_tagpack(course).tags == first.tags
+
+
+def test_explain_reads_in_the_readers_language(both):
+    """A Ukrainian trainee reads the attribution in Ukrainian; the TagPack's own words (labels,
+    categories, sources) stay as the TagPack writes them."""
+    from chaintrace.messages import use
+
+    found, none = both.attribute(BECH32), both.attribute("1111111111111111111114oLvT2")
+    cluster = both.attribute_cluster([BECH32, "1111111111111111111114oLvT2"])
+    with use("uk"):
+        texts = [found.explain(), none.explain(), cluster.explain()]
+    assert texts[0].startswith(f"{BECH32}: позначено як 'kraken-like  Exchange' (exchange) однією")
+    assert "джерело https://example.org/forum/thread-17" in texts[0]
+    assert "суперечить: 'lucky dice' (gambling)" in texts[0]
+    assert "мітки немає" in texts[1] and "не доказ" in texts[1]
+    assert texts[2].startswith("кластер (адрес: 2): позначено як ")
+    for text in texts:  # no English sentence left around the TagPack's words
+        for english in ("labelled", "best confidence", "conflicting", "no label", "cluster of"):
+            assert english not in text, (english, text)
+    assert found.explain().startswith(f"{BECH32}: labelled")  # and English outside the block

@@ -39,6 +39,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -48,6 +49,7 @@ import yaml
 
 from . import paths
 from .errors import ChaintraceError
+from .messages import translate
 
 # GraphSense's confidence scale: every level of graphsense-tagpack-tool's
 # src/tagpack/db/confidence.csv (https://github.com/graphsense/graphsense-tagpack-tool), best
@@ -266,39 +268,94 @@ class Attribution:
         return self.explain()
 
     def explain(self) -> str:
-        """The attribution in one plain sentence, with its evidence and its conflicts."""
+        """The attribution in one plain sentence, with its evidence and its conflicts, in the
+        reader's language (each piece is a template of the toolkit's catalogue; the labels,
+        categories and sources are the TagPack's own words)."""
+        subject = _subject_text(self.subject)
         if not self.found:
-            what = f"none of its {self.n_members} addresses is" if self.is_cluster else "it is not"
+            if self.is_cluster:
+                n = self.n_members
+                head = translate(
+                    f"{subject}: no label; none of its {n} addresses is tagged in this TagPack."
+                )
+            else:
+                head = translate(f"{subject}: no label; it is not tagged in this TagPack.")
             return (
-                f"{self.subject}: no label; {what} tagged in this TagPack. "
-                "No tag is not evidence of anything: the owner is simply unknown here."
+                head
+                + " "
+                + translate("No tag is not evidence of anything: the owner is simply unknown here.")
             )
         best = self.best
-        unit = "member" if self.is_cluster else "tag"
         count = best.n_members if self.is_cluster else best.n_tags
-        text = (
-            f"{self.subject}: labelled {best.label!r} ({best.category or 'no category'}) by "
-            f"{_plural(count, unit)}, best confidence {best.confidence_score} "
-            f"({best.confidence}; source {best.sources[0]})"
-        )
-        if self.is_cluster:
-            text += f", weight {best.weight} of {self.n_tagged} tagged"
-            if best.cluster_definer:
-                text += ", backed by a cluster-defining tag"
-        if len(best.categories) > 1:
-            text += f"; its tags disagree on the category: {', '.join(best.categories)}"
-        for other in self.conflicts:
-            n = other.n_members if self.is_cluster else other.n_tags
-            says = "says" if n == 1 else "say"
-            text += (
-                f"; {_plural(n, 'conflicting ' + unit)} at confidence {other.confidence_score} "
-                f"({other.confidence}) {says} {other.label!r} ({other.category or 'no category'})"
+        label, category = repr(best.label), _category_text(best.category)
+        score, level, source = best.confidence_score, best.confidence, best.sources[0]
+        if self.is_cluster and count == 1:
+            text = translate(
+                f"{subject}: labelled {label} ({category}) by 1 member, best confidence {score} ({level}; source {source})"
             )
+        elif self.is_cluster:
+            text = translate(
+                f"{subject}: labelled {label} ({category}) by {count} members, best confidence {score} ({level}; source {source})"
+            )
+        elif count == 1:
+            text = translate(
+                f"{subject}: labelled {label} ({category}) by 1 tag, best confidence {score} ({level}; source {source})"
+            )
+        else:
+            text = translate(
+                f"{subject}: labelled {label} ({category}) by {count} tags, best confidence {score} ({level}; source {source})"
+            )
+        if self.is_cluster:
+            weight, tagged = best.weight, self.n_tagged
+            text += translate(f", weight {weight} of {tagged} tagged")
+            if best.cluster_definer:
+                text += translate(", backed by a cluster-defining tag")
+        if len(best.categories) > 1:
+            categories = ", ".join(best.categories)
+            text += translate(f"; its tags disagree on the category: {categories}")
+        for other in self.conflicts:
+            text += _conflict_text(other, self.is_cluster)
         return text + "."
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _subject_text(subject: str) -> str:
+    """A cluster's default name (``attribute_cluster``) in the reader's language; a name the
+    caller gave, or an address, as it is."""
+    match = re.fullmatch(r"cluster of (\d+) address(?:es)?", subject)
+    if not match:
+        return subject
+    n = int(match.group(1))
+    return translate("cluster of 1 address") if n == 1 else translate(f"cluster of {n} addresses")
+
+
+def _category_text(category: str | None) -> str:
+    return category or translate("no category")
+
+
+def _conflict_text(other: LabelSupport, is_cluster: bool) -> str:
+    """``; 2 conflicting members at confidence 60 (authority_data) say 'X' (market)``."""
+    n = other.n_members if is_cluster else other.n_tags
+    score, level = other.confidence_score, other.confidence
+    label, category = repr(other.label), _category_text(other.category)
+    if is_cluster and n == 1:
+        return translate(
+            f"; 1 conflicting member at confidence {score} ({level}) says {label} ({category})"
+        )
+    if is_cluster:
+        return translate(
+            f"; {n} conflicting members at confidence {score} ({level}) say {label} ({category})"
+        )
+    if n == 1:
+        return translate(
+            f"; 1 conflicting tag at confidence {score} ({level}) says {label} ({category})"
+        )
+    return translate(
+        f"; {n} conflicting tags at confidence {score} ({level}) say {label} ({category})"
+    )
 
 
 class TagPack:
