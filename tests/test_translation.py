@@ -465,6 +465,9 @@ def test_a_grading_sandbox_prints_in_the_submissions_language(tmp_path, monkeypa
                 tests_say.update(text for text, _ in shown_messages(cell.source))
     assert entries, "the notebooks print translated sentences"
     assert not {e.msgid for e in entries} & tests_say, "a test's message would reach the kernel"
+    released = [e.msgid for e in entries]
+    # the line after an answer prints the trainee's own values: in their language in feedback
+    assert any("the deposit was worth" in msgid for msgid in released)
     plain = next(e for e in entries if "{" not in e.msgid)
     messages.write_po(tmp_path / "po" / "uk.po", entries)
     monkeypatch.setattr(messages, "COURSE_ROOT", tmp_path / "no-course-here")

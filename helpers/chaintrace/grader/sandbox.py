@@ -267,11 +267,10 @@ def printed_translations(lang: str) -> list[Entry]:
         COURSE_ROOT.glob("exercises/*/*.ipynb")
     ):
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-            nbgrader = cell["metadata"].get("nbgrader", {})
-            if (
-                cell["cell_type"] == "code"
-                and not nbgrader.get("grade")
-                and not nbgrader.get("solution")
+            # a released answer cell holds its stub and the lines after the answer (which print
+            # the trainee's own values), never the model answer: its sentences are shown too
+            if cell["cell_type"] == "code" and not cell["metadata"].get("nbgrader", {}).get(
+                "grade"
             ):
                 source = "".join(cell["source"])
                 if "translate(" not in source:
