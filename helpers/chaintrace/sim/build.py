@@ -14,6 +14,7 @@ from .briefs import ACCOUNT_BRIEF, ACCOUNT_TITLE
 from .calendar import START_TIME, date_text
 from .cases import REGISTRY
 from .economy import Economy
+from .txids import Pipeline
 
 # the module each case file belongs to (Bitcoin cases: chaintrace.sim.cases.REGISTRY)
 CASE_MODULES = {
@@ -25,7 +26,9 @@ CASE_MODULES = {
 ATTEMPTS = 6
 
 
-def simulate(seed: int, n_transactions: int, progress=None, cases=True) -> Economy:
+def simulate(
+    seed: int, n_transactions: int, progress=None, cases=True, txids_alongside=False
+) -> Economy:
     """Run the economy; if a case's story does not hold, rerun that case with its next stream.
 
     A case that breaks gets its own derived stream ``"<seed>/<case id>/retry-<k>"`` (k = 1..5);
@@ -33,17 +36,26 @@ def simulate(seed: int, n_transactions: int, progress=None, cases=True) -> Econo
     ``seed`` and a retry of one case moves nothing else. Raises :class:`CaseError` (listing
     every failure) if a case fails :data:`ATTEMPTS` times. Without ``cases`` (the scale
     profile) no case is scripted and nothing needs checking; ``cases`` may also list case ids.
+    With ``txids_alongside`` a second process computes the txids while the economy runs
+    (:class:`chaintrace.sim.txids.Pipeline`, kept as ``eco.txid_pipeline`` for the writer).
     """
     attempts: dict[str, int] = {}
     errors: dict[str, list[str]] = {}
     while True:
         eco = Economy(seed, n_transactions, progress=progress, attempts=attempts, cases=cases)
-        eco.run()
-        if not cases:
-            return eco
-        broken = invariants.failures(eco) or osint.failures(eco, seed)
+        if txids_alongside:
+            eco.txid_pipeline = Pipeline()
+        try:
+            eco.run()
+            broken = cases and (invariants.failures(eco) or osint.failures(eco, seed))
+        except BaseException:
+            if eco.txid_pipeline is not None:
+                eco.txid_pipeline.close()
+            raise
         if not broken:
             return eco
+        if eco.txid_pipeline is not None:
+            eco.txid_pipeline.close()
         for case, what in sorted(broken.items()):
             errors.setdefault(case, []).append(f"attempt {attempts.get(case, 0)}: {what}")
             attempts[case] = attempts.get(case, 0) + 1
@@ -57,7 +69,8 @@ def simulate(seed: int, n_transactions: int, progress=None, cases=True) -> Econo
             )
 
 
-# above this many transactions the tables are built and compressed in two processes
+# from this many transactions on, txids are computed in a second process while the economy
+# runs, and the tables are built and compressed in two processes
 PARALLEL_FROM = 100_000
 _JOB: dict = {}  # what forked workers inherit (the finished chain, the folders being written)
 
@@ -132,7 +145,8 @@ def build(
 
 
 def _build(seed, n_transactions, out, truth, name, progress, cases) -> dict:
-    eco = simulate(seed, n_transactions, progress, cases)
+    parallel = n_transactions >= PARALLEL_FROM
+    eco = simulate(seed, n_transactions, progress, cases, txids_alongside=parallel)
     chain = writer.Chain(eco, progress)
     rng = random.Random(f"chaintrace-extras-{seed}")
     _write_tables(chain, out, truth, len(eco.ledger.t_height) >= PARALLEL_FROM)

@@ -74,6 +74,9 @@ class Economy:
         self.rng = random.Random(f"chaintrace-sim-{key}")
         self.book = AddressBook(random.Random(f"chaintrace-addr-{key}"))
         self.ledger = Ledger(self.book)
+        # a second process computing txids while the economy runs (chaintrace.sim.txids),
+        # fed each day's closed blocks; None: the writer computes them afterwards
+        self.txid_pipeline = None
         self.entities = population(self.rng, n_transactions)
         self.by_kind: dict[str, list] = {}
         for e in self.entities:
@@ -381,6 +384,8 @@ class Economy:
                 services.mine_block(self, reward, lambda p, k=k: self._slot_address(p, k), scope)
             else:
                 services.mine_block(self, reward)
+            if self.txid_pipeline is not None:
+                self.txid_pipeline.feed(self, i + 1)
             if self.progress and i % 144 == 0:
                 self.progress(i, self.n_blocks)
         if self.progress:

@@ -10,8 +10,6 @@ zstd compression, a fixed row order and no timestamps, so the same seed gives th
 
 import hashlib
 import json
-import struct
-from array import array
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..encoding import sha256d
-from ..rebuild import COINBASE_VOUT, coinbase_script_sig
 from .addresses import SPEND_TYPE, TRUE_TYPES
-from .fastser import output, transaction, unlock, varint
-
-_COINBASE_PREV = bytes(32) + struct.pack("<I", COINBASE_VOUT)
-_COINBASE_WITNESS = b"\x01\x20" + bytes(32)
-
-
-def varint_sig(height: int) -> bytes:
-    """The coinbase script_sig of ``height`` with its length prefix."""
-    script = coinbase_script_sig(height)
-    return varint(len(script)) + script
+from .txids import TxidPass, block_records
 
 
 class Ref:
@@ -50,28 +37,6 @@ def tx_ref(i: int) -> Ref:
 
 def addr_ref(i: int) -> Ref:
     return Ref("addr", i)
-
-
-def _merkle(hashes: list[bytes]) -> bytes:
-    level = list(hashes)
-    while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        level = [sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
-
-
-def _bip69_inputs(led, raw, t: int) -> None:
-    """Put tx ``t``'s inputs in BIP-69 order: previous txid (as displayed), then output index.
-
-    Wallets that sort (Electrum, Samourai) do it when they sign; here txids exist only once
-    the earlier transactions are serialised, so the writer sorts, in block order.
-    ``raw(t)`` is tx ``t``'s txid in internal byte order.
-    """
-    ins = sorted(led.t_inputs[t], key=lambda o: (raw(led.o_tx[o])[::-1], led.o_vout[o]))
-    led.t_inputs[t] = ins
-    for vin, o in enumerate(ins):
-        led.o_vin[o] = vin
 
 
 class Txids:
@@ -103,6 +68,24 @@ class Txids:
         return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))
 
 
+def _txid_pass(eco, progress=None) -> TxidPass:
+    """The economy's txids: from its :class:`Pipeline` if it had one, else computed here."""
+    if eco.txid_pipeline is not None:
+        if progress:
+            progress(0, len(eco.ledger.blocks), "computing txids")
+        done = eco.txid_pipeline.finish(eco)
+        eco.txid_pipeline = None
+    else:
+        done = TxidPass()
+        for b in range(len(eco.ledger.blocks)):
+            done.block(*block_records(eco, b))
+            if progress and b % 1_000 == 0:
+                progress(b, len(eco.ledger.blocks), "computing txids")
+    if progress:
+        progress(len(eco.ledger.blocks), len(eco.ledger.blocks), "computing txids")
+    return done
+
+
 class Chain:
     """Txids, sizes and block hashes of a ledger, computed in block order.
 
@@ -113,15 +96,6 @@ class Chain:
     def __init__(self, eco, progress=None):
         self.eco = eco
         led = eco.ledger
-        n = len(led.t_height)
-        self._raw = bytearray(32 * n)  # txids in internal (little-endian) byte order
-        self.txid = Txids(self._raw)
-        self.size = array("q", bytes(8 * n))
-        self.vsize = array("q", bytes(8 * n))
-        self.weight = array("q", bytes(8 * n))
-        self.position = array("q", bytes(8 * n))
-        self.order = array("q")
-        self.block_hash: list[str] = []
         book = eco.book
         # spend type of every output, from its address's true type (-1: OP_RETURN, never spent),
         # as a code into SPEND_NAMES (one byte per output rather than a pointer)
@@ -130,27 +104,21 @@ class Chain:
         code = {t: names.index(SPEND_TYPE[t]) for t in set(book.true_type)}
         true_type, none = book.true_type, len(names) - 1
         self.spend_code = bytes(code[true_type[a]] if a >= 0 else none for a in led.o_addr)
-        prev_hash = bytes(32)
-        for b, block in enumerate(led.blocks):
-            wtxids = [bytes(32)]
-            for t in block[1:]:
-                wtxids.append(self._serialise(t))
-            cb = block[0]
-            commitment = sha256d(_merkle(wtxids) + bytes(32))
-            led.o_data[led.t_outputs[cb][1]] = b"\x6a\x24\xaa\x21\xa9\xed" + commitment
-            self._serialise(cb)
-            for pos, t in enumerate(block):
-                self.position[t] = pos
-            self.order.extend(block)
-            root = _merkle([self._raw_of(t) for t in block])
-            digest = sha256d(prev_hash + root + eco.times[b].to_bytes(8, "little"))
-            # no proof of work was done: the leading zeros only make it look like a block hash
-            self.block_hash.append("0" * 19 + digest[::-1].hex()[19:])
-            prev_hash = digest
-            if progress and b % 1_000 == 0:
-                progress(b, len(led.blocks), "computing txids")
-        if progress:
-            progress(len(led.blocks), len(led.blocks), "computing txids")
+        done = _txid_pass(eco, progress)
+        self._raw = done.txid_bytes()
+        self.txid = Txids(self._raw)
+        self.size, self.vsize, self.weight = done.size, done.vsize, done.weight
+        self.position, self.order, self.block_hash = done.position, done.order, done.block_hash
+        # what the pass decided that the tables show: each coinbase's witness commitment and
+        # the inputs of BIP-69 wallets in their signed order
+        for block, commitment in zip(led.blocks, done.commitments, strict=True):
+            second = led.t_outputs[block[0]][1]
+            if led.o_addr[second] < 0:
+                led.o_data[second] = commitment
+        for t, ins in done.input_orders.items():
+            led.t_inputs[t] = ins
+            for vin, o in enumerate(ins):
+                led.o_vin[o] = vin
 
     @property
     def spend_type(self) -> list[str]:
@@ -161,38 +129,6 @@ class Chain:
         """:attr:`spend_type` as Arrow strings (made from the codes, not from Python strings)."""
         names = pa.array(self.spend_names, pa.string())
         return names.take(pa.array(np.frombuffer(self.spend_code, np.uint8)))
-
-    def _raw_of(self, t: int) -> bytes:
-        return bytes(self._raw[32 * t : 32 * t + 32])
-
-    def _serialise(self, t: int) -> bytes:
-        led, spk = self.ledger, self.eco.book.script_pubkey
-        raw, o_tx, o_vout = self._raw, led.o_tx, led.o_vout
-        names, codes = self.spend_names, self.spend_code
-        seq = struct.pack("<I", led.t_sequence[t])
-        if t in led.sorted_inputs:
-            _bip69_inputs(led, self._raw_of, t)
-        if led.t_inputs[t]:
-            ins = []
-            for out in led.t_inputs[t]:
-                vout = struct.pack("<I", o_vout[out])
-                p = 32 * o_tx[out]
-                prev = bytes(raw[p : p + 32])
-                sig, wit = unlock(names[codes[out]], prev[::-1] + vout)
-                ins.append((prev + vout + sig + seq, wit))
-        else:
-            ins = [(_COINBASE_PREV + varint_sig(led.t_height[t]) + seq, _COINBASE_WITNESS)]
-        outs = [
-            output(led.o_value[o], led.o_data[o] if led.o_addr[o] < 0 else spk[led.o_addr[o]])
-            for o in led.t_outputs[t]
-        ]
-        base, full = transaction(led.t_version[t], led.t_locktime[t], ins, outs)
-        raw[32 * t : 32 * t + 32] = sha256d(base)
-        self.size[t] = len(full)
-        weight = 3 * len(base) + len(full)
-        self.weight[t] = weight
-        self.vsize[t] = -(-weight // 4)
-        return sha256d(full)
 
     @property
     def ledger(self):
