@@ -52,3 +52,13 @@ def test_an_error_in_the_second_process_is_passed_back():
     pipe._batch.append((0, [(1, 2)]))  # a block whose one record is broken
     with pytest.raises(PipelineError, match="failed in the second process: ValueError"):
         pipe.finish(eco)
+
+
+def test_no_second_process_is_left_behind_when_the_economy_fails():
+    import multiprocessing
+
+    from chaintrace.sim.build import simulate
+
+    with pytest.raises(ValueError, match="too small"):
+        simulate(7, 50, cases=False, txids_alongside=True)
+    assert multiprocessing.active_children() == []

@@ -42,20 +42,21 @@ def simulate(
     attempts: dict[str, int] = {}
     errors: dict[str, list[str]] = {}
     while True:
-        eco = Economy(seed, n_transactions, progress=progress, attempts=attempts, cases=cases)
-        if txids_alongside:
-            eco.txid_pipeline = Pipeline()
+        # forked before the economy is made, while this process is smallest
+        pipeline = Pipeline() if txids_alongside else None
         try:
+            eco = Economy(seed, n_transactions, progress=progress, attempts=attempts, cases=cases)
+            eco.txid_pipeline = pipeline
             eco.run()
             broken = cases and (invariants.failures(eco) or osint.failures(eco, seed))
         except BaseException:
-            if eco.txid_pipeline is not None:
-                eco.txid_pipeline.close()
+            if pipeline is not None:
+                pipeline.close()
             raise
         if not broken:
             return eco
-        if eco.txid_pipeline is not None:
-            eco.txid_pipeline.close()
+        if pipeline is not None:
+            pipeline.close()
         for case, what in sorted(broken.items()):
             errors.setdefault(case, []).append(f"attempt {attempts.get(case, 0)}: {what}")
             attempts[case] = attempts.get(case, 0) + 1

@@ -16,6 +16,7 @@ give the same bytes (``tests/test_sim_txids.py``).
 (32, '6a24aa21a9ed', '0000000000000000000')
 """
 
+import gc
 import marshal
 import multiprocessing
 import struct
@@ -158,6 +159,9 @@ class PipelineError(ChaintraceError, RuntimeError):
 
 def _work(conn) -> None:
     """The second process: run the pass on every message until an empty one, send it back."""
+    # what it inherited stays untouched: a collection would write to every object's header
+    # and so copy every page the fork shares with the generator
+    gc.freeze()
     try:
         p = TxidPass()
         while message := conn.recv_bytes():
@@ -167,8 +171,13 @@ def _work(conn) -> None:
         conn.send_bytes(marshal.dumps(["ok", *(c.tobytes() for c in columns)]))
         conn.send_bytes(p.txid_bytes())
         conn.send_bytes(marshal.dumps((p.block_hash, p.commitments, p.input_orders)))
+    except EOFError:  # the generator closed the pipe: it stopped, and so does this
+        pass
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
-        conn.send_bytes(marshal.dumps(["error", f"{type(exc).__name__}: {exc}"]))
+        try:
+            conn.send_bytes(marshal.dumps(["error", f"{type(exc).__name__}: {exc}"]))
+        except OSError:  # the generator is gone too
+            pass
     finally:
         conn.close()
 
