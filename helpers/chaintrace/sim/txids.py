@@ -57,16 +57,22 @@ def block_records(eco, b: int) -> tuple:
     locking script)``.
     """
     led, book = eco.ledger, eco.book
-    spk, true_type, o_addr, o_tx, o_vout = book.script_pubkey, book.true_type, *(
-        led.o_addr, led.o_tx, led.o_vout)  # fmt: skip
+    spk, true_type = book.script_pubkey, book.true_type
+    o_addr, o_tx, o_vout, o_value, o_data = (
+        led.o_addr,
+        led.o_tx,
+        led.o_vout,
+        led.o_value,
+        led.o_data,
+    )
     records = []
     for t in led.blocks[b]:
         ins = tuple(
             (o, o_tx[o], o_vout[o], SPEND_TYPE[true_type[o_addr[o]]]) for o in led.t_inputs[t]
         )
+        # an output pays an address's script, or is an OP_RETURN holding its own (o_addr -1)
         outs = tuple(
-            (led.o_value[o], led.o_data[o] if o_addr[o] < 0 else spk[o_addr[o]])
-            for o in led.t_outputs[t]
+            (o_value[o], o_data[o] if o_addr[o] < 0 else spk[o_addr[o]]) for o in led.t_outputs[t]
         )
         fields = (led.t_height[t], led.t_version[t], led.t_locktime[t], led.t_sequence[t])
         records.append((t, *fields, t in led.sorted_inputs, ins, outs))
