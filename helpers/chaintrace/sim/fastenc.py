@@ -29,6 +29,7 @@ _TABLE = np.array(
     ],
     dtype=np.uint32,
 )
+CHUNK = 1 << 16  # addresses encoded together (see addresses())
 _PREFIX = {"p2pkh": b"\x76\xa9\x14", "p2sh": b"\xa9\x14", "p2wpkh": b"\x00\x14"}
 _SUFFIX = {"p2pkh": b"\x88\xac", "p2sh": b"\x87"}
 
@@ -106,8 +107,12 @@ def addresses(visible_types: list[str], payloads: list[bytes]) -> list[str]:
             for i in idx:
                 out[i] = base58check(version, payloads[i])
             continue
-        arr = np.frombuffer(b"".join(payloads[i] for i in idx), np.uint8)
-        arr = arr.reshape(len(idx), -1)
-        for i, a in zip(idx, bech32_many(1 if t == "p2tr" else 0, arr), strict=True):
-            out[i] = a
+        # a chunk at a time: the vector steps hold ~300 bytes per address, so all 10^7
+        # addresses of a large economy at once would take several GB for a moment
+        for a in range(0, len(idx), CHUNK):
+            part = idx[a : a + CHUNK]
+            arr = np.frombuffer(b"".join(payloads[i] for i in part), np.uint8)
+            arr = arr.reshape(len(part), -1)
+            for i, text in zip(part, bech32_many(1 if t == "p2tr" else 0, arr), strict=True):
+                out[i] = text
     return out
