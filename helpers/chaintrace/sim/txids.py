@@ -21,6 +21,7 @@ import marshal
 import multiprocessing
 import struct
 from array import array
+from typing import NoReturn
 
 from ..encoding import sha256d
 from ..errors import ChaintraceError
@@ -224,15 +225,15 @@ class Pipeline:
             message, self._batch = marshal.dumps(self._batch), []
         try:
             self._conn.send_bytes(message)
-        except OSError as exc:  # the process is gone: finish() says why, if it can
-            raise self._stopped() from exc
+        except OSError as exc:  # the process is gone
+            self._stopped(exc)
 
-    def _stopped(self) -> PipelineError:
+    def _stopped(self, cause: BaseException) -> NoReturn:
         self.close()
-        return PipelineError(
+        raise PipelineError(
             "the second process computing txids stopped before it finished (killed, or out "
             "of memory?); generate again, or with fewer transactions"
-        )
+        ) from cause
 
     def finish(self, eco) -> TxidPass:
         """Send the last blocks and wait for the pass; returns it (as if run here)."""
@@ -242,7 +243,8 @@ class Pipeline:
         try:
             status, *columns = marshal.loads(self._conn.recv_bytes())
             if status != "ok":
-                raise PipelineError(f"computing txids failed in the second process: {columns[0]}")
+                detail = columns[0]
+                raise PipelineError(f"computing txids failed in the second process: {detail}")
             p = TxidPass()
             names = ("size", "vsize", "weight", "position", "order")
             for name, blob in zip(names, columns, strict=True):
@@ -250,7 +252,7 @@ class Pipeline:
             p._raw = bytearray(self._conn.recv_bytes())
             p.block_hash, p.commitments, p.input_orders = marshal.loads(self._conn.recv_bytes())
         except (EOFError, OSError) as exc:
-            raise self._stopped() from exc
+            self._stopped(exc)
         finally:
             self.close()
         return p
