@@ -1,7 +1,8 @@
 """Turn a finished economy into the dataset files and the ground truth, byte-reproducibly.
 
-Transaction ids are computed here, block by block, from the real serialisation (fake but
-deterministic unlocking data, see :mod:`chaintrace.rebuild`). Parquet files are written with
+Transaction ids come from the real serialisation, block by block (fake but deterministic
+unlocking data, see :mod:`chaintrace.rebuild`): :class:`Chain` takes them from
+:mod:`chaintrace.sim.txids`, computed here or alongside the simulation. Parquet files are written with
 zstd compression, a fixed row order and no timestamps, so the same seed gives the same bytes.
 
 >>> sha256_manifest({"a.txt": b"x"})
