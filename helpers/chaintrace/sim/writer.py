@@ -2,8 +2,9 @@
 
 Transaction ids come from the real serialisation, block by block (fake but deterministic
 unlocking data, see :mod:`chaintrace.rebuild`): :class:`Chain` takes them from
-:mod:`chaintrace.sim.txids`, computed here or alongside the simulation. Parquet files are written with
-zstd compression, a fixed row order and no timestamps, so the same seed gives the same bytes.
+:mod:`chaintrace.sim.txids`, computed here or alongside the simulation. Parquet files are
+written with zstd compression, a fixed row order and no timestamps, so the same seed gives the
+same bytes.
 
 >>> sha256_manifest({"a.txt": b"x"})
 '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  a.txt\\n'
