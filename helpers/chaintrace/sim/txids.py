@@ -249,7 +249,9 @@ class Pipeline:
             names = ("size", "vsize", "weight", "position", "order")
             for name, blob in zip(names, columns, strict=True):
                 getattr(p, name).frombytes(blob)
-            p._raw = bytearray(self._conn.recv_bytes())
+            # straight into the pass's buffer: no second copy (320 MB at 10^7 transactions)
+            p._raw = bytearray(32 * len(p.size))
+            self._conn.recv_bytes_into(p._raw)
             p.block_hash, p.commitments, p.input_orders = marshal.loads(self._conn.recv_bytes())
         except (EOFError, OSError) as exc:
             self._stopped(exc)
